@@ -1,0 +1,28 @@
+import type { FastifyInstance } from 'fastify'
+import sensible from '@fastify/sensible'
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
+import authPlugin from './plugins/auth.js'
+import claudeClientPlugin from './plugins/claude-client.js'
+import configPlugin, { type ConfigPluginOptions } from './plugins/config.js'
+import errorHandlerPlugin from './plugins/error-handler.js'
+import keyPoolPlugin from './plugins/key-pool.js'
+import apiRoutes from './routes/api.js'
+import healthRoutes from './routes/health.js'
+
+export type AppOptions = ConfigPluginOptions
+
+/** The whole gateway as one plugin: server.ts boots it, tests build and inject it. */
+export default async function app (fastify: FastifyInstance, options: AppOptions): Promise<void> {
+  fastify.setValidatorCompiler(TypeBoxValidatorCompiler)
+  await fastify.register(configPlugin, options)
+  await fastify.register(sensible)
+  await fastify.register(errorHandlerPlugin)
+  await fastify.register(authPlugin)
+  await fastify.register(keyPoolPlugin)
+  await fastify.register(claudeClientPlugin)
+
+  const { config } = fastify
+  await fastify.register(healthRoutes)
+  for (const prefix of ['/v1', '/hf/v1']) await fastify.register(apiRoutes, { prefix, mirror: false })
+  if (config.mirror.enabled) await fastify.register(apiRoutes, { prefix: `${config.mirror.prefix}/v1`, mirror: true })
+}

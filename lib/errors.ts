@@ -1,0 +1,101 @@
+export type OpenAIErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'rate_limit_error'
+  | 'server_error'
+  | 'upstream_error'
+
+export interface OpenAIErrorBody {
+  error: { message: string; type: OpenAIErrorType; param: string | null; code: string | null }
+}
+
+/** An error meant for the client: it already knows its status and OpenAI error shape. */
+export class GatewayError extends Error {
+  readonly status: number
+  readonly type: OpenAIErrorType
+  readonly param: string | null
+  readonly code: string | null
+  readonly headers: Record<string, string>
+
+  constructor (status: number, type: OpenAIErrorType, message: string, options: { param?: string | null; code?: string | null; headers?: Record<string, string> } = {}) {
+    super(message)
+    this.name = 'GatewayError'
+    this.status = status
+    this.type = type
+    this.param = options.param ?? null
+    this.code = options.code ?? null
+    this.headers = options.headers ?? {}
+  }
+
+  toBody (): OpenAIErrorBody {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } }
+  }
+}
+
+export function invalidRequest (message: string, param: string | null = null, code: string | null = null): GatewayError {
+  return new GatewayError(400, 'invalid_request_error', message, { param, code })
+}
+
+/** What the Anthropic API answered with a non-2xx status (or an `error` stream event). */
+export class UpstreamError extends Error {
+  readonly status: number
+  readonly upstreamType: string
+  readonly retryAfterSeconds: number | undefined
+  readonly requestId: string | undefined
+
+  constructor (status: number, upstreamType: string, message: string, options: { retryAfterSeconds?: number; requestId?: string } = {}) {
+    super(message)
+    this.name = 'UpstreamError'
+    this.status = status
+    this.upstreamType = upstreamType
+    this.retryAfterSeconds = options.retryAfterSeconds
+    this.requestId = options.requestId
+  }
+
+  /** Whether another attempt (on another key) may succeed. */
+  get retryable (): boolean {
+    return this.status === 429 || this.status >= 500 || this.status === 408
+  }
+}
+
+/** A failure to talk to the upstream at all: refused, reset, timed out. */
+export class UpstreamNetworkError extends Error {
+  readonly code: string
+  constructor (message: string, code: string) {
+    super(message)
+    this.name = 'UpstreamNetworkError'
+    this.code = code
+  }
+}
+
+const UPSTREAM_STATUS_MAP: Record<number, { status: number; type: OpenAIErrorType }> = {
+  400: { status: 400, type: 'invalid_request_error' },
+  401: { status: 401, type: 'authentication_error' },
+  402: { status: 402, type: 'invalid_request_error' },
+  403: { status: 403, type: 'permission_error' },
+  404: { status: 404, type: 'not_found_error' },
+  408: { status: 504, type: 'server_error' },
+  409: { status: 409, type: 'invalid_request_error' },
+  413: { status: 413, type: 'invalid_request_error' },
+  429: { status: 429, type: 'rate_limit_error' },
+  500: { status: 502, type: 'server_error' },
+  504: { status: 504, type: 'server_error' },
+  529: { status: 503, type: 'server_error' }
+}
+
+/** Translates an upstream failure into what the client sees, keeping its meaning. */
+export function toClientError (error: UpstreamError): GatewayError {
+  const mapped = UPSTREAM_STATUS_MAP[error.status] ?? (error.status >= 500
+    ? { status: 502, type: 'server_error' as const }
+    : { status: error.status, type: 'invalid_request_error' as const })
+  const headers: Record<string, string> = {}
+  if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds)
+  return new GatewayError(mapped.status, mapped.type, `Upstream: ${error.message}`, { code: error.upstreamType, headers })
+}
+
+export function networkErrorToClient (error: UpstreamNetworkError): GatewayError {
+  const timeout = error.code.startsWith('ETIMEDOUT') || error.code.includes('TIMEOUT')
+  return new GatewayError(timeout ? 504 : 502, 'server_error', `Upstream unreachable: ${error.message}`, { code: timeout ? 'upstream_timeout' : 'upstream_unreachable' })
+}

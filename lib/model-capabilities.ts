@@ -1,0 +1,77 @@
+// What each model generation accepts. New models arrive every few months, so this is data,
+// matched by id pattern (first match wins), and configuration can put rules in front of it.
+
+export type ThinkingStyle = 'budget' | 'adaptive' | 'both'
+
+export interface ModelCapabilities {
+  /** Which `thinking.type` the model takes: `enabled` with a budget, `adaptive`, or either. */
+  thinking: ThinkingStyle
+  /** Thinking cannot be turned off (the model always thinks). */
+  thinkingAlwaysOn: boolean
+  /** Adaptive thinking text is omitted unless `display: summarized` is asked for. */
+  thinkingHiddenByDefault: boolean
+  /** Accepted `output_config.effort` values; empty when the model takes none. */
+  efforts: string[]
+  /** Native structured outputs (`output_config.format`). */
+  structuredOutputs: boolean
+  maxOutputTokens: number
+  defaultMaxTokens: number
+  /** Any non-default temperature, top_p or top_k is refused upstream. */
+  samplingLocked: boolean
+  /** temperature and top_p may not be sent together. */
+  temperatureOrTopP: boolean
+  /** A trailing assistant message (prefill) is accepted. */
+  prefill: boolean
+}
+
+export interface CapabilityRule extends Partial<ModelCapabilities> { match: string }
+
+const BASE: ModelCapabilities = {
+  thinking: 'budget',
+  thinkingAlwaysOn: false,
+  thinkingHiddenByDefault: false,
+  efforts: [],
+  structuredOutputs: false,
+  maxOutputTokens: 32000,
+  defaultMaxTokens: 8192,
+  samplingLocked: false,
+  temperatureOrTopP: false,
+  prefill: true
+}
+
+const ALL_EFFORTS = ['low', 'medium', 'high', 'xhigh', 'max']
+const NEWEST = { thinking: 'adaptive', thinkingHiddenByDefault: true, efforts: ALL_EFFORTS, structuredOutputs: true, maxOutputTokens: 128000, samplingLocked: true, prefill: false } as const
+
+export const BUILT_IN_RULES: CapabilityRule[] = [
+  { match: 'fable|mythos', ...NEWEST, thinkingAlwaysOn: true },
+  { match: 'opus-5', ...NEWEST },
+  { match: 'sonnet-5', ...NEWEST },
+  { match: 'opus-4-[78]', ...NEWEST },
+  { match: '(opus|sonnet)-4-6', thinking: 'both', efforts: ['low', 'medium', 'high', 'max'], structuredOutputs: true, maxOutputTokens: 128000, prefill: false },
+  { match: 'opus-4-5', efforts: ['low', 'medium', 'high'], structuredOutputs: true, maxOutputTokens: 64000 },
+  { match: '(sonnet|haiku)-4-5', structuredOutputs: true, maxOutputTokens: 64000, temperatureOrTopP: true },
+  { match: 'opus-4-1|opus-4-0|opus-4-2|claude-opus-4$', maxOutputTokens: 32000 },
+  { match: 'sonnet-4|3-7-sonnet', maxOutputTokens: 64000 },
+  { match: '3-5-haiku|3-5-sonnet', maxOutputTokens: 8192 },
+  { match: 'claude-3-haiku|claude-3-opus', maxOutputTokens: 4096, defaultMaxTokens: 4096 }
+]
+
+export class CapabilityTable {
+  private readonly rules: Array<{ pattern: RegExp; rule: CapabilityRule }>
+  private readonly cache = new Map<string, ModelCapabilities>()
+
+  constructor (overrides: CapabilityRule[] = []) {
+    this.rules = [...overrides, ...BUILT_IN_RULES].map((rule) => ({ pattern: new RegExp(rule.match, 'i'), rule }))
+  }
+
+  lookup (model: string): ModelCapabilities {
+    const known = this.cache.get(model)
+    if (known) return known
+    const found = this.rules.find(({ pattern }) => pattern.test(model))
+    const { match: _match, ...caps } = found?.rule ?? { match: '' }
+    const merged: ModelCapabilities = { ...BASE, ...caps }
+    merged.defaultMaxTokens = Math.min(merged.defaultMaxTokens, merged.maxOutputTokens)
+    if (this.cache.size < 1000) this.cache.set(model, merged)
+    return merged
+  }
+}

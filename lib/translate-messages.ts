@@ -1,0 +1,157 @@
+import type { ChatMessage, ContentPart } from '../schemas/chat-completion.js'
+import type { AnthropicMessage, CacheControl, ContentBlock, DocumentBlock, ImageBlock, TextBlock, ToolResultBlock, ToolUseBlock } from './anthropic-types.js'
+import { documentBlock, imageBlock, textBlock } from './content-parts.js'
+import { invalidRequest } from './errors.js'
+import type { ThinkingStore } from './thinking-store.js'
+
+export interface ConvertedConversation {
+  system: TextBlock[]
+  messages: AnthropicMessage[]
+  /** Names of tools called in the history (needed when the request defines no tools). */
+  historyToolNames: Set<string>
+  /** Whether any assistant turn had its thinking blocks put back from the store. */
+  restoredThinking: boolean
+}
+
+interface ConvertContext { store: ThinkingStore | undefined; historyToolNames: Set<string>; restoredThinking: boolean }
+
+export function convertConversation (messages: ChatMessage[], store?: ThinkingStore): ConvertedConversation {
+  const system: TextBlock[] = []
+  const turns: AnthropicMessage[] = []
+  const context: ConvertContext = { store, historyToolNames: new Set(), restoredThinking: false }
+  messages.forEach((message, index) => {
+    const param = `messages[${index}]`
+    if (message.role === 'system' || message.role === 'developer') {
+      system.push(...systemBlocks(message, param))
+      return
+    }
+    const turn = convertTurn(message, param, context)
+    if (turn.content.length > 0) appendTurn(turns, turn)
+  })
+  if (turns.length === 0) throw invalidRequest('messages must hold at least one non-empty user or assistant message', 'messages')
+  return { system, messages: turns, historyToolNames: context.historyToolNames, restoredThinking: context.restoredThinking }
+}
+
+/** Consecutive turns of one role are merged, which is what the upstream does with them too. */
+function appendTurn (turns: AnthropicMessage[], turn: AnthropicMessage): void {
+  const last = turns.at(-1)
+  if (last && last.role === turn.role) {
+    last.content = turn.role === 'user' ? orderToolResultsFirst([...last.content, ...turn.content]) : [...last.content, ...turn.content]
+  } else {
+    turns.push(turn)
+  }
+}
+
+function orderToolResultsFirst (blocks: ContentBlock[]): ContentBlock[] {
+  const results = blocks.filter((block) => block.type === 'tool_result')
+  if (results.length === 0 || results.length === blocks.length) return blocks
+  return [...results, ...blocks.filter((block) => block.type !== 'tool_result')]
+}
+
+function systemBlocks (message: ChatMessage, param: string): TextBlock[] {
+  const blocks = textOnlyBlocks(message.content, param)
+  return withMessageCacheControl(blocks, message.cache_control)
+}
+
+function convertTurn (message: ChatMessage, param: string, context: ConvertContext): AnthropicMessage {
+  switch (message.role) {
+    case 'user':
+      return { role: 'user', content: withMessageCacheControl(userBlocks(message.content, param), message.cache_control) }
+    case 'assistant':
+      return { role: 'assistant', content: withMessageCacheControl(assistantBlocks(message, param, context), message.cache_control) }
+    case 'tool':
+      return { role: 'user', content: [toolResultBlock(message, param)] }
+    default:
+      throw invalidRequest(`${param}: role '${message.role}' is not supported; use 'tool' messages with tool_calls instead of the deprecated functions API`, `${param}.role`)
+  }
+}
+
+/** A cache_control on a whole message means: cache up to the end of this message. */
+function withMessageCacheControl<T extends ContentBlock> (blocks: T[], cacheControl: CacheControl | undefined): T[] {
+  const last = blocks.at(-1)
+  if (cacheControl && last && last.type !== 'thinking' && last.type !== 'redacted_thinking') {
+    (last as { cache_control?: CacheControl }).cache_control = cacheControl
+  }
+  return blocks
+}
+
+function partsOf (content: ChatMessage['content']): ContentPart[] {
+  if (content === undefined || content === null) return []
+  if (typeof content === 'string') return [{ type: 'text', text: content }]
+  return content
+}
+
+function textOnlyBlocks (content: ChatMessage['content'], param: string): TextBlock[] {
+  const blocks: TextBlock[] = []
+  partsOf(content).forEach((part, index) => {
+    if (part.type !== 'text') throw invalidRequest(`${param}.content[${index}]: only text parts are allowed here, got '${part.type}'`, `${param}.content[${index}].type`)
+    const block = textBlock(textOf(part, `${param}.content[${index}]`), part)
+    if (block) blocks.push(block)
+  })
+  return blocks
+}
+
+function textOf (part: ContentPart, param: string): string {
+  if (typeof part.text !== 'string') throw invalidRequest(`${param}.text must be a string`, `${param}.text`)
+  return part.text
+}
+
+function userBlocks (content: ChatMessage['content'], param: string): Array<TextBlock | ImageBlock | DocumentBlock> {
+  const blocks: Array<TextBlock | ImageBlock | DocumentBlock> = []
+  partsOf(content).forEach((part, index) => {
+    const block = userBlock(part, `${param}.content[${index}]`)
+    if (block) blocks.push(block)
+  })
+  return blocks
+}
+
+function userBlock (part: ContentPart, param: string): TextBlock | ImageBlock | DocumentBlock | undefined {
+  switch (part.type) {
+    case 'text': return textBlock(textOf(part, param), part)
+    case 'image_url': return imageBlock(part, param)
+    case 'file': return documentBlock(part, param)
+    case 'input_audio': throw invalidRequest(`${param}: audio input is not supported by Claude`, `${param}.type`, 'unsupported_content_type')
+    default: throw invalidRequest(`${param}: unknown content part type '${part.type}'`, `${param}.type`, 'unsupported_content_type')
+  }
+}
+
+function assistantBlocks (message: ChatMessage, param: string, context: ConvertContext): ContentBlock[] {
+  const blocks: ContentBlock[] = []
+  partsOf(message.content).forEach((part, index) => {
+    const partParam = `${param}.content[${index}]`
+    if (part.type !== 'text' && part.type !== 'refusal') throw invalidRequest(`${partParam}: assistant content parts must be text or refusal, got '${part.type}'`, `${partParam}.type`)
+    const block = textBlock(part.type === 'refusal' ? part.refusal ?? '' : textOf(part, partParam), part)
+    if (block) blocks.push(block)
+  })
+  const toolUses = (message.tool_calls ?? []).map((call, index) => toolUseBlock(call, `${param}.tool_calls[${index}]`))
+  if (toolUses.length === 0) return blocks
+  for (const use of toolUses) context.historyToolNames.add(use.name)
+  const thinking = context.store?.load(toolUses.map((use) => use.id))
+  if (thinking) context.restoredThinking = true
+  return [...(thinking ?? []), ...blocks, ...toolUses]
+}
+
+function toolUseBlock (call: NonNullable<ChatMessage['tool_calls']>[number], param: string): ToolUseBlock {
+  let input: unknown
+  const raw = call.function.arguments
+  try {
+    input = raw.trim() === '' ? {} : JSON.parse(raw)
+  } catch {
+    throw invalidRequest(`${param}.function.arguments is not valid JSON`, `${param}.function.arguments`, 'invalid_tool_arguments')
+  }
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw invalidRequest(`${param}.function.arguments must encode a JSON object`, `${param}.function.arguments`, 'invalid_tool_arguments')
+  }
+  return { type: 'tool_use', id: call.id, name: call.function.name, input: input as Record<string, unknown> }
+}
+
+function toolResultBlock (message: ChatMessage, param: string): ToolResultBlock {
+  if (!message.tool_call_id) throw invalidRequest(`${param}.tool_call_id is required for tool messages`, `${param}.tool_call_id`)
+  const content = typeof message.content === 'string'
+    ? message.content
+    : userBlocks(message.content, param)
+  const block: ToolResultBlock = { type: 'tool_result', tool_use_id: message.tool_call_id, content }
+  if (typeof content === 'string' && content.trim() === '') block.content = []
+  if (message.cache_control) block.cache_control = message.cache_control
+  return block
+}

@@ -1,0 +1,56 @@
+import { StringDecoder } from 'node:string_decoder'
+import type { StreamPayload } from './anthropic-types.js'
+import { UpstreamError, UpstreamNetworkError } from './errors.js'
+import { SseParser } from './sse-parser.js'
+
+/** Reads a whole response body as text. */
+export async function readBody (stream: AsyncIterable<Buffer | string>): Promise<string> {
+  const decoder = new StringDecoder('utf8')
+  let text = ''
+  for await (const chunk of stream) text += decoder.write(chunk as Buffer)
+  return text + decoder.end()
+}
+
+/** An upstream error body (`{type:"error", error:{type,message}}`) as an UpstreamError. */
+export function parseErrorBody (status: number, body: string, retryAfter: string | undefined, requestId: string | undefined): UpstreamError {
+  let type = 'api_error'
+  let message = `HTTP ${status}`
+  try {
+    const parsed = JSON.parse(body) as { error?: { type?: string; message?: string } }
+    type = parsed.error?.type ?? type
+    message = parsed.error?.message ?? message
+  } catch {
+    if (body.trim()) message = `HTTP ${status}: ${body.trim().slice(0, 200)}`
+  }
+  const seconds = retryAfter !== undefined ? Number(retryAfter) : NaN
+  return new UpstreamError(status, type, message, {
+    retryAfterSeconds: Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : undefined,
+    requestId
+  })
+}
+
+/**
+ * Parses the upstream's SSE body into typed events. An `error` event is yielded like any other
+ * (the translator shows it to the client); a body that ends before `message_stop` throws.
+ */
+export async function * readEvents (stream: AsyncIterable<Buffer | string>): AsyncGenerator<StreamPayload> {
+  const decoder = new StringDecoder('utf8')
+  const parser = new SseParser()
+  let stopped = false
+  const parse = function * (events: ReturnType<SseParser['push']>): Generator<StreamPayload> {
+    for (const event of events) {
+      let payload: StreamPayload
+      try {
+        payload = JSON.parse(event.data) as StreamPayload
+      } catch {
+        throw new UpstreamNetworkError(`upstream sent an unreadable ${event.event} event`, 'EBADEVENT')
+      }
+      if (payload.type === 'message_stop' || payload.type === 'error') stopped = true
+      yield payload
+    }
+  }
+  for await (const chunk of stream) yield * parse(parser.push(decoder.write(chunk as Buffer)))
+  yield * parse(parser.push(decoder.end()))
+  yield * parse(parser.end())
+  if (!stopped) throw new UpstreamNetworkError('upstream stream ended before message_stop', 'ESTREAMCUT')
+}

@@ -1,0 +1,254 @@
+import http from 'node:http'
+import https from 'node:https'
+import type { Readable } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import got, { RequestError, type Got, type Response } from 'got'
+import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent'
+import { SocksProxyAgent } from 'socks-proxy-agent'
+import type { AnthropicRequest, AnthropicResponse, StreamPayload } from '../lib/anthropic-types.js'
+import { GatewayError, networkErrorToClient, toClientError, UpstreamError, UpstreamNetworkError } from '../lib/errors.js'
+import type { PoolKey } from '../lib/key-pool.js'
+import { parseErrorBody, readBody, readEvents } from '../lib/upstream-events.js'
+import type { GatewayConfig } from './config.js'
+
+export interface UpstreamCall {
+  body: AnthropicRequest
+  signal: AbortSignal
+  log: FastifyBaseLogger
+  /** Mirror mode: the caller's own key, used instead of the pool. */
+  callerKey?: string
+}
+
+/** An open upstream stream whose `message_start` has arrived; nothing is retried after this. */
+export interface UpstreamStream {
+  first: StreamPayload
+  rest: AsyncGenerator<StreamPayload>
+  close (): void
+}
+
+export interface UpstreamModel { id: string; display_name?: string; created_at?: string; type?: string }
+
+export interface ClaudeClient {
+  createMessage (call: UpstreamCall): Promise<AnthropicResponse>
+  openStream (call: UpstreamCall): Promise<UpstreamStream>
+  listModels (options: { log: FastifyBaseLogger; callerKey?: string; signal?: AbortSignal }): Promise<UpstreamModel[]>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    claude: ClaudeClient
+  }
+}
+
+const DEFAULT_COOLDOWN_SECONDS = 30
+
+/** A response body as chunks; iterating it throws the upstream's error for a non-2xx answer. */
+interface UpstreamBody { chunks: AsyncGenerator<Buffer>; destroy: () => void }
+
+function buildAgents (config: GatewayConfig): { http: http.Agent; https: https.Agent } {
+  const common = { keepAlive: true, keepAliveMsecs: 30000, maxFreeSockets: 256, scheduling: 'lifo' as const }
+  if (!config.proxy) return { http: new http.Agent(common), https: new https.Agent(common) }
+  if (config.proxy.startsWith('socks')) {
+    const agent = new SocksProxyAgent(config.proxy, common)
+    return { http: agent, https: agent }
+  }
+  return { http: new HttpProxyAgent({ ...common, proxy: config.proxy }), https: new HttpsProxyAgent({ ...common, proxy: config.proxy }) }
+}
+
+function toNetworkError (error: unknown): unknown {
+  if (error instanceof RequestError) {
+    const phase = error.name === 'TimeoutError' ? ` (${(error as RequestError & { event?: string }).event ?? 'request'} timeout)` : ''
+    return new UpstreamNetworkError(`${error.code ?? 'network error'}${phase}`, error.code ?? 'ENETWORK')
+  }
+  return error
+}
+
+/** Waits for the response head of a got stream, or its failure. */
+function responseOf (stream: Readable & { once: Readable['once'] }): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    stream.once('response', resolve)
+    stream.once('error', (error) => reject(toNetworkError(error)))
+  })
+}
+
+class AnthropicHttpClient implements ClaudeClient {
+  private readonly http: Got
+  private modelsCache: { models: UpstreamModel[]; until: number } | undefined
+
+  constructor (private readonly fastify: FastifyInstance) {
+    const { config } = fastify
+    this.http = got.extend({
+      agent: buildAgents(config),
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      decompress: true,
+      headers: { 'anthropic-version': config.anthropicVersion, ...(config.anthropicBeta ? { 'anthropic-beta': config.anthropicBeta } : {}) }
+    })
+  }
+
+  async createMessage (call: UpstreamCall): Promise<AnthropicResponse> {
+    return await this.withRetries(call, async (key) => {
+      const response = this.post('/v1/messages', key, call.body, call.signal, false)
+      return JSON.parse(await readBody(response.chunks)) as AnthropicResponse
+    })
+  }
+
+  async openStream (call: UpstreamCall): Promise<UpstreamStream> {
+    return await this.withRetries(call, async (key) => {
+      const response = this.post('/v1/messages', key, { ...call.body, stream: true }, call.signal, true)
+      const events = readEvents(response.chunks)
+      const close = response.destroy
+      try {
+        const first = await events.next()
+        if (first.done) throw new UpstreamNetworkError('upstream stream ended before message_start', 'ESTREAMCUT')
+        // An error before anything was sent to the client can still be retried on another key.
+        if (first.value.type === 'error') throw new UpstreamError(first.value.error.type === 'overloaded_error' ? 529 : 500, first.value.error.type, first.value.error.message)
+        return { first: first.value, rest: events, close }
+      } catch (error) {
+        close()
+        throw error
+      }
+    })
+  }
+
+  async listModels (options: { log: FastifyBaseLogger; callerKey?: string; signal?: AbortSignal }): Promise<UpstreamModel[]> {
+    const cached = this.modelsCache
+    if (!options.callerKey && cached && cached.until > Date.now()) return cached.models
+    const call: UpstreamCall = { body: undefined as never, signal: options.signal ?? AbortSignal.timeout(this.fastify.config.timeouts.firstByte), log: options.log, callerKey: options.callerKey }
+    const models = await this.withRetries(call, async (key) => {
+      const response = this.get('/v1/models?limit=1000', key, call.signal)
+      const parsed = JSON.parse(await readBody(response.chunks)) as { data?: UpstreamModel[] }
+      return parsed.data ?? []
+    })
+    if (!options.callerKey) this.modelsCache = { models, until: Date.now() + this.fastify.config.modelsCacheSeconds * 1000 }
+    return models
+  }
+
+  private post (path: string, key: string, body: unknown, signal: AbortSignal, streaming: boolean): UpstreamBody {
+    const { timeouts } = this.fastify.config
+    const stream = this.http.stream.post(this.fastify.config.baseUrl + path, {
+      json: body,
+      headers: { 'x-api-key': key },
+      timeout: { connect: timeouts.connect, response: timeouts.firstByte, socket: streaming ? timeouts.idle : timeouts.firstByte, request: timeouts.total }
+    })
+    return this.guard(stream, signal)
+  }
+
+  private get (path: string, key: string, signal: AbortSignal): UpstreamBody {
+    const { timeouts } = this.fastify.config
+    const stream = this.http.stream.get(this.fastify.config.baseUrl + path, {
+      headers: { 'x-api-key': key },
+      timeout: { connect: timeouts.connect, response: timeouts.firstByte, request: timeouts.total }
+    })
+    return this.guard(stream, signal)
+  }
+
+  /** Aborts with the client, and turns a non-2xx answer into an UpstreamError before any byte is read. */
+  private guard (stream: ReturnType<Got['stream']>, signal: AbortSignal): UpstreamBody {
+    const abort = (): void => { stream.destroy(new UpstreamNetworkError('client went away', 'ECLIENTABORT')) }
+    if (signal.aborted) abort()
+    else signal.addEventListener('abort', abort, { once: true })
+    stream.once('close', () => signal.removeEventListener('abort', abort))
+    const head = responseOf(stream)
+    head.catch(() => {})
+    const chunks = (async function * () {
+      const response = await head
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        const text = await readBody(stream).catch(() => '')
+        throw parseErrorBody(response.statusCode, text, header(response, 'retry-after'), header(response, 'request-id'))
+      }
+      try {
+        for await (const chunk of stream) yield chunk as Buffer
+      } catch (error) {
+        throw toNetworkError(error)
+      }
+    })()
+    return { chunks, destroy: () => { stream.destroy() } }
+  }
+
+  private async withRetries<T> (call: UpstreamCall, attempt: (key: string) => Promise<T>): Promise<T> {
+    const { config, keyPool } = this.fastify
+    const tried = new Set<number>()
+    let lastError: unknown
+    for (let attemptNumber = 0; attemptNumber < config.retryCount; attemptNumber++) {
+      const key: PoolKey | undefined = call.callerKey ? undefined : keyPool.acquire(tried)
+      if (!call.callerKey && !key) break
+      if (key) tried.add(key.index)
+      try {
+        return await attempt(call.callerKey ?? key!.secret)
+      } catch (error) {
+        if (call.signal.aborted) throw error
+        lastError = error
+        if (!this.shouldRetry(error, key, call.log)) break
+        if (call.callerKey || isServerFault(error)) await sleep(backoffMs(attemptNumber), undefined, { signal: call.signal }).catch(() => {})
+      }
+    }
+    throw this.finalError(lastError, call)
+  }
+
+  /** Updates the key's health from the failure and says whether another attempt may help. */
+  private shouldRetry (error: unknown, key: PoolKey | undefined, log: FastifyBaseLogger): boolean {
+    if (error instanceof UpstreamNetworkError) {
+      log.warn({ key: key?.label, code: error.code }, 'upstream unreachable; retrying')
+      return true
+    }
+    if (!(error instanceof UpstreamError)) return false
+    if (error.status === 429) {
+      if (key) this.fastify.keyPool.coolDown(key, error.retryAfterSeconds ?? DEFAULT_COOLDOWN_SECONDS)
+      log.warn({ key: key?.label, retryAfter: error.retryAfterSeconds }, 'upstream key rate limited; cooling down')
+      return true
+    }
+    if ((error.status === 401 || error.status === 403) && key) {
+      this.fastify.keyPool.disable(key, `${error.status} ${error.upstreamType}`)
+      log.error({ key: key.label, status: error.status }, 'upstream key rejected; removed from the pool')
+      return true
+    }
+    if (error.retryable) {
+      log.warn({ key: key?.label, status: error.status }, 'upstream failed; retrying')
+      return true
+    }
+    return false
+  }
+
+  private finalError (lastError: unknown, call: UpstreamCall): unknown {
+    const { keyPool } = this.fastify
+    const poolAuthFailure = !call.callerKey && lastError instanceof UpstreamError && (lastError.status === 401 || lastError.status === 403)
+    if (lastError === undefined || poolAuthFailure) {
+      const wait = keyPool.secondsUntilAvailable()
+      if (wait !== undefined) {
+        return new GatewayError(429, 'rate_limit_error', `All upstream keys are rate limited; retry in ${wait}s`, { code: 'upstream_keys_cooling', headers: { 'retry-after': String(wait) } })
+      }
+      return new GatewayError(503, 'server_error', 'No usable upstream API key: every configured key was rejected by the upstream', { code: 'no_upstream_keys', headers: { 'retry-after': '60' } })
+    }
+    if (lastError instanceof UpstreamError) {
+      if (lastError.status === 429 && !call.callerKey) {
+        const wait = keyPool.secondsUntilAvailable() ?? lastError.retryAfterSeconds ?? DEFAULT_COOLDOWN_SECONDS
+        return new GatewayError(429, 'rate_limit_error', `Upstream rate limit: ${lastError.message}`, { code: lastError.upstreamType, headers: { 'retry-after': String(wait) } })
+      }
+      return toClientError(lastError)
+    }
+    if (lastError instanceof UpstreamNetworkError) return networkErrorToClient(lastError)
+    return lastError
+  }
+}
+
+function isServerFault (error: unknown): boolean {
+  return error instanceof UpstreamNetworkError || (error instanceof UpstreamError && error.status >= 500)
+}
+
+function backoffMs (attempt: number): number {
+  return Math.min(40 * 2 ** attempt, 400) * (0.5 + Math.random() / 2)
+}
+
+function header (response: Response, name: string): string | undefined {
+  const value = response.headers[name]
+  return Array.isArray(value) ? value[0] : value
+}
+
+async function claudeClientPlugin (fastify: FastifyInstance): Promise<void> {
+  fastify.decorate('claude', new AnthropicHttpClient(fastify))
+}
+
+export default fp(claudeClientPlugin, { name: 'claude-client', fastify: '5.x', dependencies: ['config', 'key-pool'] })

@@ -1,0 +1,187 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import fastifyEnv from '@fastify/env'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { load as loadYaml } from 'js-yaml'
+import { Compile } from 'typebox/compile'
+import type { CapabilityRule } from '../lib/model-capabilities.js'
+import type { ThinkingFormat } from '../lib/translate-response.js'
+import type { UnsupportedFieldPolicy } from '../lib/request-fields.js'
+import { CapabilityRulesSchema, ConfigSchema, type RawConfig } from '../schemas/config.js'
+
+export interface GatewayConfig {
+  upstreamKeys: string[]
+  baseUrl: string
+  anthropicVersion: string
+  anthropicBeta: string | undefined
+  clientKeys: string[]
+  host: string
+  port: number
+  proxy: string | undefined
+  retryCount: number
+  mirror: { enabled: boolean; prefix: string }
+  maxHistoryChars: number
+  defaultMaxTokens: number | undefined
+  logLevel: string
+  thinkingFormat: ThinkingFormat
+  unsupportedFields: UnsupportedFieldPolicy
+  autoCache: boolean
+  bodyLimit: number
+  timeouts: { connect: number; firstByte: number; idle: number; total: number }
+  shutdownGraceMs: number
+  modelsCacheSeconds: number
+  thinkingStoreSize: number
+  capabilityOverrides: CapabilityRule[]
+}
+
+export interface ConfigPluginOptions {
+  /** Raw settings to use instead of config.yaml and the environment (tests). */
+  configData?: Record<string, unknown>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: GatewayConfig
+  }
+}
+
+export class ConfigError extends Error {
+  constructor (message: string) {
+    super(`Invalid configuration: ${message}`)
+    this.name = 'ConfigError'
+  }
+}
+
+const checkCapabilityRules = Compile(CapabilityRulesSchema)
+
+/** config.yaml (or CONFIG_FILE) wins; without it the environment (and .env) is read. */
+export function readConfigSource (env: NodeJS.ProcessEnv = process.env): { data: Record<string, unknown> | undefined; origin: string } {
+  const file = resolve(env.CONFIG_FILE ?? 'config.yaml')
+  if (!existsSync(file)) {
+    if (env.CONFIG_FILE) throw new ConfigError(`CONFIG_FILE ${file} does not exist`)
+    return { data: undefined, origin: 'environment' }
+  }
+  let parsed: unknown
+  try {
+    parsed = loadYaml(readFileSync(file, 'utf8'))
+  } catch (error) {
+    throw new ConfigError(`${file} is not valid YAML: ${(error as Error).message}`)
+  }
+  if (parsed === null || parsed === undefined) return { data: {}, origin: file }
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`${file} must hold a mapping of settings`)
+  return { data: normalizeYaml(parsed as Record<string, unknown>), origin: file }
+}
+
+/** YAML keys may be written in any case; lists stand for comma-separated values. */
+function normalizeYaml (yamlData: Record<string, unknown>): Record<string, unknown> {
+  const data: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(yamlData)) {
+    const name = key.toUpperCase()
+    if (name === 'MODEL_CAPABILITIES' && typeof value === 'object') data[name] = JSON.stringify(value)
+    else data[name] = Array.isArray(value) ? value.join(',') : value
+  }
+  return data
+}
+
+function splitList (value: string | undefined): string[] {
+  return (value ?? '').split(',').map((item) => item.trim()).filter(Boolean)
+}
+
+function parseAddress (address: string, port: number | undefined): { host: string; port: number } {
+  const colon = address.lastIndexOf(':')
+  const host = address.slice(0, colon).replace(/^\[|\]$/g, '') || '0.0.0.0'
+  const listenPort = port ?? Number(address.slice(colon + 1))
+  if (!Number.isInteger(listenPort) || listenPort > 65535) throw new ConfigError(`ADDRESS '${address}' has an invalid port`)
+  return { host, port: listenPort }
+}
+
+function parseCapabilityRules (raw: string | undefined): CapabilityRule[] {
+  if (!raw) return []
+  let rules: unknown
+  try {
+    rules = JSON.parse(raw)
+  } catch {
+    throw new ConfigError('MODEL_CAPABILITIES must be a JSON (or YAML) list of rules')
+  }
+  if (!checkCapabilityRules.Check(rules)) {
+    const first = checkCapabilityRules.Errors(rules)[0]
+    throw new ConfigError(`MODEL_CAPABILITIES${first?.instancePath ?? ''} ${first?.message ?? 'is invalid'}`)
+  }
+  for (const rule of rules) {
+    try {
+      RegExp(rule.match)
+    } catch {
+      throw new ConfigError(`MODEL_CAPABILITIES match '${rule.match}' is not a valid regular expression`)
+    }
+  }
+  return rules
+}
+
+function upstreamKeysOf (raw: RawConfig, warn: (message: string) => void): string[] {
+  let keys = splitList(raw.ANTHROPIC_API_KEYS)
+  if (keys.length === 0 && raw.SESSIONS) {
+    keys = splitList(raw.SESSIONS)
+    warn('SESSIONS is deprecated: rename it to ANTHROPIC_API_KEYS')
+  }
+  if (keys.some((key) => key.startsWith('sk-ant-sid'))) {
+    throw new ConfigError('a claude.ai web session key (sk-ant-sid…) was given; only Anthropic API keys (sk-ant-api…) are supported')
+  }
+  return keys
+}
+
+/** Turns validated raw settings into the gateway's configuration, checking the rules between fields. */
+export function buildConfig (raw: RawConfig, warn: (message: string) => void = () => {}): GatewayConfig {
+  const upstreamKeys = upstreamKeysOf(raw, warn)
+  const clientKeys = splitList(raw.APIKEY)
+  if (clientKeys.length === 0) throw new ConfigError('APIKEY is required: the comma-separated keys clients must present')
+  const prefix = (raw.MIRROR_API_PREFIX ?? '').trim().replace(/\/+$/, '')
+  if (raw.ENABLE_MIRROR_API && (prefix === '' || !prefix.startsWith('/'))) {
+    throw new ConfigError("MIRROR_API_PREFIX is required when ENABLE_MIRROR_API is on, must start with '/' and must not be '/'")
+  }
+  if (!raw.ENABLE_MIRROR_API && upstreamKeys.length === 0) {
+    throw new ConfigError('ANTHROPIC_API_KEYS is required (comma-separated Anthropic API keys) unless ENABLE_MIRROR_API is on')
+  }
+  return {
+    upstreamKeys,
+    baseUrl: raw.ANTHROPIC_BASE_URL.replace(/\/+$/, ''),
+    anthropicVersion: raw.ANTHROPIC_VERSION,
+    anthropicBeta: raw.ANTHROPIC_BETA,
+    clientKeys,
+    ...parseAddress(raw.ADDRESS, raw.PORT),
+    proxy: raw.PROXY,
+    retryCount: raw.RETRY_COUNT ?? Math.max(1, Math.min(upstreamKeys.length, 5)),
+    mirror: { enabled: raw.ENABLE_MIRROR_API, prefix },
+    maxHistoryChars: raw.MAX_CHAT_HISTORY_LENGTH,
+    defaultMaxTokens: raw.DEFAULT_MAX_TOKENS,
+    logLevel: raw.LOG_LEVEL,
+    thinkingFormat: raw.THINKING_FORMAT,
+    unsupportedFields: raw.UNSUPPORTED_FIELDS,
+    autoCache: raw.AUTO_CACHE,
+    bodyLimit: raw.BODY_LIMIT,
+    timeouts: { connect: raw.CONNECT_TIMEOUT_MS, firstByte: raw.FIRST_BYTE_TIMEOUT_MS, idle: raw.IDLE_TIMEOUT_MS, total: raw.TOTAL_TIMEOUT_MS },
+    shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
+    modelsCacheSeconds: raw.MODELS_CACHE_SECONDS,
+    thinkingStoreSize: raw.THINKING_STORE_SIZE,
+    capabilityOverrides: parseCapabilityRules(raw.MODEL_CAPABILITIES)
+  }
+}
+
+async function configPlugin (fastify: FastifyInstance, options: ConfigPluginOptions): Promise<void> {
+  const source = options.configData ? { data: options.configData, origin: 'options' } : readConfigSource()
+  try {
+    await fastify.register(fastifyEnv, {
+      confKey: 'rawConfig',
+      schema: ConfigSchema as unknown as object,
+      data: source.data,
+      dotenv: source.data === undefined
+    })
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message.replace(/^env\//, '').replace(/env\//g, '')} (from ${source.origin})`)
+  }
+  const raw = (fastify as unknown as { rawConfig: RawConfig }).rawConfig
+  fastify.decorate('config', buildConfig(raw, (message) => fastify.log.warn(message)))
+  fastify.log.level = fastify.config.logLevel
+}
+
+export default fp(configPlugin, { name: 'config', fastify: '5.x' })

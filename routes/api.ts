@@ -1,0 +1,17 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import chatCompletionRoutes from './chat-completions.js'
+import modelRoutes from './models.js'
+
+export interface ApiOptions {
+  /** Mirror mode: callers bring their own Anthropic key instead of a client key. */
+  mirror: boolean
+}
+
+/** The OpenAI-compatible API, mounted under /v1, /hf/v1 and the mirror prefix. */
+const apiRoutes: FastifyPluginAsyncTypebox<ApiOptions> = async (fastify, options) => {
+  fastify.addHook('onRequest', options.mirror ? fastify.requireAnthropicKey : fastify.requireClientKey)
+  await fastify.register(chatCompletionRoutes)
+  await fastify.register(modelRoutes)
+}
+
+export default apiRoutes

@@ -1,0 +1,54 @@
+import { Type, type Static } from 'typebox'
+
+const Bool = Type.Boolean()
+const PositiveInt = Type.Integer({ minimum: 1 })
+
+/** One schema for both sources: config.yaml (same names, any case) and environment variables. */
+export const ConfigSchema = Type.Object({
+  ANTHROPIC_API_KEYS: Type.Optional(Type.String()),
+  SESSIONS: Type.Optional(Type.String()),
+  ANTHROPIC_BASE_URL: Type.String({ default: 'https://api.anthropic.com', pattern: '^https?://' }),
+  ANTHROPIC_VERSION: Type.String({ default: '2023-06-01' }),
+  ANTHROPIC_BETA: Type.Optional(Type.String()),
+  APIKEY: Type.Optional(Type.String()),
+  ADDRESS: Type.String({ default: '0.0.0.0:8080', pattern: '^\\[?[^\\s]*\\]?:\\d{1,5}$' }),
+  PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+  PROXY: Type.Optional(Type.String({ pattern: '^(https?|socks5h?)://' })),
+  RETRY_COUNT: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })),
+  ENABLE_MIRROR_API: Type.Boolean({ default: false }),
+  MIRROR_API_PREFIX: Type.Optional(Type.String()),
+  MAX_CHAT_HISTORY_LENGTH: Type.Integer({ default: 0, minimum: 0 }),
+  DEFAULT_MAX_TOKENS: Type.Optional(PositiveInt),
+  LOG_LEVEL: Type.Union([
+    Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
+    Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')
+  ], { default: 'info' }),
+  THINKING_FORMAT: Type.Union([Type.Literal('reasoning_content'), Type.Literal('think-tags')], { default: 'reasoning_content' }),
+  UNSUPPORTED_FIELDS: Type.Union([Type.Literal('error'), Type.Literal('drop')], { default: 'error' }),
+  AUTO_CACHE: { ...Bool, default: true },
+  BODY_LIMIT: Type.Integer({ default: 33554432, minimum: 1024 }),
+  CONNECT_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 1 }),
+  FIRST_BYTE_TIMEOUT_MS: Type.Integer({ default: 600000, minimum: 1 }),
+  IDLE_TIMEOUT_MS: Type.Integer({ default: 120000, minimum: 1 }),
+  TOTAL_TIMEOUT_MS: Type.Integer({ default: 1800000, minimum: 1 }),
+  SHUTDOWN_GRACE_MS: Type.Integer({ default: 15000, minimum: 0 }),
+  MODELS_CACHE_SECONDS: Type.Integer({ default: 300, minimum: 0 }),
+  THINKING_STORE_SIZE: Type.Integer({ default: 10000, minimum: 1 }),
+  MODEL_CAPABILITIES: Type.Optional(Type.String())
+})
+export type RawConfig = Static<typeof ConfigSchema>
+
+export const CapabilityRuleSchema = Type.Object({
+  match: Type.String({ minLength: 1 }),
+  thinking: Type.Optional(Type.Union([Type.Literal('budget'), Type.Literal('adaptive'), Type.Literal('both')])),
+  thinkingAlwaysOn: Type.Optional(Type.Boolean()),
+  thinkingHiddenByDefault: Type.Optional(Type.Boolean()),
+  efforts: Type.Optional(Type.Array(Type.String())),
+  structuredOutputs: Type.Optional(Type.Boolean()),
+  maxOutputTokens: Type.Optional(PositiveInt),
+  defaultMaxTokens: Type.Optional(PositiveInt),
+  samplingLocked: Type.Optional(Type.Boolean()),
+  temperatureOrTopP: Type.Optional(Type.Boolean()),
+  prefill: Type.Optional(Type.Boolean())
+}, { additionalProperties: false })
+export const CapabilityRulesSchema = Type.Array(CapabilityRuleSchema)

@@ -1,0 +1,24 @@
+import { Type, type Static } from 'typebox'
+
+export const ErrorResponseSchema = Type.Object({
+  error: Type.Object({
+    message: Type.String(),
+    type: Type.String(),
+    param: Type.Union([Type.String(), Type.Null()]),
+    code: Type.Union([Type.String(), Type.Null()])
+  })
+})
+export type ErrorResponse = Static<typeof ErrorResponseSchema>
+
+export const errorResponses = {
+  400: ErrorResponseSchema,
+  401: ErrorResponseSchema,
+  403: ErrorResponseSchema,
+  404: ErrorResponseSchema,
+  413: ErrorResponseSchema,
+  429: ErrorResponseSchema,
+  500: ErrorResponseSchema,
+  502: ErrorResponseSchema,
+  503: ErrorResponseSchema,
+  504: ErrorResponseSchema
+}

@@ -1,0 +1,38 @@
+import Fastify from 'fastify'
+import fp from 'fastify-plugin'
+import app from './app.js'
+import { loggerOptions } from './lib/logger-options.js'
+
+const server = Fastify({
+  logger: loggerOptions(process.env.LOG_LEVEL ?? 'info'),
+  // Bodies are limited per route from the configuration; this is only the ceiling.
+  bodyLimit: 64 * 1024 * 1024,
+  return503OnClosing: true,
+  forceCloseConnections: 'idle'
+})
+try {
+  await server.register(fp(app))
+  await server.ready()
+} catch (error) {
+  server.log.fatal((error as Error).message)
+  process.exit(1)
+}
+
+let closing = false
+async function shutdown (signal: string): Promise<void> {
+  if (closing) return
+  closing = true
+  server.log.info({ signal }, 'shutting down: no new connections, running requests may finish')
+  const grace = setTimeout(() => {
+    server.log.warn('grace period over; closing the remaining connections')
+    server.server.closeAllConnections()
+  }, server.config.shutdownGraceMs)
+  grace.unref()
+  await server.close()
+  clearTimeout(grace)
+  process.exit(0)
+}
+process.once('SIGTERM', () => { void shutdown('SIGTERM') })
+process.once('SIGINT', () => { void shutdown('SIGINT') })
+
+await server.listen({ host: server.config.host, port: server.config.port })
