@@ -33,10 +33,7 @@ export const ToolCallSchema = Type.Object({
 export type ToolCall = Static<typeof ToolCallSchema>
 
 export const ChatMessageSchema = Type.Object({
-  role: Type.Union([
-    Type.Literal('system'), Type.Literal('developer'), Type.Literal('user'),
-    Type.Literal('assistant'), Type.Literal('tool'), Type.Literal('function')
-  ]),
+  role: Type.Enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
   content: Type.Optional(Type.Union([Type.String(), Type.Null(), Type.Array(ContentPartSchema)])),
   name: Type.Optional(Type.String()),
   tool_calls: Type.Optional(Type.Union([Type.Array(ToolCallSchema), Type.Null()])),
@@ -67,7 +64,7 @@ export const ToolChoiceSchema = Type.Union([
 export type ToolChoice = Static<typeof ToolChoiceSchema>
 
 export const ResponseFormatSchema = Type.Object({
-  type: Type.Union([Type.Literal('text'), Type.Literal('json_object'), Type.Literal('json_schema')]),
+  type: Type.Enum(['text', 'json_object', 'json_schema']),
   json_schema: Type.Optional(Type.Object({
     name: Type.Optional(Type.String()),
     description: Type.Optional(Type.String()),

@@ -19,12 +19,9 @@ export const ConfigSchema = Type.Object({
   MIRROR_API_PREFIX: Type.Optional(Type.String()),
   MAX_CHAT_HISTORY_LENGTH: Type.Integer({ default: 0, minimum: 0 }),
   DEFAULT_MAX_TOKENS: Type.Optional(PositiveInt),
-  LOG_LEVEL: Type.Union([
-    Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
-    Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')
-  ], { default: 'info' }),
-  THINKING_FORMAT: Type.Union([Type.Literal('reasoning_content'), Type.Literal('think-tags')], { default: 'reasoning_content' }),
-  UNSUPPORTED_FIELDS: Type.Union([Type.Literal('error'), Type.Literal('drop')], { default: 'error' }),
+  LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  THINKING_FORMAT: Type.Enum(['reasoning_content', 'think-tags'], { default: 'reasoning_content' }),
+  UNSUPPORTED_FIELDS: Type.Enum(['error', 'drop'], { default: 'error' }),
   AUTO_CACHE: { ...Bool, default: true },
   BODY_LIMIT: Type.Integer({ default: 33554432, minimum: 1024 }),
   CONNECT_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 1 }),

@@ -1,0 +1,73 @@
+import { Writable } from 'node:stream'
+import Fastify, { type FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import app from '../../app.js'
+import { loggerOptions } from '../../lib/logger-options.js'
+
+export const CLIENT_KEY = 'test-client-key-0123456789'
+export const UPSTREAM_KEYS = ['sk-ant-api03-test-key-one-AAAAAAAAAAAAAAAA', 'sk-ant-api03-test-key-two-BBBBBBBBBBBBBBBB']
+
+export interface GatewayOptions {
+  /** Settings as they would appear in config.yaml / the environment; merged over the test defaults. */
+  config?: Record<string, unknown>
+  /** Everything the gateway logs, as lines of JSON. */
+  logLines?: string[]
+}
+
+export interface RunningGateway {
+  app: FastifyInstance
+  /** e.g. http://127.0.0.1:40123 */
+  url: string
+  close: () => Promise<void>
+}
+
+/** Builds the real app (as server.ts does) with settings passed in, not read from the environment. */
+export async function buildGateway (upstreamUrl: string, options: GatewayOptions = {}): Promise<FastifyInstance> {
+  const lines = options.logLines
+  const stream = new Writable({
+    write (chunk: Buffer, _encoding, done) {
+      if (lines) lines.push(...chunk.toString('utf8').split('\n').filter(Boolean))
+      done()
+    }
+  })
+  const fastify = Fastify({ logger: { ...loggerOptions('info'), stream }, return503OnClosing: true, forceCloseConnections: 'idle' })
+  await fastify.register(fp(app), {
+    configData: {
+      ANTHROPIC_API_KEYS: UPSTREAM_KEYS.join(','),
+      APIKEY: CLIENT_KEY,
+      ANTHROPIC_BASE_URL: upstreamUrl,
+      LOG_LEVEL: lines ? 'info' : 'warn',
+      ...options.config
+    }
+  })
+  await fastify.ready()
+  return fastify
+}
+
+/** The gateway listening on a loopback port, for clients that speak real HTTP. */
+export async function startGateway (upstreamUrl: string, options: GatewayOptions = {}): Promise<RunningGateway> {
+  const fastify = await buildGateway(upstreamUrl, options)
+  const url = await fastify.listen({ host: '127.0.0.1', port: 0 })
+  return { app: fastify, url, close: async () => { await fastify.close() } }
+}
+
+export const authHeaders = { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' }
+
+/** Posts a chat completion request to a running gateway. */
+export async function postChat (url: string, body: unknown, headers: Record<string, string> = authHeaders): Promise<Response> {
+  return await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify(body) })
+}
+
+/** Reads an SSE response into its `data:` payloads (the raw strings, `[DONE]` included). */
+export async function readSse (response: Response): Promise<string[]> {
+  const text = await response.text()
+  return text.split('\n\n').map((event) => event.trim()).filter(Boolean).map((event) => {
+    if (!event.startsWith('data: ')) throw new Error(`not an SSE data line: ${event.slice(0, 80)}`)
+    return event.slice('data: '.length)
+  })
+}
+
+/** Parses the JSON chunks of an SSE body, leaving out `[DONE]`. */
+export function parseChunks (payloads: string[]): Array<Record<string, any>> {
+  return payloads.filter((payload) => payload !== '[DONE]').map((payload) => JSON.parse(payload) as Record<string, any>)
+}
