@@ -1,0 +1,25 @@
+# The image's own Node 24 runs the gateway, so the npm `node` package (a dev dependency that
+# brings Node 24 to machines without it) is neither installed nor needed here.
+FROM node:24-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json app.ts server.ts ./
+COPY lib ./lib
+COPY plugins ./plugins
+COPY routes ./routes
+COPY schemas ./schemas
+RUN node node_modules/typescript/bin/tsc -p tsconfig.json \
+ && npm prune --omit=dev --ignore-scripts
+
+FROM node:24-slim
+ENV NODE_ENV=production ADDRESS=0.0.0.0:8080
+WORKDIR /app
+COPY --from=build --chown=node:node /app/package.json ./
+COPY --from=build --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist ./dist
+USER node
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "const p=process.env.PORT||(process.env.ADDRESS||'').split(':').pop()||8080;fetch('http://127.0.0.1:'+p+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "dist/server.js"]
