@@ -2,7 +2,7 @@ import { test } from 'tap'
 import { request as httpRequest } from 'node:http'
 import { startAnthropicStub, type AnthropicStub, type StubBlock, type StubOptions } from './anthropic-stub.js'
 
-type Tap = Parameters<Parameters<typeof test>[1]>[0]
+type Tap = Parameters<Parameters<typeof test>[0]>[0]
 type Json = Record<string, unknown>
 
 const KEY = 'sk-ant-api03-test'
@@ -14,17 +14,17 @@ interface SseEvent {
   data: Json
 }
 
-async function withStub(t: Tap, opts: StubOptions = {}): Promise<AnthropicStub> {
+async function withStub (t: Tap, opts: StubOptions = {}): Promise<AnthropicStub> {
   const stub = await startAnthropicStub(opts)
   t.teardown(() => stub.close())
   return stub
 }
 
-function baseRequest(overrides: Json = {}): Json {
+function baseRequest (overrides: Json = {}): Json {
   return { model: 'claude-sonnet-4-5-20250929', max_tokens: 2048, messages: [{ role: 'user', content: 'Hi' }], ...overrides }
 }
 
-function post(stub: AnthropicStub, body: unknown, init: { headers?: Record<string, string>; path?: string; signal?: AbortSignal } = {}): Promise<Response> {
+function post (stub: AnthropicStub, body: unknown, init: { headers?: Record<string, string>; path?: string; signal?: AbortSignal } = {}): Promise<Response> {
   return fetch(stub.url + (init.path ?? '/v1/messages'), {
     method: 'POST',
     headers: init.headers ?? HEADERS,
@@ -33,24 +33,24 @@ function post(stub: AnthropicStub, body: unknown, init: { headers?: Record<strin
   })
 }
 
-async function call(stub: AnthropicStub, body: unknown, init: { headers?: Record<string, string>; path?: string } = {}): Promise<{ status: number; body: any }> {
+async function call (stub: AnthropicStub, body: unknown, init: { headers?: Record<string, string>; path?: string } = {}): Promise<{ status: number; body: any }> {
   const res = await post(stub, body, init)
   return { status: res.status, body: await res.json() }
 }
 
-async function expectInvalid(t: Tap, stub: AnthropicStub, body: unknown, pattern: RegExp, name = pattern.source): Promise<void> {
+async function expectInvalid (t: Tap, stub: AnthropicStub, body: unknown, pattern: RegExp, name = pattern.source): Promise<void> {
   const res = await call(stub, body)
   t.equal(res.status, 400, `${name}: status`)
   t.equal(res.body.error?.type, 'invalid_request_error', `${name}: type`)
   t.match(res.body.error?.message, pattern, `${name}: message`)
 }
 
-async function expectAccepted(t: Tap, stub: AnthropicStub, body: unknown, name: string): Promise<void> {
+async function expectAccepted (t: Tap, stub: AnthropicStub, body: unknown, name: string): Promise<void> {
   const res = await call(stub, body)
   t.equal(res.status, 200, `${name}: ${res.status === 200 ? 'accepted' : JSON.stringify(res.body.error)}`)
 }
 
-function parseSse(text: string): SseEvent[] {
+function parseSse (text: string): SseEvent[] {
   return text
     .split('\n\n')
     .filter((frame) => frame.trim() !== '')
@@ -63,7 +63,7 @@ function parseSse(text: string): SseEvent[] {
 }
 
 /** Reads a streamed body to its end or its failure, keeping every complete event. */
-async function collectEvents(res: Response): Promise<{ events: SseEvent[]; error: unknown }> {
+async function collectEvents (res: Response): Promise<{ events: SseEvent[]; error: unknown }> {
   const reader = res.body!.getReader()
   const decoder = new TextDecoder()
   let text = ''
@@ -82,7 +82,7 @@ async function collectEvents(res: Response): Promise<{ events: SseEvent[]; error
 }
 
 /** Rebuilds content blocks from stream events the way a client would. */
-function assembleBlocks(events: SseEvent[]): Json[] {
+function assembleBlocks (events: SseEvent[]): Json[] {
   const blocks: Json[] = []
   const partialJson: string[] = []
   for (const { data } of events) {
@@ -104,7 +104,7 @@ function assembleBlocks(events: SseEvent[]): Json[] {
   return blocks
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<boolean> {
+async function waitFor (condition: () => boolean, timeoutMs = 2000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
   while (!condition()) {
     if (Date.now() > deadline) return false
@@ -136,7 +136,7 @@ test('serves the default reply as JSON, echoing the model, and records the reque
 
 test('answers auth, header, parse, size and routing problems with Anthropic error bodies', async (t) => {
   const stub = await withStub(t, { keys: ['sk-ant-api03-good'] })
-  const good = { ...HEADERS, 'x-api-key': 'sk-ant-api03-good' }
+  const good: Record<string, string> = { ...HEADERS, 'x-api-key': 'sk-ant-api03-good' }
   const { 'x-api-key': _key, ...noKey } = good
   const { 'anthropic-version': _version, ...noVersion } = good
 
@@ -230,7 +230,7 @@ test('requires every tool_use to be answered by a leading tool_result in the nex
   await expectInvalid(t, stub, baseRequest({ tools: [WEATHER_TOOL], messages: turns([{ type: 'text', text: 'no result' }]) }),
     /^messages\.1: tool_use ids were found without tool_result blocks immediately after: toolu_1\. Each tool_use block must have a corresponding tool_result block in the next message\./)
   await expectInvalid(t, stub, baseRequest({ tools: [WEATHER_TOOL], messages: turns([{ type: 'text', text: 'first' }, result]) }), /^messages\.2\.content\.1: tool_result blocks must come first/)
-  await expectInvalid(t, stub, baseRequest({ tools: [WEATHER_TOOL], messages: turns([{ ...result, tool_use_id: 'toolu_2' }]) }), /unexpected `tool_use_id` found in `tool_result` blocks: toolu_2/)
+  await expectInvalid(t, stub, baseRequest({ tools: [WEATHER_TOOL], messages: turns([result, { ...result, tool_use_id: 'toolu_2' }]) }), /unexpected `tool_use_id` found in `tool_result` blocks: toolu_2/)
   await expectInvalid(t, stub, baseRequest({ messages: turns([result]) }), /must define tools/)
   await expectInvalid(t, stub, baseRequest({ tools: [WEATHER_TOOL], messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: [toolUse] }] }), /tool_use ids were found without tool_result/, 'trailing tool_use')
   await expectInvalid(t, stub, baseRequest({ tools: [WEATHER_TOOL], messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: [{ ...toolUse, name: 'get.weather' }] }, { role: 'user', content: [result] }] }), /content\.0\.name: String should match pattern/)
@@ -289,7 +289,7 @@ test('applies the per-model thinking table and thinking constraints', async (t) 
     [req('claude-opus-4-6', { thinking: adaptive }), 'opus 4.6 adaptive'],
     [req('claude-sonnet-4-6', { thinking: { type: 'adaptive', display: 'omitted' } }), 'sonnet 4.6 adaptive with display'],
     [req('claude-opus-4-7', { thinking: { type: 'adaptive', display: 'summarized' }, tools: [WEATHER_TOOL], tool_choice: { type: 'any' } }), 'adaptive allows forced tool use'],
-    [req('claude-haiku-4-5-20251001', { thinking: enabled, top_p: 0.96, temperature: 1 }), 'enabled with permitted sampling'],
+    [req('claude-opus-4-5-20251101', { thinking: enabled, top_p: 0.96, temperature: 1 }), 'enabled with permitted sampling'],
     [req('claude-opus-4-7', { thinking: { type: 'disabled' } }), 'disabled thinking'],
   ]
   for (const [body, name] of valid) await expectAccepted(t, stub, body, name)

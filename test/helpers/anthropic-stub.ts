@@ -98,7 +98,7 @@ export interface AnthropicStub {
   close(): Promise<void>
 }
 
-export async function startAnthropicStub(opts: StubOptions = {}): Promise<AnthropicStub> {
+export async function startAnthropicStub (opts: StubOptions = {}): Promise<AnthropicStub> {
   const stub = new StubServer(opts)
   await stub.listen()
   return stub
@@ -181,7 +181,7 @@ const MODEL_TABLE: ReadonlyArray<{ pattern: RegExp; rules: ModelRules }> = [
   { pattern: /opus-4-5/, rules: { ...LEGACY_RULES, structuredOutput: true } },
 ]
 
-function rulesFor(model: string): ModelRules {
+function rulesFor (model: string): ModelRules {
   return MODEL_TABLE.find((row) => row.pattern.test(model))?.rules ?? LEGACY_RULES
 }
 
@@ -191,75 +191,75 @@ function rulesFor(model: string): ModelRules {
 
 class InvalidRequest extends Error {}
 
-function reject(message: string): never {
+function reject (message: string): never {
   throw new InvalidRequest(message)
 }
 
-function isObject(value: unknown): value is Json {
+function isObject (value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-function join(path: string, key: string | number): string {
+function join (path: string, key: string | number): string {
   return path === '' ? String(key) : `${path}.${key}`
 }
 
-function required(obj: Json, key: string, path: string): unknown {
+function required (obj: Json, key: string, path: string): unknown {
   if (obj[key] === undefined) reject(`${join(path, key)}: Field required`)
   return obj[key]
 }
 
-function expectObject(value: unknown, path: string): Json {
+function expectObject (value: unknown, path: string): Json {
   if (!isObject(value)) reject(`${path}: Input should be a valid dictionary`)
   return value
 }
 
-function expectArray(value: unknown, path: string): unknown[] {
+function expectArray (value: unknown, path: string): unknown[] {
   if (!Array.isArray(value)) reject(`${path}: Input should be a valid list`)
   return value
 }
 
-function expectString(value: unknown, path: string): string {
+function expectString (value: unknown, path: string): string {
   if (typeof value !== 'string') reject(`${path}: Input should be a valid string`)
   return value
 }
 
-function expectBoolean(value: unknown, path: string): boolean {
+function expectBoolean (value: unknown, path: string): boolean {
   if (typeof value !== 'boolean') reject(`${path}: Input should be a valid boolean`)
   return value
 }
 
-function expectNumber(value: unknown, path: string, min: number, max: number): number {
+function expectNumber (value: unknown, path: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) reject(`${path}: Input should be a valid number`)
   if (value < min) reject(`${path}: Input should be greater than or equal to ${min}`)
   if (value > max) reject(`${path}: Input should be less than or equal to ${max}`)
   return value
 }
 
-function expectInteger(value: unknown, path: string, min: number): number {
+function expectInteger (value: unknown, path: string, min: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value)) reject(`${path}: Input should be a valid integer`)
   if (value < min) reject(`${path}: Input should be greater than or equal to ${min}`)
   return value
 }
 
-function expectEnum<T extends string>(value: unknown, allowed: readonly T[], path: string): T {
+function expectEnum<T extends string> (value: unknown, allowed: readonly T[], path: string): T {
   if (!allowed.includes(value as T)) {
     reject(`${path}: Input should be ${allowed.map((v) => `'${v}'`).join(', ')}`)
   }
   return value as T
 }
 
-function expectOnlyFields(obj: Json, allowed: readonly string[], path: string): void {
+function expectOnlyFields (obj: Json, allowed: readonly string[], path: string): void {
   const extra = Object.keys(obj).find((key) => !allowed.includes(key))
   if (extra !== undefined) reject(`${join(path, extra)}: Extra inputs are not permitted`)
 }
 
-function expectPattern(value: unknown, pattern: RegExp, path: string): string {
+function expectPattern (value: unknown, pattern: RegExp, path: string): string {
   const text = expectString(value, path)
   if (!pattern.test(text)) reject(`${path}: String should match pattern '${pattern.source}'`)
   return text
 }
 
-function expectHttpUrl(value: unknown, path: string): void {
+function expectHttpUrl (value: unknown, path: string): void {
   const text = expectString(value, path)
   let protocol = ''
   try {
@@ -270,7 +270,7 @@ function expectHttpUrl(value: unknown, path: string): void {
   if (protocol !== 'http:' && protocol !== 'https:') reject(`${path}: URL scheme should be 'http' or 'https'`)
 }
 
-function expectBase64(value: unknown, path: string): void {
+function expectBase64 (value: unknown, path: string): void {
   const data = expectString(value, path)
   if (data.length === 0) reject(`${path}: base64 data must be non-empty`)
   if (data.length % 4 !== 0 || !BASE64_PATTERN.test(data)) reject(`${path}: invalid base64 data`)
@@ -319,7 +319,7 @@ const BLOCK_CHECKS: Record<string, (block: Json, path: string) => void> = {
   redacted_thinking: (block, path) => expectString(required(block, 'data', path), `${path}.data`),
 }
 
-function validateBlock(value: unknown, container: Container, path: string): Json {
+function validateBlock (value: unknown, container: Container, path: string): Json {
   const block = expectObject(value, path)
   const type = expectString(required(block, 'type', path), `${path}.type`)
   const fields = BLOCK_FIELDS[type]
@@ -335,18 +335,18 @@ function validateBlock(value: unknown, container: Container, path: string): Json
   return block
 }
 
-function validateBlockList(value: unknown, container: Container, path: string): Json[] {
+function validateBlockList (value: unknown, container: Container, path: string): Json[] {
   return expectArray(value, path).map((block, index) => validateBlock(block, container, join(path, index)))
 }
 
-function checkTextBlock(block: Json, path: string): void {
+function checkTextBlock (block: Json, path: string): void {
   const text = expectString(required(block, 'text', path), `${path}.text`)
   if (text === '') reject(`${path}.text: text content blocks must be non-empty`)
   if (!/\S/.test(text)) reject(`${path}.text: text content blocks must contain non-whitespace text`)
   if (block.citations != null) expectArray(block.citations, `${path}.citations`)
 }
 
-function checkImageBlock(block: Json, path: string): void {
+function checkImageBlock (block: Json, path: string): void {
   const sourcePath = `${path}.source`
   const source = expectObject(required(block, 'source', path), sourcePath)
   const type = expectEnum(required(source, 'type', sourcePath), ['base64', 'url'], `${sourcePath}.type`)
@@ -360,7 +360,7 @@ function checkImageBlock(block: Json, path: string): void {
   }
 }
 
-function checkDocumentBlock(block: Json, path: string): void {
+function checkDocumentBlock (block: Json, path: string): void {
   const sourcePath = `${path}.source`
   const source = expectObject(required(block, 'source', path), sourcePath)
   const type = expectEnum(required(source, 'type', sourcePath), ['base64', 'text', 'url', 'content'], `${sourcePath}.type`)
@@ -374,7 +374,7 @@ function checkDocumentBlock(block: Json, path: string): void {
   }
 }
 
-function checkDocumentSource(source: Json, type: 'base64' | 'text' | 'url' | 'content', path: string): void {
+function checkDocumentSource (source: Json, type: 'base64' | 'text' | 'url' | 'content', path: string): void {
   switch (type) {
     case 'base64':
       expectOnlyFields(source, ['type', 'media_type', 'data'], path)
@@ -399,13 +399,13 @@ function checkDocumentSource(source: Json, type: 'base64' | 'text' | 'url' | 'co
   }
 }
 
-function checkToolUseBlock(block: Json, path: string): void {
+function checkToolUseBlock (block: Json, path: string): void {
   expectPattern(required(block, 'id', path), TOOL_ID_PATTERN, `${path}.id`)
   expectPattern(required(block, 'name', path), TOOL_NAME_PATTERN, `${path}.name`)
   expectObject(required(block, 'input', path), `${path}.input`)
 }
 
-function checkToolResultBlock(block: Json, path: string): void {
+function checkToolResultBlock (block: Json, path: string): void {
   expectPattern(required(block, 'tool_use_id', path), TOOL_ID_PATTERN, `${path}.tool_use_id`)
   if (block.content !== undefined && typeof block.content !== 'string') {
     validateBlockList(block.content, 'tool_result', `${path}.content`)
@@ -413,12 +413,12 @@ function checkToolResultBlock(block: Json, path: string): void {
   if (block.is_error !== undefined) expectBoolean(block.is_error, `${path}.is_error`)
 }
 
-function checkThinkingBlock(block: Json, path: string): void {
+function checkThinkingBlock (block: Json, path: string): void {
   expectString(required(block, 'thinking', path), `${path}.thinking`)
   expectString(required(block, 'signature', path), `${path}.signature`)
 }
 
-function validateCacheControl(value: unknown, path: string): void {
+function validateCacheControl (value: unknown, path: string): void {
   const cache = expectObject(value, path)
   expectOnlyFields(cache, ['type', 'ttl'], path)
   expectEnum(required(cache, 'type', path), ['ephemeral'], `${path}.type`)
@@ -435,13 +435,13 @@ interface Turn {
   blocks: Json[] // string content is normalised to a single text block
 }
 
-function validateMessages(value: unknown): Turn[] {
+function validateMessages (value: unknown): Turn[] {
   const list = expectArray(value, 'messages')
   if (list.length === 0) reject('messages: at least one message is required')
   return list.map((message, index) => validateMessage(message, index, index === list.length - 1))
 }
 
-function validateMessage(value: unknown, index: number, isLast: boolean): Turn {
+function validateMessage (value: unknown, index: number, isLast: boolean): Turn {
   const path = `messages.${index}`
   const message = expectObject(value, path)
   expectOnlyFields(message, ['role', 'content'], path)
@@ -459,18 +459,18 @@ function validateMessage(value: unknown, index: number, isLast: boolean): Turn {
   return { index, role, blocks }
 }
 
-function blocksOfType(turn: Turn | undefined, type: string): Json[] {
+function blocksOfType (turn: Turn | undefined, type: string): Json[] {
   return turn === undefined ? [] : turn.blocks.filter((block) => block.type === type)
 }
 
-function validateToolPairing(turns: Turn[]): void {
+function validateToolPairing (turns: Turn[]): void {
   turns.forEach((turn, position) => {
     if (turn.role === 'assistant') checkToolUsesAnswered(turn, turns[position + 1])
     else checkToolResults(turn, turns[position - 1])
   })
 }
 
-function checkToolUsesAnswered(turn: Turn, next: Turn | undefined): void {
+function checkToolUsesAnswered (turn: Turn, next: Turn | undefined): void {
   const ids = blocksOfType(turn, 'tool_use').map((block) => block.id as string)
   if (ids.length === 0) return
   const answered = next?.role === 'user' ? blocksOfType(next, 'tool_result').map((block) => block.tool_use_id) : []
@@ -483,7 +483,7 @@ function checkToolUsesAnswered(turn: Turn, next: Turn | undefined): void {
   }
 }
 
-function checkToolResults(turn: Turn, previous: Turn | undefined): void {
+function checkToolResults (turn: Turn, previous: Turn | undefined): void {
   const expected = previous?.role === 'assistant' ? blocksOfType(previous, 'tool_use').map((block) => block.id) : []
   let seenOtherBlock = false
   turn.blocks.forEach((block, position) => {
@@ -504,7 +504,7 @@ function checkToolResults(turn: Turn, previous: Turn | undefined): void {
   })
 }
 
-function validateToolsPresentForToolBlocks(turns: Turn[], toolCount: number): void {
+function validateToolsPresentForToolBlocks (turns: Turn[], toolCount: number): void {
   const usesTools = turns.some((turn) => blocksOfType(turn, 'tool_use').length + blocksOfType(turn, 'tool_result').length > 0)
   if (usesTools && toolCount === 0) reject('Requests which include `tool_use` or `tool_result` blocks must define tools.')
 }
@@ -523,13 +523,13 @@ const COUNT_FIELDS = [
   'mcp_servers', 'context_management',
 ] as const
 
-function validateModel(body: Json): string {
+function validateModel (body: Json): string {
   const model = expectString(required(body, 'model', ''), 'model')
   if (model === '') reject('model: String should have at least 1 character')
   return model
 }
 
-function validateMaxTokens(body: Json, model: string): number {
+function validateMaxTokens (body: Json, model: string): number {
   const maxTokens = expectInteger(required(body, 'max_tokens', ''), 'max_tokens', 1)
   if (maxTokens > MAX_OUTPUT_TOKENS) {
     reject(`max_tokens: ${maxTokens} > ${MAX_OUTPUT_TOKENS}, which is the maximum allowed number of output tokens for ${model}`)
@@ -537,12 +537,12 @@ function validateMaxTokens(body: Json, model: string): number {
   return maxTokens
 }
 
-function validateSystem(value: unknown): void {
+function validateSystem (value: unknown): void {
   if (value === undefined || typeof value === 'string') return
   validateBlockList(value, 'system', 'system')
 }
 
-function validateSampling(body: Json): void {
+function validateSampling (body: Json): void {
   if (body.temperature !== undefined) expectNumber(body.temperature, 'temperature', 0, 1)
   if (body.top_p !== undefined) expectNumber(body.top_p, 'top_p', 0, 1)
   if (body.top_k !== undefined) expectInteger(body.top_k, 'top_k', 1)
@@ -554,7 +554,7 @@ function validateSampling(body: Json): void {
   }
 }
 
-function validateMiscFields(body: Json): void {
+function validateMiscFields (body: Json): void {
   if (body.stream !== undefined) expectBoolean(body.stream, 'stream')
   if (body.service_tier !== undefined) expectEnum(body.service_tier, ['auto', 'standard_only'], 'service_tier')
   if (body.cache_control != null) validateCacheControl(body.cache_control, 'cache_control')
@@ -569,14 +569,14 @@ function validateMiscFields(body: Json): void {
 }
 
 /** Returns the names of the defined tools (what `tool_choice.name` may refer to). */
-function validateTools(value: unknown): string[] {
+function validateTools (value: unknown): string[] {
   if (value === undefined) return []
   const names = expectArray(value, 'tools').map((tool, index) => validateTool(tool, `tools.${index}`))
   if (new Set(names).size !== names.length) reject('tools: Tool names must be unique.')
   return names
 }
 
-function validateTool(value: unknown, path: string): string {
+function validateTool (value: unknown, path: string): string {
   const tool = expectObject(value, path)
   // Server tools (web search, code execution, …) have their own schemas; the gateway only passes them on.
   if (typeof tool.type === 'string' && tool.type !== 'custom') {
@@ -603,7 +603,7 @@ const TOOL_CHOICE_FIELDS: Record<ToolChoiceType, readonly string[]> = {
   none: ['type'],
 }
 
-function validateToolChoice(value: unknown, toolNames: string[]): ToolChoiceType | undefined {
+function validateToolChoice (value: unknown, toolNames: string[]): ToolChoiceType | undefined {
   if (value === undefined) return undefined
   const choice = expectObject(value, 'tool_choice')
   const type = expectEnum(required(choice, 'type', 'tool_choice'), ['auto', 'any', 'tool', 'none'], 'tool_choice.type')
@@ -630,7 +630,7 @@ const THINKING_FIELDS: Record<ThinkingType | 'disabled', readonly string[]> = {
   disabled: ['type'],
 }
 
-function validateThinking(value: unknown, maxTokens: number | undefined): ThinkingMode {
+function validateThinking (value: unknown, maxTokens: number | undefined): ThinkingMode {
   if (value === undefined) return 'absent'
   const thinking = expectObject(value, 'thinking')
   const type = expectEnum(required(thinking, 'type', 'thinking'), ['enabled', 'adaptive', 'disabled'], 'thinking.type')
@@ -653,7 +653,7 @@ interface OutputConfig {
   hasFormat: boolean
 }
 
-function validateOutputConfig(value: unknown): OutputConfig {
+function validateOutputConfig (value: unknown): OutputConfig {
   if (value === undefined) return { effort: undefined, hasFormat: false }
   const config = expectObject(value, 'output_config')
   expectOnlyFields(config, ['effort', 'format'], 'output_config')
@@ -669,14 +669,14 @@ function validateOutputConfig(value: unknown): OutputConfig {
   return { effort, hasFormat: config.format != null }
 }
 
-function countCacheBreakpoints(body: Json, turns: Turn[]): number {
+function countCacheBreakpoints (body: Json, turns: Turn[]): number {
   const tools = Array.isArray(body.tools) ? body.tools : []
   const system = Array.isArray(body.system) ? body.system : []
   const inMessages = turns.reduce((sum, turn) => sum + countCacheControls(turn.blocks), 0)
   return (body.cache_control != null ? 1 : 0) + countCacheControls(tools) + countCacheControls(system) + inMessages
 }
 
-function countCacheControls(blocks: unknown[]): number {
+function countCacheControls (blocks: unknown[]): number {
   return blocks.reduce<number>((sum, block) => {
     if (!isObject(block)) return sum
     const own = block.cache_control != null ? 1 : 0
@@ -686,7 +686,7 @@ function countCacheControls(blocks: unknown[]): number {
   }, 0)
 }
 
-function validateCacheBreakpoints(body: Json, turns: Turn[]): void {
+function validateCacheBreakpoints (body: Json, turns: Turn[]): void {
   const found = countCacheBreakpoints(body, turns)
   if (found > MAX_CACHE_BREAKPOINTS) {
     reject(`A maximum of ${MAX_CACHE_BREAKPOINTS} blocks with cache_control may be provided. Found ${found}.`)
@@ -697,11 +697,11 @@ function validateCacheBreakpoints(body: Json, turns: Turn[]): void {
 // Model-dependent and thinking rules
 // ---------------------------------------------------------------------------------------------
 
-function isThinkingOn(mode: ThinkingMode): mode is ThinkingType {
+function isThinkingOn (mode: ThinkingMode): mode is ThinkingType {
   return mode === 'enabled' || mode === 'adaptive'
 }
 
-function validateThinkingForModel(mode: ThinkingMode, rules: ModelRules): void {
+function validateThinkingForModel (mode: ThinkingMode, rules: ModelRules): void {
   if (isThinkingOn(mode) && !rules.thinkingTypes.includes(mode)) {
     const supported = rules.thinkingTypes.map((type) => `"${type}"`).join(' or ')
     reject(`thinking.type: "${mode}" is not supported for this model. Use ${supported} instead.`)
@@ -711,7 +711,7 @@ function validateThinkingForModel(mode: ThinkingMode, rules: ModelRules): void {
   }
 }
 
-function validateSamplingForModel(body: Json, rules: ModelRules): void {
+function validateSamplingForModel (body: Json, rules: ModelRules): void {
   if (rules.defaultSamplingOnly) {
     if (body.temperature !== undefined && body.temperature !== 1) reject('`temperature` is deprecated for this model; only the default value is accepted.')
     if (body.top_p !== undefined && body.top_p !== 1) reject('`top_p` is deprecated for this model; only the default value is accepted.')
@@ -722,7 +722,7 @@ function validateSamplingForModel(body: Json, rules: ModelRules): void {
   }
 }
 
-function validateOutputConfigForModel(output: OutputConfig, rules: ModelRules): void {
+function validateOutputConfigForModel (output: OutputConfig, rules: ModelRules): void {
   if ((output.effort === 'xhigh' || output.effort === 'max') && !rules.extendedEffort) {
     reject(`output_config.effort: "${output.effort}" is not supported for this model.`)
   }
@@ -731,7 +731,7 @@ function validateOutputConfigForModel(output: OutputConfig, rules: ModelRules): 
   }
 }
 
-function validateThinkingConstraints(body: Json, mode: ThinkingMode, toolChoice: ToolChoiceType | undefined): void {
+function validateThinkingConstraints (body: Json, mode: ThinkingMode, toolChoice: ToolChoiceType | undefined): void {
   if (!isThinkingOn(mode)) return
   if (mode === 'enabled') {
     if (toolChoice === 'any' || toolChoice === 'tool') reject('Thinking may not be enabled when tool_choice forces tool use.')
@@ -745,7 +745,7 @@ function validateThinkingConstraints(body: Json, mode: ThinkingMode, toolChoice:
   }
 }
 
-function validatePrefill(turns: Turn[], rules: ModelRules, mode: ThinkingMode, output: OutputConfig): void {
+function validatePrefill (turns: Turn[], rules: ModelRules, mode: ThinkingMode, output: OutputConfig): void {
   const last = turns[turns.length - 1]
   if (last.role !== 'assistant') return
   if (!rules.prefill) reject('This model does not support assistant message prefill. The conversation must end with a user message.')
@@ -758,7 +758,7 @@ function validatePrefill(turns: Turn[], rules: ModelRules, mode: ThinkingMode, o
 }
 
 /** Continuing a tool-use turn with thinking on requires that turn's thinking to come back first. */
-function validateThinkingRoundTrip(turns: Turn[], mode: ThinkingMode): void {
+function validateThinkingRoundTrip (turns: Turn[], mode: ThinkingMode): void {
   if (!isThinkingOn(mode)) return
   const position = turns.findLastIndex((turn) => turn.role === 'assistant')
   if (position < 0) return
@@ -782,7 +782,7 @@ class IssuedThinking {
   private readonly textsBySignature = new Map<string, Set<string>>()
   private readonly redactedData = new Set<string>()
 
-  record(blocks: StubBlock[]): void {
+  record (blocks: StubBlock[]): void {
     for (const block of blocks) {
       if (block.type === 'thinking') {
         const texts = this.textsBySignature.get(block.signature) ?? new Set<string>()
@@ -794,7 +794,7 @@ class IssuedThinking {
     }
   }
 
-  isGenuine(block: Json): boolean {
+  isGenuine (block: Json): boolean {
     if (block.type === 'thinking') {
       return this.textsBySignature.get(block.signature as string)?.has(block.thinking as string) ?? false
     }
@@ -803,7 +803,7 @@ class IssuedThinking {
   }
 }
 
-function verifyReturnedThinking(turns: Turn[], issued: IssuedThinking): void {
+function verifyReturnedThinking (turns: Turn[], issued: IssuedThinking): void {
   for (const turn of turns) {
     turn.blocks.forEach((block, position) => {
       if (!issued.isGenuine(block)) {
@@ -825,12 +825,12 @@ interface CreateParams {
   stream: boolean
 }
 
-function expectRequestObject(raw: unknown): Json {
+function expectRequestObject (raw: unknown): Json {
   if (!isObject(raw)) reject('Request body must be a JSON object.')
   return raw
 }
 
-function validateCreateRequest(raw: unknown, issued: IssuedThinking): CreateParams {
+function validateCreateRequest (raw: unknown, issued: IssuedThinking): CreateParams {
   const body = expectRequestObject(raw)
   expectOnlyFields(body, CREATE_FIELDS, '')
   const model = validateModel(body)
@@ -859,7 +859,7 @@ function validateCreateRequest(raw: unknown, issued: IssuedThinking): CreatePara
 }
 
 /** count_tokens checks the request's shape only; sampling and thinking semantics do not apply. */
-function validateCountRequest(raw: unknown): Json {
+function validateCountRequest (raw: unknown): Json {
   const body = expectRequestObject(raw)
   expectOnlyFields(body, COUNT_FIELDS, '')
   validateModel(body)
@@ -876,7 +876,7 @@ function validateCountRequest(raw: unknown): Json {
   return body
 }
 
-function estimateInputTokens(body: Json): number {
+function estimateInputTokens (body: Json): number {
   const counted = JSON.stringify({ system: body.system, messages: body.messages, tools: body.tools })
   return Math.max(1, Math.ceil(counted.length / 4))
 }
@@ -912,11 +912,11 @@ interface SseEvent {
 
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 
-function randomId(prefix: string): string {
+function randomId (prefix: string): string {
   return prefix + Array.from(randomBytes(24), (byte) => BASE62[byte % BASE62.length]).join('')
 }
 
-function buildMessage(reply: StubMessageReply, model: string): ResponseMessage {
+function buildMessage (reply: StubMessageReply, model: string): ResponseMessage {
   const usage = reply.usage ?? {}
   const hasToolUse = reply.content.some((block) => block.type === 'tool_use')
   return {
@@ -939,14 +939,14 @@ function buildMessage(reply: StubMessageReply, model: string): ResponseMessage {
 }
 
 /** Splits by code point so a delta never carries half a surrogate pair. */
-function chunkText(text: string, size: number): string[] {
+function chunkText (text: string, size: number): string[] {
   const chars = Array.from(text)
   const pieces: string[] = []
   for (let start = 0; start < chars.length; start += size) pieces.push(chars.slice(start, start + size).join(''))
   return pieces
 }
 
-function emptyBlock(block: StubBlock): Json {
+function emptyBlock (block: StubBlock): Json {
   switch (block.type) {
     case 'text':
       return block.citations ? { type: 'text', text: '', citations: [] } : { type: 'text', text: '' }
@@ -959,7 +959,7 @@ function emptyBlock(block: StubBlock): Json {
   }
 }
 
-function blockDeltas(block: StubBlock, size: number): Json[] {
+function blockDeltas (block: StubBlock, size: number): Json[] {
   switch (block.type) {
     case 'text':
       return [
@@ -981,7 +981,7 @@ function blockDeltas(block: StubBlock, size: number): Json[] {
   }
 }
 
-function blockEvents(block: StubBlock, index: number, size: number): SseEvent[] {
+function blockEvents (block: StubBlock, index: number, size: number): SseEvent[] {
   return [
     { event: 'content_block_start', data: { type: 'content_block_start', index, content_block: emptyBlock(block) } },
     ...blockDeltas(block, size).map((delta) => ({ event: 'content_block_delta', data: { type: 'content_block_delta', index, delta } })),
@@ -989,7 +989,7 @@ function blockEvents(block: StubBlock, index: number, size: number): SseEvent[] 
   ]
 }
 
-function messageEvents(message: ResponseMessage, chunkSize: number): SseEvent[] {
+function messageEvents (message: ResponseMessage, chunkSize: number): SseEvent[] {
   const { output_tokens_details: details, ...startUsage } = message.usage
   const start = { ...message, content: [], stop_reason: null, stop_sequence: null, usage: { ...startUsage, output_tokens: 1 } }
   const finalUsage = { output_tokens: message.usage.output_tokens, ...(details ? { output_tokens_details: details } : {}) }
@@ -1004,7 +1004,7 @@ function messageEvents(message: ResponseMessage, chunkSize: number): SseEvent[] 
   ]
 }
 
-function formatSse(event: SseEvent): string {
+function formatSse (event: SseEvent): string {
   return `event: ${event.event}\ndata: ${JSON.stringify(event.data)}\n\n`
 }
 
@@ -1018,7 +1018,7 @@ const OVERLOADED_EVENT: SseEvent = {
 // Models
 // ---------------------------------------------------------------------------------------------
 
-function modelEntry(model: StubModel): Json {
+function modelEntry (model: StubModel): Json {
   return {
     type: 'model',
     id: model.id,
@@ -1029,7 +1029,7 @@ function modelEntry(model: StubModel): Json {
   }
 }
 
-function thinkingCapabilities(types: ThinkingType[]): Json {
+function thinkingCapabilities (types: ThinkingType[]): Json {
   return {
     thinking: {
       supported: types.length > 0,
@@ -1038,7 +1038,7 @@ function thinkingCapabilities(types: ThinkingType[]): Json {
   }
 }
 
-function pageOfModels(models: StubModel[], query: URLSearchParams): Json {
+function pageOfModels (models: StubModel[], query: URLSearchParams): Json {
   const limitText = query.get('limit')
   const limit = limitText === null ? 20 : Number(limitText)
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) reject('limit: Input should be an integer between 1 and 1000')
@@ -1081,7 +1081,7 @@ type Route =
   | { name: 'models' }
   | { name: 'model'; id: string }
 
-function matchRoute(method: string, path: string): Route | undefined {
+function matchRoute (method: string, path: string): Route | undefined {
   if (method === 'POST' && path === '/v1/messages') return { name: 'messages' }
   if (method === 'POST' && path === '/v1/messages/count_tokens') return { name: 'count_tokens' }
   if (method === 'GET' && path === '/v1/models') return { name: 'models' }
@@ -1090,12 +1090,12 @@ function matchRoute(method: string, path: string): Route | undefined {
   return undefined
 }
 
-function firstHeader(value: string | string[] | undefined): string | undefined {
+function firstHeader (value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value
 }
 
 /** Reads the whole body, keeping at most the limit; null when the client went away mid-upload. */
-async function readBody(req: IncomingMessage): Promise<{ text: string; tooLarge: boolean } | null> {
+async function readBody (req: IncomingMessage): Promise<{ text: string; tooLarge: boolean } | null> {
   const chunks: Buffer[] = []
   let size = 0
   try {
@@ -1109,7 +1109,7 @@ async function readBody(req: IncomingMessage): Promise<{ text: string; tooLarge:
   return { text: Buffer.concat(chunks).toString('utf8'), tooLarge: size > MAX_BODY_BYTES }
 }
 
-function sendJson(ex: Exchange, status: number, payload: unknown, headers: Record<string, string> = {}): void {
+function sendJson (ex: Exchange, status: number, payload: unknown, headers: Record<string, string> = {}): void {
   if (ex.closed) return
   const text = JSON.stringify(payload)
   ex.res.writeHead(status, {
@@ -1121,11 +1121,11 @@ function sendJson(ex: Exchange, status: number, payload: unknown, headers: Recor
   ex.res.end(text)
 }
 
-function sendError(ex: Exchange, status: number, type: string, message: string, headers: Record<string, string> = {}): void {
+function sendError (ex: Exchange, status: number, type: string, message: string, headers: Record<string, string> = {}): void {
   sendJson(ex, status, { type: 'error', error: { type, message }, request_id: ex.requestId }, headers)
 }
 
-function startSse(ex: Exchange, headers: Record<string, string> = {}): void {
+function startSse (ex: Exchange, headers: Record<string, string> = {}): void {
   ex.res.writeHead(200, {
     'request-id': ex.requestId,
     'content-type': 'text/event-stream; charset=utf-8',
@@ -1135,13 +1135,13 @@ function startSse(ex: Exchange, headers: Record<string, string> = {}): void {
   ex.res.flushHeaders()
 }
 
-function startJsonBody(ex: Exchange): void {
+function startJsonBody (ex: Exchange): void {
   ex.res.writeHead(200, { 'request-id': ex.requestId, 'content-type': 'application/json' })
   ex.res.flushHeaders()
 }
 
 /** Writes a chunk, waiting for 'drain' when the socket buffer is full; false once the client is gone. */
-async function writeChunk(ex: Exchange, chunk: string): Promise<boolean> {
+async function writeChunk (ex: Exchange, chunk: string): Promise<boolean> {
   if (ex.closed) return false
   if (ex.res.write(chunk)) return true
   await new Promise<void>((resolve) => {
@@ -1156,10 +1156,11 @@ async function writeChunk(ex: Exchange, chunk: string): Promise<boolean> {
   return !ex.closed
 }
 
-function destroyByStub(ex: Exchange, mode: 'reset' | 'destroy'): void {
+/** 'reset' drops the connection with an RST; 'cut' closes it once what was already written is delivered. */
+function destroyByStub (ex: Exchange, mode: 'reset' | 'cut'): void {
   ex.destroyedByStub = true
   if (mode === 'reset') ex.req.socket.resetAndDestroy()
-  else ex.req.socket.destroy()
+  else ex.req.socket.destroySoon()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1186,7 +1187,7 @@ class StubServer implements AnthropicStub {
   private readonly pingEvery: number
   private readonly models: StubModel[]
 
-  constructor(opts: StubOptions) {
+  constructor (opts: StubOptions) {
     this.keys = opts.keys
     this.chunkSize = Math.max(1, opts.chunkSize ?? 4)
     this.eventDelayMs = opts.eventDelayMs ?? 0
@@ -1199,7 +1200,7 @@ class StubServer implements AnthropicStub {
     })
   }
 
-  async listen(): Promise<void> {
+  async listen (): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject)
       this.server.listen(0, '127.0.0.1', () => resolve())
@@ -1208,20 +1209,20 @@ class StubServer implements AnthropicStub {
     this.url = `http://127.0.0.1:${port}`
   }
 
-  enqueue(...replies: StubReply[]): void {
+  enqueue (...replies: StubReply[]): void {
     this.queue.push(...replies)
   }
 
-  respondWith(fn: StubResponder | undefined): void {
+  respondWith (fn: StubResponder | undefined): void {
     this.responder = fn
   }
 
-  openConnections(): number {
+  openConnections (): number {
     return this.sockets.size
   }
 
   // Issued thinking signatures survive a reset: tests may reset between turns of one conversation.
-  reset(): void {
+  reset (): void {
     this.requests.length = 0
     this.queue.length = 0
     this.responder = undefined
@@ -1230,17 +1231,19 @@ class StubServer implements AnthropicStub {
     this.abortedAt.length = 0
   }
 
-  close(): Promise<void> {
+  async close (): Promise<void> {
     this.closing = true
     for (const timer of this.timers) clearTimeout(timer)
     this.timers.clear()
-    return new Promise((resolve) => {
-      this.server.close(() => resolve())
-      for (const socket of this.sockets) socket.destroy()
-    })
+    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()))
+    const socketsClosed = [...this.sockets].map((socket) => new Promise<void>((resolve) => {
+      socket.once('close', () => resolve())
+      socket.destroy()
+    }))
+    await Promise.all([serverClosed, ...socketsClosed])
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
     const ex = this.openExchange(req, res)
     try {
       const body = await readBody(req)
@@ -1255,7 +1258,7 @@ class StubServer implements AnthropicStub {
     }
   }
 
-  private openExchange(req: IncomingMessage, res: ServerResponse): Exchange {
+  private openExchange (req: IncomingMessage, res: ServerResponse): Exchange {
     const url = new URL(req.url ?? '/', 'http://stub.invalid')
     const record: RecordedRequest = {
       method: req.method ?? 'GET',
@@ -1278,7 +1281,7 @@ class StubServer implements AnthropicStub {
     return ex
   }
 
-  private async route(ex: Exchange, bodyText: string): Promise<void> {
+  private async route (ex: Exchange, bodyText: string): Promise<void> {
     const url = new URL(ex.req.url ?? '/', 'http://stub.invalid')
     const route = matchRoute(ex.record.method, url.pathname)
     if (route === undefined) return sendError(ex, 404, 'not_found_error', 'Not Found')
@@ -1299,13 +1302,13 @@ class StubServer implements AnthropicStub {
     }
   }
 
-  private authProblem(key: string | undefined): string | undefined {
+  private authProblem (key: string | undefined): string | undefined {
     if (key === undefined || key === '') return 'x-api-key header is required'
     const valid = this.keys !== undefined ? this.keys.includes(key) : key.startsWith('sk-ant-api')
     return valid ? undefined : 'invalid x-api-key'
   }
 
-  private parseBody(ex: Exchange, text: string): unknown {
+  private parseBody (ex: Exchange, text: string): unknown {
     try {
       const body: unknown = JSON.parse(text)
       ex.record.body = body
@@ -1315,13 +1318,13 @@ class StubServer implements AnthropicStub {
     }
   }
 
-  private retrieveModel(ex: Exchange, id: string): void {
+  private retrieveModel (ex: Exchange, id: string): void {
     const model = this.models.find((candidate) => candidate.id === id)
     if (model === undefined) return sendError(ex, 404, 'not_found_error', `model: ${id}`)
     sendJson(ex, 200, modelEntry(model))
   }
 
-  private async createMessage(ex: Exchange, body: unknown): Promise<void> {
+  private async createMessage (ex: Exchange, body: unknown): Promise<void> {
     // Validation throws before a reply is picked, so a rejected request never consumes the queue.
     const params = validateCreateRequest(body, this.issued)
     const reply = this.pickReply(ex.record)
@@ -1333,7 +1336,7 @@ class StubServer implements AnthropicStub {
     if (await this.streamEvents(ex, messageEvents(message, this.chunkSize))) ex.res.end()
   }
 
-  private pickReply(record: RecordedRequest): StubReply {
+  private pickReply (record: RecordedRequest): StubReply {
     const fromResponder = this.responder?.(record)
     if (fromResponder !== undefined) return fromResponder
     const forKey = record.key !== undefined ? this.keyBehaviour.get(record.key) : undefined
@@ -1342,12 +1345,12 @@ class StubServer implements AnthropicStub {
   }
 
   /** Builds the response and remembers its thinking so it can be verified when it comes back. */
-  private issue(reply: StubMessageReply, model: string): ResponseMessage {
+  private issue (reply: StubMessageReply, model: string): ResponseMessage {
     this.issued.record(reply.content)
     return buildMessage(reply, model)
   }
 
-  private async serveFault(ex: Exchange, reply: StubFaultReply, params: CreateParams): Promise<void> {
+  private async serveFault (ex: Exchange, reply: StubFaultReply, params: CreateParams): Promise<void> {
     switch (reply.fault) {
       case 'refuse':
         return destroyByStub(ex, 'reset')
@@ -1362,28 +1365,28 @@ class StubServer implements AnthropicStub {
     }
   }
 
-  private async serveMidStreamFault(ex: Exchange, reply: StubFaultReply, params: CreateParams): Promise<void> {
+  private async serveMidStreamFault (ex: Exchange, reply: StubFaultReply, params: CreateParams): Promise<void> {
     const message = this.issue({ content: reply.content ?? DEFAULT_FAULT_CONTENT }, params.model)
     if (!params.stream) return this.serveJsonFault(ex, reply.fault, message)
     startSse(ex)
     const events = messageEvents(message, this.chunkSize).slice(0, reply.afterEvents ?? DEFAULT_AFTER_EVENTS)
     if (!(await this.streamEvents(ex, events))) return
-    if (reply.fault === 'cut-mid-stream') destroyByStub(ex, 'destroy')
+    if (reply.fault === 'cut-mid-stream') destroyByStub(ex, 'cut')
     else if (reply.fault === 'error-event-mid-stream' && (await writeChunk(ex, formatSse(OVERLOADED_EVENT)))) ex.res.end()
     // stall-mid-stream: keep the socket open and say nothing more.
   }
 
   /** Without streaming there are no events: cut and stall happen halfway through the JSON body. */
-  private async serveJsonFault(ex: Exchange, fault: StubFault, message: ResponseMessage): Promise<void> {
+  private async serveJsonFault (ex: Exchange, fault: StubFault, message: ResponseMessage): Promise<void> {
     if (fault === 'error-event-mid-stream') return sendError(ex, 529, 'overloaded_error', 'Overloaded')
     const text = JSON.stringify(message)
     startJsonBody(ex)
     if (!(await writeChunk(ex, text.slice(0, Math.floor(text.length / 2))))) return
-    if (fault === 'cut-mid-stream') destroyByStub(ex, 'destroy')
+    if (fault === 'cut-mid-stream') destroyByStub(ex, 'cut')
   }
 
   /** Sends events with the configured delay and pings; false once the client is gone. */
-  private async streamEvents(ex: Exchange, events: SseEvent[]): Promise<boolean> {
+  private async streamEvents (ex: Exchange, events: SseEvent[]): Promise<boolean> {
     for (const [position, event] of events.entries()) {
       if (position > 0 && this.eventDelayMs > 0) await this.sleep(this.eventDelayMs)
       if (!(await writeChunk(ex, formatSse(event)))) return false
@@ -1393,7 +1396,7 @@ class StubServer implements AnthropicStub {
     return true
   }
 
-  private sleep(ms: number): Promise<void> {
+  private sleep (ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.timers.delete(timer)
