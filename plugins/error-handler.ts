@@ -1,8 +1,15 @@
+import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { GatewayError, type OpenAIErrorBody } from '../lib/errors.js'
 
 interface ValidationIssue { instancePath?: string; message?: string; params?: Record<string, unknown> }
+
+/**
+ * Deepest nesting of objects and arrays accepted in a JSON body. Far above what a tool schema
+ * needs, far below what JSON.stringify survives when the body is forwarded upstream.
+ */
+export const MAX_JSON_DEPTH = 128
 
 /** `/messages/0/role` → `messages[0].role`, the way OpenAI names parameters. */
 function paramName (instancePath: string, missing: unknown): string | null {
@@ -20,6 +27,9 @@ function fromValidation (error: FastifyError): GatewayError {
   return new GatewayError(400, 'invalid_request_error', `Invalid ${where}: ${issue.message ?? 'is not valid'}`, { param, code: 'invalid_value' })
 }
 
+const invalidJson = (): GatewayError =>
+  new GatewayError(400, 'invalid_request_error', 'Request body is not valid JSON', { code: 'invalid_json' })
+
 /** Maps any error to the OpenAI error shape and a fitting status; internals never reach the client. */
 export function toGatewayError (error: FastifyError | Error): GatewayError {
   if (error instanceof GatewayError) return error
@@ -32,16 +42,79 @@ export function toGatewayError (error: FastifyError | Error): GatewayError {
       return new GatewayError(415, 'invalid_request_error', 'Content-Type must be application/json', { code: 'unsupported_media_type' })
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new GatewayError(400, 'invalid_request_error', 'Request body is empty; send a JSON object', { code: 'invalid_json' })
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return invalidJson()
   }
   const status = fastifyError.statusCode ?? 500
-  if (status === 400 && error instanceof SyntaxError) {
-    return new GatewayError(400, 'invalid_request_error', 'Request body is not valid JSON', { code: 'invalid_json' })
-  }
+  if (status === 400 && error instanceof SyntaxError) return invalidJson()
   if (status >= 400 && status < 500) return new GatewayError(status, 'invalid_request_error', error.message, { code: fastifyError.code ?? null })
   return new GatewayError(500, 'server_error', 'Internal server error', { code: 'internal_error' })
 }
 
+/** True when objects and arrays nest deeper than `limit`; brackets inside strings do not count. */
+export function exceedsJsonDepth (text: string, limit: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let index = 0; index < text.length; index++) {
+    const char = text.charCodeAt(index)
+    if (inString) {
+      if (char === 0x5c) index++ // backslash: skip the escaped character
+      else if (char === 0x22) inString = false
+    } else if (char === 0x22) {
+      inString = true
+    } else if (char === 0x7b || char === 0x5b) {
+      if (++depth > limit) return true
+    } else if (char === 0x7d || char === 0x5d) {
+      depth--
+    }
+  }
+  return false
+}
+
+/**
+ * The only body type the API takes is JSON: the text/plain parser goes (so such bodies get 415,
+ * not a confusing schema error), and JSON nested too deep to forward safely is refused here.
+ */
+function registerBodyParsers (fastify: FastifyInstance): void {
+  const parseJson = fastify.getDefaultJsonParser('error', 'error')
+  fastify.removeContentTypeParser(['application/json', 'text/plain'])
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string
+    if (exceedsJsonDepth(text, MAX_JSON_DEPTH)) {
+      done(new GatewayError(400, 'invalid_request_error', `Request body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels`, { code: 'invalid_json' }), undefined)
+      return
+    }
+    parseJson(request, text, done)
+  })
+}
+
+/** Fastify's `frameworkErrors` option: malformed URLs and over-long path parameters in the OpenAI shape. */
+export function frameworkErrorHandler (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const mapped = toGatewayError(error)
+  request.log.info({ status: mapped.status, code: mapped.code }, mapped.message)
+  void reply.code(mapped.status).send(mapped.toBody())
+}
+
+/** The raw HTTP answer to a request Node could not even parse (bad request line, huge headers, timeout). */
+export function clientErrorResponse (code: string | undefined): string {
+  const [status, reason, message] = code === 'HPE_HEADER_OVERFLOW'
+    ? [431, 'Request Header Fields Too Large', 'Request headers are too large']
+    : code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout', 'The request took too long to arrive']
+      : [400, 'Bad Request', 'Malformed HTTP request']
+  const body = JSON.stringify(new GatewayError(status, 'invalid_request_error', message, { code: 'malformed_request' }).toBody())
+  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+}
+
+/** Fastify's `clientErrorHandler` option. */
+export function clientErrorHandler (error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  if (socket.writable) socket.end(clientErrorResponse(error.code))
+  else socket.destroy(error)
+}
+
 async function errorHandlerPlugin (fastify: FastifyInstance): Promise<void> {
+  registerBodyParsers(fastify)
   fastify.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const mapped = toGatewayError(error)
     if (mapped.status >= 500 && !(error instanceof GatewayError)) request.log.error({ err: error }, 'unexpected error')
