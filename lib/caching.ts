@@ -30,9 +30,10 @@ function isMarkable (block: ContentBlock | undefined): block is Exclude<ContentB
  */
 export function applyAutomaticCaching (request: AnthropicRequest): void {
   let free = MAX_CACHE_BREAKPOINTS - countCacheBreakpoints(request)
+  const ordered = blocksOf(request)
   const mark = (block: Cacheable | undefined, group: Cacheable[]): void => {
     if (free <= 0 || !block || group.some((item) => item.cache_control)) return
-    block.cache_control = { type: 'ephemeral' }
+    block.cache_control = oneHourLater(ordered, block) ? { type: 'ephemeral', ttl: '1h' } : { type: 'ephemeral' }
     free--
   }
   mark(request.tools?.at(-1), request.tools ?? [])
@@ -43,4 +44,9 @@ export function applyAutomaticCaching (request: AnthropicRequest): void {
     const last = turn?.content.at(-1)
     if (isMarkable(last)) mark(last, [last])
   }
+}
+
+/** Longer-lived breakpoints must come before shorter ones, so a breakpoint ahead of a client's 1h one is 1h too. */
+function oneHourLater (ordered: Cacheable[], block: Cacheable): boolean {
+  return ordered.slice(ordered.indexOf(block) + 1).some((later) => later.cache_control?.ttl === '1h')
 }

@@ -23,8 +23,8 @@ type Pulled = { index: number; result?: IteratorResult<StreamPayload>; error?: u
 
 /**
  * The client's SSE body: the choices' chunks as they come, then (when every choice finished
- * cleanly) the usage chunk if asked for and `[DONE]`. A failed choice ends the body with an
- * error chunk and no `[DONE]`, so a cut answer never looks complete.
+ * cleanly) the usage chunk if asked for and `[DONE]`. A failed choice ends the whole body with
+ * an error chunk and no `[DONE]`, so a cut answer never looks complete.
  */
 export async function * completionStream (sources: ChoiceSource[], options: CompletionStreamOptions): AsyncGenerator<string> {
   const translators = sources.map((_, index) => new StreamTranslator(options.identity, index, options.jsonTool, options.thinkingFormat))
@@ -53,6 +53,8 @@ export async function * completionStream (sources: ChoiceSource[], options: Comp
         if (translator.state === 'streaming' || translator.state === 'awaiting-start') pull(pulled.index)
       }
       if (chunk) yield chunk
+      // One failed choice fails the whole answer: the others are closed rather than streamed on.
+      if (translator.state === 'failed') return
     }
     for (const translator of translators) {
       const reasoning = translator.reasoning

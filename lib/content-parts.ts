@@ -15,11 +15,22 @@ export function parseDataUrl (url: string, param: string): DataUrl {
   if (!head) throw invalidRequest(`${param} is not a valid data URL`, param, 'invalid_data_url')
   const params = head[2].split(';').filter(Boolean)
   if (!params.includes('base64')) throw invalidRequest(`${param} must be a base64 data URL`, param, 'invalid_data_url')
-  const base64 = url.slice(head[0].length)
-  if (base64.length === 0 || base64.length % 4 === 1 || !BASE64.test(base64)) {
+  const base64 = canonicalBase64(url.slice(head[0].length))
+  if (base64.length === 0 || base64.length % 4 !== 0 || !BASE64.test(base64)) {
     throw invalidRequest(`${param} holds invalid base64 data`, param, 'invalid_base64')
   }
   return { mediaType: head[1].toLowerCase(), base64 }
+}
+
+/**
+ * The upstream takes standard, padded base64 only. Line breaks, the URL-safe alphabet and
+ * missing padding (all common in clients) are put right rather than refused.
+ */
+function canonicalBase64 (raw: string): string {
+  let data = /[\s_-]/.test(raw) ? raw.replace(/\s+/g, '').replace(/-/g, '+').replace(/_/g, '/') : raw
+  const remainder = data.length % 4
+  if (remainder === 2 || remainder === 3) data += '='.repeat(4 - remainder)
+  return data
 }
 
 export function textBlock (text: string, part?: { cache_control?: TextBlock['cache_control'] }): TextBlock | undefined {
@@ -39,7 +50,8 @@ export function imageBlock (part: ContentPart, param: string): ImageBlock {
 }
 
 function imageSourceFromDataUrl (url: string, param: string): ImageBlock['source'] {
-  const { mediaType, base64 } = parseDataUrl(url, param)
+  const { mediaType: declared, base64 } = parseDataUrl(url, param)
+  const mediaType = declared === 'image/jpg' ? 'image/jpeg' : declared
   if (!IMAGE_TYPES.has(mediaType)) {
     throw invalidRequest(`Unsupported image type '${mediaType}' at ${param}; supported: ${[...IMAGE_TYPES].join(', ')}`, param, 'unsupported_media_type')
   }
@@ -59,6 +71,17 @@ function checkHttpUrl (url: string, param: string): string {
   return url
 }
 
+const TYPES_BY_EXTENSION: Record<string, string> = {
+  pdf: 'application/pdf', txt: 'text/plain', md: 'text/markdown', markdown: 'text/markdown', csv: 'text/csv', json: 'application/json', xml: 'application/xml', html: 'text/html', htm: 'text/html'
+}
+
+/** Clients often label files `application/octet-stream` (or nothing); the file name then tells the type. */
+function effectiveFileType (declared: string, filename: string | undefined): string {
+  if (declared !== '' && declared !== 'application/octet-stream') return declared
+  const extension = filename?.split('.').at(-1)?.toLowerCase() ?? ''
+  return TYPES_BY_EXTENSION[extension] ?? declared
+}
+
 /** OpenAI `file` parts: PDFs become base64 documents, text-like files become text documents. */
 export function documentBlock (part: ContentPart, param: string): DocumentBlock {
   const file = part.file
@@ -67,7 +90,9 @@ export function documentBlock (part: ContentPart, param: string): DocumentBlock 
     const what = file.file_id ? 'file_id is not supported; send the file inline as file_data' : 'file.file_data is required'
     throw invalidRequest(`${param}: ${what}`, `${param}.file`, 'unsupported_file')
   }
-  const { mediaType, base64 } = parseDataUrl(file.file_data, `${param}.file.file_data`)
+  const parsed = parseDataUrl(file.file_data, `${param}.file.file_data`)
+  const mediaType = effectiveFileType(parsed.mediaType, file.filename)
+  const base64 = parsed.base64
   let block: DocumentBlock
   if (mediaType === 'application/pdf') {
     block = { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: base64 } }

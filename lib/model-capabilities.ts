@@ -1,13 +1,15 @@
 // What each model generation accepts. New models arrive every few months, so this is data,
 // matched by id pattern (first match wins), and configuration can put rules in front of it.
 
-export type ThinkingStyle = 'budget' | 'adaptive' | 'both'
+export type ThinkingStyle = 'budget' | 'adaptive' | 'both' | 'none'
 
 export interface ModelCapabilities {
-  /** Which `thinking.type` the model takes: `enabled` with a budget, `adaptive`, or either. */
+  /** Which `thinking.type` the model takes: `enabled` with a budget, `adaptive`, either, or none at all. */
   thinking: ThinkingStyle
   /** Thinking cannot be turned off (the model always thinks). */
   thinkingAlwaysOn: boolean
+  /** The model thinks unless told `thinking: {type: 'disabled'}`. */
+  thinkingOnByDefault: boolean
   /** Adaptive thinking text is omitted unless `display: summarized` is asked for. */
   thinkingHiddenByDefault: boolean
   /** Accepted `output_config.effort` values; empty when the model takes none. */
@@ -29,6 +31,7 @@ export interface CapabilityRule extends Partial<ModelCapabilities> { match: stri
 const BASE: ModelCapabilities = {
   thinking: 'budget',
   thinkingAlwaysOn: false,
+  thinkingOnByDefault: false,
   thinkingHiddenByDefault: false,
   efforts: [],
   structuredOutputs: false,
@@ -44,7 +47,7 @@ const NEWEST = { thinking: 'adaptive', thinkingHiddenByDefault: true, efforts: A
 
 export const BUILT_IN_RULES: CapabilityRule[] = [
   { match: 'fable|mythos', ...NEWEST, thinkingAlwaysOn: true },
-  { match: 'opus-5', ...NEWEST },
+  { match: 'opus-5', ...NEWEST, thinkingOnByDefault: true },
   { match: 'sonnet-5', ...NEWEST },
   { match: 'opus-4-[78]', ...NEWEST },
   { match: '(opus|sonnet)-4-6', thinking: 'both', efforts: ['low', 'medium', 'high', 'max'], structuredOutputs: true, maxOutputTokens: 128000, prefill: false },
@@ -52,8 +55,8 @@ export const BUILT_IN_RULES: CapabilityRule[] = [
   { match: '(sonnet|haiku)-4-5', structuredOutputs: true, maxOutputTokens: 64000, temperatureOrTopP: true },
   { match: 'opus-4-1|opus-4-0|opus-4-2|claude-opus-4$', maxOutputTokens: 32000 },
   { match: 'sonnet-4|3-7-sonnet', maxOutputTokens: 64000 },
-  { match: '3-5-haiku|3-5-sonnet', maxOutputTokens: 8192 },
-  { match: 'claude-3-haiku|claude-3-opus', maxOutputTokens: 4096, defaultMaxTokens: 4096 }
+  { match: '3-5-haiku|3-5-sonnet', thinking: 'none', maxOutputTokens: 8192 },
+  { match: 'claude-3-haiku|claude-3-opus', thinking: 'none', maxOutputTokens: 4096, defaultMaxTokens: 4096 }
 ]
 
 export class CapabilityTable {

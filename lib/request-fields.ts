@@ -32,6 +32,12 @@ const HANDLED = new Set([
   'metadata', 'service_tier', 'thinking'
 ])
 
+/** Applies the policy to one field: a 400 naming it, or its name added to the dropped list. */
+export function refuseOrDrop (field: string, message: string, param: string, policy: UnsupportedFieldPolicy, dropped: string[]): void {
+  if (policy === 'error') throw invalidRequest(`${message} (or set UNSUPPORTED_FIELDS=drop)`, param, 'unsupported_parameter')
+  if (!dropped.includes(field)) dropped.push(field)
+}
+
 /**
  * Checks every top-level field of the request against the policy. Returns the names of the
  * fields that were dropped (to report them to the client in a header).

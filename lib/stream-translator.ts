@@ -1,6 +1,6 @@
 import type { Usage } from '../schemas/chat-completion.js'
 import type { AnthropicUsage, ContentBlock, ReasoningBlock, StreamPayload } from './anthropic-types.js'
-import { mapStopReason, mapUsage, type FinishReason, type ThinkingFormat } from './translate-response.js'
+import { finishReasonOf, mapUsage, REASONING_SEPARATOR, THINK_CLOSE, THINK_OPEN, type FinishReason, type ThinkingFormat } from './translate-response.js'
 
 /** Where the translator is in the upstream's event sequence. */
 export type StreamState = 'awaiting-start' | 'streaming' | 'finished' | 'failed'
@@ -10,7 +10,7 @@ type BlockState =
   | { kind: 'thinking'; text: string; signature: string; opened: boolean }
   | { kind: 'redacted'; data: string }
   | { kind: 'tool'; toolIndex: number; id: string; sentArguments: boolean }
-  | { kind: 'json-tool' }
+  | { kind: 'json-tool'; sentArguments: boolean }
   | { kind: 'ignored' }
 
 export interface StreamIdentity { id: string; created: number; model: string; includeUsage: boolean }
@@ -52,7 +52,9 @@ export const DONE_CHUNK = 'data: [DONE]\n\n'
 
 /**
  * Turns the upstream's Messages stream events for one choice into OpenAI chunk lines.
- * An explicit state machine: awaiting-start → streaming → finished | failed.
+ * An explicit state machine: awaiting-start → streaming → finished | failed. Each state has its
+ * own handler; the terminal states ignore everything (events after message_stop included), and
+ * unknown event, block and delta types are passed over.
  */
 export class StreamTranslator {
   state: StreamState = 'awaiting-start'
@@ -63,6 +65,7 @@ export class StreamTranslator {
   private readonly toolCallIds: string[] = []
   private upstreamUsage: AnthropicUsage = {}
   private stopReason: string | null = null
+  private shownThoughts = 0
 
   constructor (identity: StreamIdentity, index: number, private readonly jsonTool: string | null, private readonly thinkingFormat: ThinkingFormat) {
     this.writer = new ChunkWriter(identity, index)
@@ -79,16 +82,12 @@ export class StreamTranslator {
 
   /** Returns the chunk text to send for this event ('' when there is none). */
   handle (event: StreamPayload): string {
-    if (this.state === 'finished' || this.state === 'failed') return ''
-    switch (event.type) {
-      case 'message_start': return this.onMessageStart(event.message.usage)
-      case 'content_block_start': return this.onBlockStart(event.index, event.content_block)
-      case 'content_block_delta': return this.onBlockDelta(event.index, event.delta)
-      case 'content_block_stop': return this.onBlockStop(event.index)
-      case 'message_delta': return this.onMessageDelta(event)
-      case 'message_stop': return this.onMessageStop()
-      case 'error': return this.fail(event.error.message, event.error.type)
-      default: return ''
+    switch (this.state) {
+      case 'awaiting-start': return this.whileAwaitingStart(event)
+      case 'streaming': return this.whileStreaming(event)
+      case 'finished':
+      case 'failed':
+        return ''
     }
   }
 
@@ -99,22 +98,48 @@ export class StreamTranslator {
     return errorChunk(message, 'server_error', code)
   }
 
-  private onMessageStart (usage: AnthropicUsage | undefined): string {
-    if (this.state !== 'awaiting-start') return ''
+  private whileAwaitingStart (event: StreamPayload): string {
+    switch (event.type) {
+      case 'message_start': return this.start(event.message.usage)
+      case 'error': return this.fail(event.error.message, event.error.type)
+      default: return ''
+    }
+  }
+
+  private whileStreaming (event: StreamPayload): string {
+    switch (event.type) {
+      case 'content_block_start': return this.onBlockStart(event.index, event.content_block)
+      case 'content_block_delta': return this.onBlockDelta(event.index, event.delta)
+      case 'content_block_stop': return this.onBlockStop(event.index)
+      case 'message_delta': return this.onMessageDelta(event)
+      case 'message_stop': return this.finish()
+      case 'error': return this.fail(event.error.message, event.error.type)
+      default: return ''
+    }
+  }
+
+  private start (usage: AnthropicUsage | undefined): string {
     this.state = 'streaming'
     this.upstreamUsage = { ...usage }
     return this.writer.delta({ role: 'assistant', content: '' })
   }
 
+  private finish (): string {
+    this.state = 'finished'
+    this.finishReason = finishReasonOf(this.stopReason, this.toolCallIds.length)
+    return this.writer.finish(this.finishReason)
+  }
+
   private onBlockStart (index: number, block: ContentBlock): string {
-    if (this.state !== 'streaming') return ''
     switch (block.type) {
       case 'text':
         this.blocks.set(index, { kind: 'text' })
         return block.text ? this.writer.delta({ content: block.text }) : ''
-      case 'thinking':
-        this.blocks.set(index, { kind: 'thinking', text: block.thinking ?? '', signature: block.signature ?? '', opened: false })
-        return block.thinking ? this.thinkingDelta(index, block.thinking) : ''
+      case 'thinking': {
+        const state: BlockState = { kind: 'thinking', text: block.thinking ?? '', signature: block.signature ?? '', opened: false }
+        this.blocks.set(index, state)
+        return block.thinking ? this.thinkingDelta(state, block.thinking) : ''
+      }
       case 'redacted_thinking':
         this.blocks.set(index, { kind: 'redacted', data: block.data })
         return ''
@@ -126,9 +151,10 @@ export class StreamTranslator {
     }
   }
 
+  /** Calls are numbered 0, 1, 2… in start order, never by the upstream's block index. */
   private onToolStart (index: number, id: string, name: string): string {
     if (name === this.jsonTool) {
-      this.blocks.set(index, { kind: 'json-tool' })
+      this.blocks.set(index, { kind: 'json-tool', sentArguments: false })
       return ''
     }
     const toolIndex = this.toolCallIds.length
@@ -139,14 +165,14 @@ export class StreamTranslator {
 
   private onBlockDelta (index: number, delta: Extract<StreamPayload, { type: 'content_block_delta' }>['delta']): string {
     const block = this.blocks.get(index)
-    if (!block || this.state !== 'streaming') return ''
+    if (!block) return ''
     switch (delta.type) {
       case 'text_delta':
         return block.kind === 'text' && delta.text ? this.writer.delta({ content: delta.text }) : ''
       case 'thinking_delta':
         if (block.kind !== 'thinking' || !delta.thinking) return ''
         block.text += delta.thinking
-        return this.thinkingDelta(index, delta.thinking)
+        return this.thinkingDelta(block, delta.thinking)
       case 'signature_delta':
         if (block.kind === 'thinking') block.signature += delta.signature
         return ''
@@ -158,21 +184,21 @@ export class StreamTranslator {
   }
 
   private onArguments (block: BlockState, partial: string): string {
-    if (!partial) return ''
-    if (block.kind === 'json-tool') return this.writer.delta({ content: partial })
-    if (block.kind !== 'tool') return ''
+    if (!partial || (block.kind !== 'tool' && block.kind !== 'json-tool')) return ''
     block.sentArguments = true
+    if (block.kind === 'json-tool') return this.writer.delta({ content: partial })
     return this.writer.delta({ tool_calls: [{ index: block.toolIndex, function: { arguments: partial } }] })
   }
 
-  private thinkingDelta (index: number, text: string): string {
-    if (this.thinkingFormat === 'reasoning_content') return this.writer.delta({ reasoning_content: text })
-    const block = this.blocks.get(index)
-    if (block?.kind === 'thinking' && !block.opened) {
+  /** The first piece of a thinking block opens it: a <think> tag, or a separator after earlier thoughts. */
+  private thinkingDelta (block: Extract<BlockState, { kind: 'thinking' }>, text: string): string {
+    let prefix = ''
+    if (!block.opened) {
       block.opened = true
-      return this.writer.delta({ content: `<think>\n${text}` })
+      prefix = this.thinkingFormat === 'think-tags' ? THINK_OPEN : this.shownThoughts > 0 ? REASONING_SEPARATOR : ''
+      this.shownThoughts++
     }
-    return this.writer.delta({ content: text })
+    return this.writer.delta(this.thinkingFormat === 'think-tags' ? { content: prefix + text } : { reasoning_content: prefix + text })
   }
 
   private onBlockStop (index: number): string {
@@ -181,12 +207,14 @@ export class StreamTranslator {
     switch (block.kind) {
       case 'thinking':
         this.reasoningBlocks.push({ type: 'thinking', thinking: block.text, signature: block.signature })
-        return this.thinkingFormat === 'think-tags' && block.opened ? this.writer.delta({ content: '\n</think>\n\n' }) : ''
+        return this.thinkingFormat === 'think-tags' && block.opened ? this.writer.delta({ content: THINK_CLOSE }) : ''
       case 'redacted':
         this.reasoningBlocks.push({ type: 'redacted_thinking', data: block.data })
         return ''
       case 'tool':
         return block.sentArguments ? '' : this.writer.delta({ tool_calls: [{ index: block.toolIndex, function: { arguments: '{}' } }] })
+      case 'json-tool':
+        return block.sentArguments ? '' : this.writer.delta({ content: '{}' })
       default:
         return ''
     }
@@ -197,13 +225,6 @@ export class StreamTranslator {
     // message_delta usage is cumulative: later values replace earlier ones.
     if (event.usage) this.upstreamUsage = { ...this.upstreamUsage, ...definedOnly(event.usage) }
     return ''
-  }
-
-  private onMessageStop (): string {
-    if (this.state !== 'streaming') return ''
-    this.state = 'finished'
-    this.finishReason = mapStopReason(this.stopReason, this.jsonTool)
-    return this.writer.finish(this.finishReason)
   }
 }
 

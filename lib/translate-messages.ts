@@ -32,20 +32,63 @@ export function convertConversation (messages: ChatMessage[], store?: ThinkingSt
   return { system, messages: turns, historyToolNames: context.historyToolNames, restoredThinking: context.restoredThinking }
 }
 
-/** Consecutive turns of one role are merged, which is what the upstream does with them too. */
+/**
+ * Consecutive turns of one role are merged, which is what the upstream does with them too. Tool
+ * results must lead a user turn and thinking must lead an assistant turn, so those go first.
+ */
 function appendTurn (turns: AnthropicMessage[], turn: AnthropicMessage): void {
   const last = turns.at(-1)
   if (last && last.role === turn.role) {
-    last.content = turn.role === 'user' ? orderToolResultsFirst([...last.content, ...turn.content]) : [...last.content, ...turn.content]
+    const merged = [...last.content, ...turn.content]
+    last.content = turn.role === 'user' ? leading(merged, (block) => block.type === 'tool_result') : leading(merged, isReasoning)
   } else {
     turns.push(turn)
   }
 }
 
-function orderToolResultsFirst (blocks: ContentBlock[]): ContentBlock[] {
-  const results = blocks.filter((block) => block.type === 'tool_result')
-  if (results.length === 0 || results.length === blocks.length) return blocks
-  return [...results, ...blocks.filter((block) => block.type !== 'tool_result')]
+function isReasoning (block: ContentBlock | undefined): boolean {
+  return block?.type === 'thinking' || block?.type === 'redacted_thinking'
+}
+
+/** The blocks that match first, each group keeping its order. */
+function leading (blocks: ContentBlock[], first: (block: ContentBlock) => boolean): ContentBlock[] {
+  const front = blocks.filter(first)
+  if (front.length === 0 || front.length === blocks.length) return blocks
+  return [...front, ...blocks.filter((block) => !first(block))]
+}
+
+/**
+ * True when the request continues a tool-use turn (the last assistant turn called tools and
+ * the next turn answers them) whose thinking blocks are not there to send back.
+ */
+export function lastToolTurnLacksThinking (messages: AnthropicMessage[]): boolean {
+  const position = messages.findLastIndex((message) => message.role === 'assistant')
+  if (position < 0) return false
+  const assistant = messages[position]
+  const next = messages[position + 1]
+  const continuesToolTurn = assistant.content.some((block) => block.type === 'tool_use') &&
+    next?.role === 'user' && next.content.some((block) => block.type === 'tool_result')
+  return continuesToolTurn && !isReasoning(assistant.content[0])
+}
+
+/** Rewrites the last tool call and its results as plain text, for models that cannot skip thinking. */
+export function foldLastToolExchange (messages: AnthropicMessage[]): void {
+  const position = messages.findLastIndex((message) => message.role === 'assistant')
+  const assistant = messages[position]
+  const results = messages[position + 1]
+  const names = new Map<string, string>()
+  assistant.content = assistant.content.map((block) => {
+    if (block.type !== 'tool_use') return block
+    names.set(block.id, block.name)
+    return { type: 'text', text: `[called tool ${block.name} (${block.id}) with ${JSON.stringify(block.input)}]` }
+  })
+  results.content = results.content.flatMap((block) => block.type === 'tool_result' ? toolResultAsText(block, names.get(block.tool_use_id) ?? 'tool') : [block])
+}
+
+function toolResultAsText (block: ToolResultBlock, name: string): ContentBlock[] {
+  const head = `[result of tool ${name} (${block.tool_use_id})${block.is_error ? ', an error' : ''}]`
+  if (typeof block.content === 'string') return [{ type: 'text', text: block.content.trim() === '' ? head : `${head}\n${block.content}` }]
+  return [{ type: 'text', text: head }, ...block.content]
 }
 
 function systemBlocks (message: ChatMessage, param: string): TextBlock[] {
@@ -131,6 +174,12 @@ function assistantBlocks (message: ChatMessage, param: string, context: ConvertC
   return [...(thinking ?? []), ...blocks, ...toolUses]
 }
 
+/** Claude's tool ids match ^[a-zA-Z0-9_-]+$; other characters some clients use become '_' (the same way on both sides). */
+function toolId (id: string, param: string): string {
+  if (id === '') throw invalidRequest(`${param} must not be empty`, param)
+  return id.replace(/[^a-zA-Z0-9_-]/g, '_')
+}
+
 function toolUseBlock (call: NonNullable<ChatMessage['tool_calls']>[number], param: string): ToolUseBlock {
   let input: unknown
   const raw = call.function.arguments
@@ -142,7 +191,7 @@ function toolUseBlock (call: NonNullable<ChatMessage['tool_calls']>[number], par
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw invalidRequest(`${param}.function.arguments must encode a JSON object`, `${param}.function.arguments`, 'invalid_tool_arguments')
   }
-  return { type: 'tool_use', id: call.id, name: call.function.name, input: input as Record<string, unknown> }
+  return { type: 'tool_use', id: toolId(call.id, `${param}.id`), name: call.function.name, input: input as Record<string, unknown> }
 }
 
 function toolResultBlock (message: ChatMessage, param: string): ToolResultBlock {
@@ -150,7 +199,7 @@ function toolResultBlock (message: ChatMessage, param: string): ToolResultBlock 
   const content = typeof message.content === 'string'
     ? message.content
     : userBlocks(message.content, param)
-  const block: ToolResultBlock = { type: 'tool_result', tool_use_id: message.tool_call_id, content }
+  const block: ToolResultBlock = { type: 'tool_result', tool_use_id: toolId(message.tool_call_id, `${param}.tool_call_id`), content }
   if (typeof content === 'string' && content.trim() === '') block.content = []
   if (message.cache_control) block.cache_control = message.cache_control
   return block

@@ -16,9 +16,14 @@ const FINISH_REASONS: Record<string, FinishReason> = {
 }
 
 /** Unknown stop reasons (from newer API versions) read as a normal stop. */
-export function mapStopReason (reason: string | null | undefined, jsonTool: string | null): FinishReason {
-  const mapped = FINISH_REASONS[reason ?? 'end_turn'] ?? 'stop'
-  return mapped === 'tool_calls' && jsonTool ? 'stop' : mapped
+export function mapStopReason (reason: string | null | undefined): FinishReason {
+  return FINISH_REASONS[reason ?? 'end_turn'] ?? 'stop'
+}
+
+/** A turn that stopped for tool use but called none of the client's tools (only the answer tool) simply stopped. */
+export function finishReasonOf (reason: string | null | undefined, clientToolCalls: number): FinishReason {
+  const mapped = mapStopReason(reason)
+  return mapped === 'tool_calls' && clientToolCalls === 0 ? 'stop' : mapped
 }
 
 export function emptyUsage (): Usage {
@@ -49,8 +54,13 @@ export function addUsage (into: Usage, more: Usage): Usage {
   }
 }
 
+export const THINK_OPEN = '<think>\n'
+export const THINK_CLOSE = '\n</think>\n\n'
+/** Between two thinking blocks of one turn in `reasoning_content`. */
+export const REASONING_SEPARATOR = '\n\n'
+
 export function wrapThinking (reasoning: string): string {
-  return `<think>\n${reasoning}\n</think>\n\n`
+  return THINK_OPEN + reasoning + THINK_CLOSE
 }
 
 export interface TranslatedChoice {
@@ -60,37 +70,51 @@ export interface TranslatedChoice {
   reasoning: { toolCallIds: string[]; blocks: ReasoningBlock[] } | null
 }
 
-export function translateMessage (message: AnthropicResponse, index: number, jsonTool: string | null, thinkingFormat: ThinkingFormat): TranslatedChoice {
-  const texts: string[] = []
-  const thoughts: string[] = []
-  const reasoningBlocks: ReasoningBlock[] = []
-  const toolCalls: NonNullable<Choice['message']['tool_calls']> = []
+interface CollectedTurn {
+  content: string[]
+  thoughts: string[]
+  reasoningBlocks: ReasoningBlock[]
+  toolCalls: NonNullable<Choice['message']['tool_calls']>
+}
+
+/** Walks the blocks in order; with think-tags, each thinking block is wrapped where it stands. */
+function collectBlocks (message: AnthropicResponse, jsonTool: string | null, thinkingFormat: ThinkingFormat): CollectedTurn {
+  const turn: CollectedTurn = { content: [], thoughts: [], reasoningBlocks: [], toolCalls: [] }
   for (const block of message.content) {
     switch (block.type) {
-      case 'text': texts.push(block.text); break
-      case 'thinking': thoughts.push(block.thinking); reasoningBlocks.push(block); break
-      case 'redacted_thinking': reasoningBlocks.push(block); break
+      case 'text': turn.content.push(block.text); break
+      case 'thinking':
+        turn.reasoningBlocks.push(block)
+        if (block.thinking === '') break
+        turn.thoughts.push(block.thinking)
+        if (thinkingFormat === 'think-tags') turn.content.push(wrapThinking(block.thinking))
+        break
+      case 'redacted_thinking': turn.reasoningBlocks.push(block); break
       case 'tool_use':
-        if (block.name === jsonTool) texts.push(JSON.stringify(block.input))
-        else toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } })
+        if (block.name === jsonTool) turn.content.push(JSON.stringify(block.input ?? {}))
+        else turn.toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } })
         break
     }
   }
-  const reasoning = thoughts.join('\n\n')
-  let content = texts.join('')
-  if (thinkingFormat === 'think-tags' && reasoning) content = wrapThinking(reasoning) + content
+  return turn
+}
+
+export function translateMessage (message: AnthropicResponse, index: number, jsonTool: string | null, thinkingFormat: ThinkingFormat): TranslatedChoice {
+  const turn = collectBlocks(message, jsonTool, thinkingFormat)
+  const content = turn.content.join('')
   const choice: Choice = {
     index,
-    message: { role: 'assistant', content: content === '' && toolCalls.length > 0 ? null : content, refusal: null },
+    message: { role: 'assistant', content: content === '' && turn.toolCalls.length > 0 ? null : content, refusal: null },
     logprobs: null,
-    finish_reason: mapStopReason(message.stop_reason, jsonTool)
+    finish_reason: finishReasonOf(message.stop_reason, turn.toolCalls.length)
   }
-  if (thinkingFormat === 'reasoning_content' && reasoning) choice.message.reasoning_content = reasoning
-  if (toolCalls.length > 0) choice.message.tool_calls = toolCalls
+  if (thinkingFormat === 'reasoning_content' && turn.thoughts.length > 0) choice.message.reasoning_content = turn.thoughts.join(REASONING_SEPARATOR)
+  if (turn.toolCalls.length > 0) choice.message.tool_calls = turn.toolCalls
+  const keep = turn.toolCalls.length > 0 && turn.reasoningBlocks.length > 0
   return {
     choice,
     usage: mapUsage(message.usage),
-    reasoning: toolCalls.length > 0 && reasoningBlocks.length > 0 ? { toolCallIds: toolCalls.map((call) => call.id), blocks: reasoningBlocks } : null
+    reasoning: keep ? { toolCallIds: turn.toolCalls.map((call) => call.id), blocks: turn.reasoningBlocks } : null
   }
 }
 
