@@ -58,11 +58,30 @@ function buildAgents (config: GatewayConfig): { http: http.Agent; https: https.A
 }
 
 function toNetworkError (error: unknown): unknown {
+  // got wraps the error a stream was destroyed with; ours already says what happened.
+  if (error instanceof RequestError && error.cause instanceof UpstreamNetworkError) return error.cause
   if (error instanceof RequestError) {
     const phase = error.name === 'TimeoutError' ? ` (${(error as RequestError & { event?: string }).event ?? 'request'} timeout)` : ''
     return new UpstreamNetworkError(`${error.code ?? 'network error'}${phase}`, error.code ?? 'ENETWORK')
   }
   return error
+}
+
+/** One restartable timer; on expiry it reports which deadline was missed. */
+class Deadline {
+  private timer: NodeJS.Timeout | undefined
+
+  constructor (private readonly onExpiry: (phase: string) => void) {}
+
+  arm (ms: number, phase: string): void {
+    this.clear()
+    this.timer = setTimeout(() => this.onExpiry(phase), ms)
+  }
+
+  clear (): void {
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = undefined
+  }
 }
 
 /** Waits for the response head of a got stream, or its failure. */
@@ -90,14 +109,14 @@ class AnthropicHttpClient implements ClaudeClient {
 
   async createMessage (call: UpstreamCall): Promise<AnthropicResponse> {
     return await this.withRetries(call, async (key) => {
-      const response = this.post('/v1/messages', key, call.body, call.signal, false)
+      const response = this.post('/v1/messages', key, call.body, call.signal)
       return JSON.parse(await readBody(response.chunks)) as AnthropicResponse
     })
   }
 
   async openStream (call: UpstreamCall): Promise<UpstreamStream> {
     return await this.withRetries(call, async (key) => {
-      const response = this.post('/v1/messages', key, { ...call.body, stream: true }, call.signal, true)
+      const response = this.post('/v1/messages', key, { ...call.body, stream: true }, call.signal)
       const events = readEvents(response.chunks)
       const close = response.destroy
       try {
@@ -126,43 +145,65 @@ class AnthropicHttpClient implements ClaudeClient {
     return models
   }
 
-  private post (path: string, key: string, body: unknown, signal: AbortSignal, streaming: boolean): UpstreamBody {
-    const { timeouts } = this.fastify.config
+  private post (path: string, key: string, body: unknown, signal: AbortSignal): UpstreamBody {
     const stream = this.http.stream.post(this.fastify.config.baseUrl + path, {
       json: body,
       headers: { 'x-api-key': key },
-      timeout: { connect: timeouts.connect, response: timeouts.firstByte, socket: streaming ? timeouts.idle : timeouts.firstByte, request: timeouts.total }
+      timeout: this.gotTimeouts()
     })
     return this.guard(stream, signal)
   }
 
   private get (path: string, key: string, signal: AbortSignal): UpstreamBody {
-    const { timeouts } = this.fastify.config
     const stream = this.http.stream.get(this.fastify.config.baseUrl + path, {
       headers: { 'x-api-key': key },
-      timeout: { connect: timeouts.connect, response: timeouts.firstByte, request: timeouts.total }
+      timeout: this.gotTimeouts()
     })
     return this.guard(stream, signal)
   }
 
-  /** Aborts with the client, and turns a non-2xx answer into an UpstreamError before any byte is read. */
+  /** got keeps the connect and total limits; the first-byte and idle ones are kept by `guard`. */
+  private gotTimeouts (): { connect: number; request: number } {
+    const { timeouts } = this.fastify.config
+    return { connect: timeouts.connect, request: timeouts.total }
+  }
+
+  /**
+   * Aborts with the client, turns a non-2xx answer into an UpstreamError before any byte is read,
+   * and keeps two deadlines: the first body byte must come within the first-byte timeout of the
+   * request, and later bytes within the idle timeout of being asked for. The idle clock stops
+   * while the consumer is not reading, so a slow client is never mistaken for a silent upstream.
+   */
   private guard (stream: ReturnType<Got['stream']>, signal: AbortSignal): UpstreamBody {
+    const { timeouts } = this.fastify.config
     const abort = (): void => { stream.destroy(new UpstreamNetworkError('client went away', 'ECLIENTABORT')) }
     if (signal.aborted) abort()
     else signal.addEventListener('abort', abort, { once: true })
-    stream.once('close', () => signal.removeEventListener('abort', abort))
+    const deadline = new Deadline((phase) => stream.destroy(new UpstreamNetworkError(`ETIMEDOUT (${phase} timeout)`, 'ETIMEDOUT')))
+    deadline.arm(timeouts.firstByte, 'first-byte')
+    stream.once('close', () => {
+      deadline.clear()
+      signal.removeEventListener('abort', abort)
+    })
     const head = responseOf(stream)
     head.catch(() => {})
     const chunks = (async function * () {
-      const response = await head
-      if (response.statusCode < 200 || response.statusCode >= 300) {
-        const text = await readBody(stream).catch(() => '')
-        throw parseErrorBody(response.statusCode, text, header(response, 'retry-after'), header(response, 'request-id'))
-      }
       try {
-        for await (const chunk of stream) yield chunk as Buffer
+        const response = await head
+        if (response.statusCode < 200 || response.statusCode >= 300) {
+          const text = await readBody(stream).catch(() => '')
+          throw parseErrorBody(response.statusCode, text, header(response, 'retry-after'), header(response, 'request-id'))
+        }
+        const body = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>
+        for (let next = await body.next(); next.done !== true; next = await body.next()) {
+          deadline.clear()
+          yield next.value
+          deadline.arm(timeouts.idle, 'idle')
+        }
       } catch (error) {
         throw toNetworkError(error)
+      } finally {
+        deadline.clear()
       }
     })()
     return { chunks, destroy: () => { stream.destroy() } }
