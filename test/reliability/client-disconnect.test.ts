@@ -1,0 +1,83 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { test } from 'tap'
+import { startAnthropicStub, type AnthropicStub, type StubReply } from '../helpers/anthropic-stub.js'
+import { authHeaders, startGateway, type RunningGateway } from '../helpers/gateway.js'
+
+type Tap = Parameters<Parameters<typeof test>[0]>[0]
+
+const ABORT_BOUND_MS = 100
+const SLOW_ANSWER: StubReply = { content: [{ type: 'text', text: 'word '.repeat(400) }] }
+
+async function setup (t: Tap): Promise<{ stub: AnthropicStub; gateway: RunningGateway }> {
+  const stub = await startAnthropicStub({ eventDelayMs: 50, chunkSize: 5 })
+  const gateway = await startGateway(stub.url)
+  t.teardown(async () => {
+    await gateway.close()
+    await stub.close()
+  })
+  return { stub, gateway }
+}
+
+async function waitFor (condition: () => boolean, limitMs: number): Promise<boolean> {
+  const until = Date.now() + limitMs
+  while (!condition() && Date.now() < until) await sleep(2)
+  return condition()
+}
+
+/** Starts a request the client will abandon; resolves once the response is under way. */
+async function startRequest (gateway: RunningGateway, stream: boolean, controller: AbortController): Promise<Response | undefined> {
+  const request = fetch(`${gateway.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: authHeaders,
+    body: JSON.stringify({ model: 'claude-sonnet-4-5-20250929', messages: [{ role: 'user', content: 'Talk slowly' }], stream }),
+    signal: controller.signal
+  })
+  if (!stream) {
+    request.catch(() => {})
+    return undefined
+  }
+  return await request
+}
+
+/** Aborts the client and measures how long the gateway takes to drop the upstream request. */
+async function abortAndMeasure (t: Tap, stub: AnthropicStub, controller: AbortController): Promise<number> {
+  const abortedAt = Date.now()
+  controller.abort()
+  t.ok(await waitFor(() => stub.abortedAt.length > 0, 2000), 'the upstream request was aborted')
+  return (stub.abortedAt[0] ?? Infinity) - abortedAt
+}
+
+test(`a client leaving mid-stream makes the gateway abort the upstream within ${ABORT_BOUND_MS} ms`, async (t) => {
+  const { stub, gateway } = await setup(t)
+  const latencies: number[] = []
+  for (let round = 0; round < 5; round++) {
+    stub.reset()
+    stub.enqueue(SLOW_ANSWER)
+    const controller = new AbortController()
+    const response = await startRequest(gateway, true, controller)
+    const reader = response!.body!.getReader()
+    let received = ''
+    while (!received.includes('"content":"word')) received += new TextDecoder().decode((await reader.read()).value)
+    latencies.push(await abortAndMeasure(t, stub, controller))
+    t.equal(stub.requests.length, 1, 'no other upstream request was made')
+  }
+  t.comment(`upstream aborted ${latencies.join(', ')} ms after the client left`)
+  t.ok(Math.max(...latencies) < ABORT_BOUND_MS, `worst ${Math.max(...latencies)} ms`)
+})
+
+for (const stream of [false, true]) {
+  test(`a client leaving while the upstream is still silent (${stream ? 'stream' : 'non-stream'}) aborts it within ${ABORT_BOUND_MS} ms`, async (t) => {
+    const { stub, gateway } = await setup(t)
+    stub.enqueue({ kind: 'fault', fault: 'headers-then-silence' })
+    const controller = new AbortController()
+    const started = startRequest(gateway, stream, controller)
+    started.catch(() => {})
+    t.ok(await waitFor(() => stub.requests.length === 1, 2000), 'the upstream request is under way')
+    await sleep(50)
+    const latency = await abortAndMeasure(t, stub, controller)
+    t.comment(`upstream aborted ${latency} ms after the client left`)
+    t.ok(latency < ABORT_BOUND_MS, `${latency} ms`)
+    await sleep(100)
+    t.equal(stub.requests.length, 1, 'the abort was not taken for a failure to retry')
+  })
+}
