@@ -1,0 +1,126 @@
+/**
+ * No secret leaks: through a full run (start-up, successes, upstream failures on every key, auth
+ * failures, mirror mode, streaming) no client key, upstream key or mirror caller key appears in the
+ * logs or in anything sent back to clients, and client keys never travel upstream.
+ */
+import { randomBytes } from 'node:crypto'
+import { test } from 'tap'
+import { startAnthropicStub } from '../helpers/anthropic-stub.js'
+import { startGateway } from '../helpers/gateway.js'
+
+const MIRROR_PREFIX = '/mirror'
+const CHAT_BODY = { model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'Hello' }] }
+
+interface Secret { name: string; value: string; /** the part that is random, as opposed to a public prefix */ random: string }
+
+function makeSecret (name: string, prefix: string): Secret {
+  const random = randomBytes(16).toString('hex')
+  return { name, value: prefix + random, random }
+}
+
+/** Where a secret shows up in a text: whole, or any 8-character piece of its random part. */
+function traceOf (secret: Secret, text: string): string | undefined {
+  if (text.includes(secret.value)) return 'the whole key'
+  for (let start = 0; start + 8 <= secret.random.length; start++) {
+    const piece = secret.random.slice(start, start + 8)
+    if (text.includes(piece)) return `the piece '${piece}'`
+  }
+  return undefined
+}
+
+interface Exchange { what: string; status: number; headers: string; body: string }
+
+test('no key of any kind appears in logs or client responses, and client keys never go upstream', async (t) => {
+  const clientKey = makeSecret('client key', 'client-')
+  const otherClientKey = makeSecret('second client key', 'team-')
+  const upstreamKeys = [1, 2, 3].map((index) => makeSecret(`upstream key ${index}`, 'sk-ant-api03-'))
+  const mirrorKey = makeSecret('mirror caller key', 'sk-ant-api03-')
+  const unknownMirrorKey = makeSecret('mirror caller key unknown upstream', 'sk-ant-api03-')
+  const wrongClientKey = makeSecret('wrong client key', 'client-')
+  const secrets = [clientKey, otherClientKey, ...upstreamKeys, mirrorKey, unknownMirrorKey, wrongClientKey]
+
+  const stub = await startAnthropicStub({ keys: [...upstreamKeys, mirrorKey].map((key) => key.value) })
+  const logLines: string[] = []
+  const gateway = await startGateway(stub.url, {
+    logLines,
+    config: {
+      ANTHROPIC_API_KEYS: upstreamKeys.map((key) => key.value).join(','),
+      APIKEY: `${clientKey.value},${otherClientKey.value}`,
+      ENABLE_MIRROR_API: true,
+      MIRROR_API_PREFIX: MIRROR_PREFIX,
+      LOG_LEVEL: 'trace'
+    }
+  })
+  t.teardown(async () => { await gateway.close(); await stub.close() })
+
+  const exchanges: Exchange[] = []
+  const call = async (what: string, path: string, key: string | undefined, body?: unknown, keyHeader: 'authorization' | 'x-api-key' = 'authorization'): Promise<Exchange> => {
+    const headers: Record<string, string> = {}
+    if (key !== undefined) headers[keyHeader] = keyHeader === 'authorization' ? `Bearer ${key}` : key
+    if (body !== undefined) headers['content-type'] = 'application/json'
+    const response = await fetch(`${gateway.url}${path}`, { method: body === undefined ? 'GET' : 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) })
+    const exchange = { what, status: response.status, headers: JSON.stringify([...response.headers]), body: await response.text() }
+    exchanges.push(exchange)
+    return exchange
+  }
+  const chat = '/v1/chat/completions'
+  const stream = { ...CHAT_BODY, stream: true, stream_options: { include_usage: true } }
+
+  // Successes, with both key headers and both client keys.
+  t.equal((await call('chat', chat, clientKey.value, CHAT_BODY)).status, 200)
+  t.equal((await call('chat x-api-key', chat, otherClientKey.value, CHAT_BODY, 'x-api-key')).status, 200)
+  t.equal((await call('stream', chat, clientKey.value, stream)).status, 200)
+  t.equal((await call('models', '/v1/models', clientKey.value)).status, 200)
+  t.equal((await call('one model', '/hf/v1/models/claude-sonnet-4-6', clientKey.value)).status, 200)
+
+  // Auth failures: wrong keys, a pool key or the mirror key offered as a client key.
+  for (const [what, key] of [['wrong key', wrongClientKey.value], ['upstream key as client key', upstreamKeys[0].value], ['mirror key on /v1', mirrorKey.value]] as const) {
+    t.equal((await call(what, chat, key, CHAT_BODY)).status, 401, what)
+    t.equal((await call(`${what} (x-api-key)`, '/v1/models', key, undefined, 'x-api-key')).status, 401, `${what} (x-api-key)`)
+  }
+  t.equal((await call('client key on the mirror route', `${MIRROR_PREFIX}${chat}`, clientKey.value, CHAT_BODY)).status, 401)
+
+  // Upstream failures, key by key: a 500 (retried elsewhere), a 429 (cooled down), a 401 (disabled).
+  stub.keyBehaviour.set(upstreamKeys[0].value, { kind: 'error', status: 500, type: 'api_error', message: 'Internal server error' })
+  t.equal((await call('one key failing with 500', chat, clientKey.value, CHAT_BODY)).status, 200)
+  t.equal((await call('one key failing with 500, streaming', chat, clientKey.value, stream)).status, 200)
+  stub.keyBehaviour.set(upstreamKeys[1].value, { kind: 'error', status: 429, type: 'rate_limit_error', message: 'Rate limited', headers: { 'retry-after': '30' } })
+  stub.keyBehaviour.set(upstreamKeys[2].value, { kind: 'error', status: 401, type: 'authentication_error', message: 'invalid x-api-key' })
+  const exhausted = await call('every key failing', chat, clientKey.value, CHAT_BODY)
+  t.ok(exhausted.status >= 400, `every key failing gives an error (${exhausted.status})`)
+  await call('every key failing, streaming', chat, clientKey.value, stream)
+  await call('models with every key failing', '/v1/models', clientKey.value)
+
+  // Mirror mode: the caller's own key, valid and unknown upstream, plain and streaming.
+  t.equal((await call('mirror chat', `${MIRROR_PREFIX}${chat}`, mirrorKey.value, CHAT_BODY)).status, 200)
+  t.equal((await call('mirror stream', `${MIRROR_PREFIX}${chat}`, mirrorKey.value, stream, 'x-api-key')).status, 200)
+  t.equal((await call('mirror models', `${MIRROR_PREFIX}/v1/models`, mirrorKey.value)).status, 200)
+  t.equal((await call('mirror, key unknown upstream', `${MIRROR_PREFIX}${chat}`, unknownMirrorKey.value, CHAT_BODY)).status, 401)
+  await call('mirror models, key unknown upstream', `${MIRROR_PREFIX}/v1/models`, unknownMirrorKey.value)
+  await call('mirror stream, key unknown upstream', `${MIRROR_PREFIX}${chat}`, unknownMirrorKey.value, stream)
+
+  await gateway.close() // shutdown logs are part of the run too
+
+  // The run really used every key (otherwise their absence from the logs would prove nothing).
+  const keysSeenUpstream = new Set(stub.requests.map((request) => request.key))
+  for (const key of [...upstreamKeys, mirrorKey, unknownMirrorKey]) t.ok(keysSeenUpstream.has(key.value), `${key.name} was used upstream`)
+  const logText = logLines.join('\n')
+  t.ok(logLines.length > 50, `the run logged (${logLines.length} lines)`)
+  for (const expected of ['upstream key rate limited', 'upstream key rejected', 'upstream failed; retrying', 'Invalid API key']) {
+    t.ok(logText.includes(expected), `the logs tell of "${expected}"`)
+  }
+
+  for (const secret of secrets) {
+    t.equal(traceOf(secret, logText), undefined, `${secret.name} is not in the logs`)
+    for (const exchange of exchanges) {
+      const leak = traceOf(secret, exchange.headers) ?? traceOf(secret, exchange.body)
+      if (leak !== undefined) t.fail(`${secret.name}: ${leak} is in the response to "${exchange.what}"`)
+    }
+  }
+  t.pass(`${exchanges.length} responses checked for ${secrets.length} secrets`)
+
+  const upstreamTraffic = JSON.stringify(stub.requests.map((request) => ({ headers: request.headers, body: request.body as unknown })))
+  t.equal(traceOf(upstreamKeys[0], upstreamTraffic), 'the whole key', 'the detector finds a key where it is (upstream traffic carries the pool keys)')
+  for (const secret of [clientKey, otherClientKey, wrongClientKey]) t.equal(traceOf(secret, upstreamTraffic), undefined, `${secret.name} never went upstream`)
+  t.notOk(stub.requests.some((request) => request.headers.authorization !== undefined), 'no Authorization header is forwarded upstream')
+})
