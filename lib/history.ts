@@ -20,20 +20,20 @@ function isSystem (message: ChatMessage): boolean {
   return message.role === 'system' || message.role === 'developer'
 }
 
+/** The earliest user message from which the rest fits; never later than the newest user message. */
 function findCut (messages: ChatMessage[], maxChars: number): number {
+  const newestUser = messages.findLastIndex((message) => message.role === 'user')
+  if (newestUser <= 0) return 0
   let total = 0
-  let cut = messages.length
-  let lastUser = -1
+  let cut = newestUser
   for (let index = messages.length - 1; index >= 0; index--) {
     const message = messages[index]
     if (isSystem(message)) continue
-    if (message.role === 'user' && lastUser === -1) lastUser = index
     total += textLength(message)
     if (total > maxChars) break
-    if (message.role === 'user') cut = index
+    if (message.role === 'user' && index < cut) cut = index
   }
-  // Always keep at least the newest user turn as a real message.
-  return lastUser === -1 ? 0 : Math.min(cut, lastUser)
+  return cut
 }
 
 function textLength (message: ChatMessage): number {
