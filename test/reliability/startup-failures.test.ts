@@ -1,0 +1,70 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { test } from 'tap'
+
+const SERVER_SCRIPT = fileURLToPath(new URL('../../server.js', import.meta.url))
+const GOOD_KEY = 'sk-ant-api03-startup-test-key-0000000000'
+const BASE_ENV = { ANTHROPIC_API_KEYS: GOOD_KEY, APIKEY: 'a-client-key', ADDRESS: '127.0.0.1:0', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' }
+
+/** Runs `node dist/server.js` in an empty directory with only the given environment; kills it after 10 s. */
+async function runServer (env: Record<string, string>, files: Record<string, string> = {}): Promise<{ code: number | null; output: string; ms: number }> {
+  const cwd = mkdtempSync(join(tmpdir(), 'claude2api-startup-'))
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(cwd, name), text)
+  const started = Date.now()
+  const child = spawn(process.execPath, [SERVER_SCRIPT], { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  const killer = setTimeout(() => child.kill('SIGKILL'), 10000)
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve))
+  clearTimeout(killer)
+  rmSync(cwd, { recursive: true, force: true })
+  return { code, output, ms: Date.now() - started }
+}
+
+interface Case { name: string; env: Record<string, string>; files?: Record<string, string>; names: RegExp } // what the message must mention: the field, or for a session key the kind of key
+
+const CASES: Case[] = [
+  { name: 'config.yaml that is not YAML', env: { CONFIG_FILE: 'config.yaml' }, files: { 'config.yaml': 'apikey: [unclosed\n  anthropic_api_keys: : :\n' }, names: /config\.yaml is not valid YAML/ },
+  { name: 'RETRY_COUNT of the wrong type in config.yaml', env: { CONFIG_FILE: 'config.yaml' }, files: { 'config.yaml': `anthropic_api_keys: ${GOOD_KEY}\napikey: a-client-key\nretry_count: "abc"\n` }, names: /RETRY_COUNT/ },
+  { name: 'RETRY_COUNT of the wrong type in the environment', env: { ...BASE_ENV, RETRY_COUNT: 'abc' }, names: /RETRY_COUNT/ },
+  { name: 'a CONFIG_FILE that does not exist', env: { CONFIG_FILE: 'missing.yaml' }, names: /CONFIG_FILE .*missing\.yaml/ },
+  { name: 'no APIKEY', env: { ANTHROPIC_API_KEYS: GOOD_KEY }, names: /APIKEY/ },
+  { name: 'no upstream key', env: { APIKEY: 'a-client-key' }, names: /ANTHROPIC_API_KEYS/ },
+  { name: 'a claude.ai session key (sk-ant-sid…)', env: { ...BASE_ENV, ANTHROPIC_API_KEYS: 'sk-ant-sid01-web-session-cookie' }, names: /sk-ant-sid/ },
+  { name: 'ENABLE_MIRROR_API without MIRROR_API_PREFIX', env: { ...BASE_ENV, ENABLE_MIRROR_API: 'true' }, names: /MIRROR_API_PREFIX/ }
+]
+
+for (const testCase of CASES) {
+  test(`start-up refused: ${testCase.name} → exit code 1 and a message saying what is wrong`, async (t) => {
+    const result = await runServer(testCase.env, testCase.files)
+    t.equal(result.code, 1, 'exit code 1')
+    t.match(result.output, testCase.names, 'the message names what is wrong')
+    t.match(result.output, /Invalid configuration/, 'and says it is the configuration')
+    t.notOk(result.output.includes('Server listening'), 'the server never listened')
+    t.ok(result.ms < 10000, `gave up in ${result.ms} ms`)
+  })
+}
+
+test('the same settings without the fault start the server (the cases above fail for their fault alone)', async (t) => {
+  const cwd = mkdtempSync(join(tmpdir(), 'claude2api-startup-'))
+  t.teardown(() => rmSync(cwd, { recursive: true, force: true }))
+  const child = spawn(process.execPath, [SERVER_SCRIPT], { cwd, env: { PATH: process.env.PATH, ...BASE_ENV }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  const listening = new Promise<boolean>((resolve) => {
+    const killer = setTimeout(() => resolve(false), 10000)
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      if (output.includes('Server listening')) {
+        clearTimeout(killer)
+        resolve(true)
+      }
+    })
+  })
+  t.ok(await listening, 'the server listens')
+  child.kill('SIGTERM')
+  t.equal(await new Promise((resolve) => child.once('close', resolve)), 0, 'and stops cleanly')
+})
