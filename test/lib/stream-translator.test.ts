@@ -1,0 +1,169 @@
+// The stream translator as a state machine: awaiting-start → streaming → finished | failed.
+import fc from 'fast-check'
+import { test } from 'tap'
+import type { AnthropicResponse, StreamPayload } from '../../lib/anthropic-types.js'
+import { completionStream, type ChoiceSource } from '../../lib/completion-stream.js'
+import { StreamTranslator, type StreamIdentity } from '../../lib/stream-translator.js'
+
+const identity: StreamIdentity = { id: 'chatcmpl-test', created: 1700000000, model: 'claude-test', includeUsage: true }
+
+const startMessage: AnthropicResponse = {
+  id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-x', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 7, output_tokens: 1 }
+}
+const messageStart: StreamPayload = { type: 'message_start', message: startMessage }
+const textStart = (index: number): StreamPayload => ({ type: 'content_block_start', index, content_block: { type: 'text', text: '' } })
+const textDelta = (index: number, text: string): StreamPayload => ({ type: 'content_block_delta', index, delta: { type: 'text_delta', text } })
+const blockStop = (index: number): StreamPayload => ({ type: 'content_block_stop', index })
+const messageDelta = (stop: string, outputTokens: number): StreamPayload => ({ type: 'message_delta', delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: outputTokens } })
+const messageStop: StreamPayload = { type: 'message_stop' }
+const ping: StreamPayload = { type: 'ping' }
+// Shapes the type does not know, as a newer API version might send them.
+const unknownEvent = { type: 'brand_new_event', detail: 1 } as unknown as StreamPayload
+
+function parse (chunk: string): any {
+  if (!chunk.startsWith('data: ') || !chunk.endsWith('\n\n')) throw new Error(`not an SSE data chunk: ${chunk}`)
+  return JSON.parse(chunk.slice(6))
+}
+
+function feed (translator: StreamTranslator, events: StreamPayload[]): any[] {
+  return events.map((event) => translator.handle(event)).filter(Boolean).map(parse)
+}
+
+test('awaiting-start: only message_start (or an error) moves the machine', async (t) => {
+  const translator = new StreamTranslator(identity, 0, null, 'reasoning_content')
+  t.equal(translator.state, 'awaiting-start')
+  for (const event of [ping, unknownEvent, textStart(0), textDelta(0, 'early'), blockStop(0), messageDelta('end_turn', 3), messageStop]) {
+    t.equal(translator.handle(event), '', `${event.type} before message_start is ignored`)
+  }
+  t.equal(translator.state, 'awaiting-start')
+  const [first] = feed(translator, [messageStart])
+  t.equal(translator.state, 'streaming')
+  t.strictSame(first.choices[0].delta, { role: 'assistant', content: '' }, 'the first chunk carries the role')
+  t.match(first, { id: 'chatcmpl-test', object: 'chat.completion.chunk', created: 1700000000, model: 'claude-test', usage: null })
+})
+
+test('streaming → finished: events after message_stop are ignored', async (t) => {
+  const translator = new StreamTranslator(identity, 2, null, 'reasoning_content')
+  const chunks = feed(translator, [messageStart, ping, textStart(0), textDelta(0, 'Hel'), unknownEvent, textDelta(0, 'lo'), blockStop(0), messageDelta('max_tokens', 9), messageStop])
+  t.equal(translator.state, 'finished')
+  t.equal(translator.finishReason, 'length')
+  t.strictSame(chunks.map((chunk) => chunk.choices[0].delta.content ?? null), ['', 'Hel', 'lo', null])
+  t.ok(chunks.every((chunk) => chunk.choices[0].index === 2), 'every chunk carries the choice index')
+  t.strictSame(chunks.map((chunk) => chunk.choices[0].finish_reason), [null, null, null, 'length'], 'one finish, last')
+  for (const event of [textStart(1), textDelta(0, 'late'), messageDelta('end_turn', 99), messageStop, messageStart, { type: 'error', error: { type: 'overloaded_error', message: 'late' } } as StreamPayload]) {
+    t.equal(translator.handle(event), '', `${event.type} after message_stop is ignored`)
+  }
+  t.equal(translator.state, 'finished')
+  t.match(translator.usage, { prompt_tokens: 7, completion_tokens: 9, total_tokens: 16 }, 'usage from message_start and the cumulative message_delta')
+})
+
+test('unknown block and delta types are passed over', async (t) => {
+  const translator = new StreamTranslator(identity, 0, null, 'reasoning_content')
+  const serverTool = { type: 'content_block_start', index: 0, content_block: { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: {} } } as unknown as StreamPayload
+  const citation: StreamPayload = { type: 'content_block_delta', index: 1, delta: { type: 'citations_delta', citation: { cited_text: 'x' } } }
+  const futureDelta = { type: 'content_block_delta', index: 1, delta: { type: 'future_delta', value: 1 } } as unknown as StreamPayload
+  const chunks = feed(translator, [messageStart, serverTool, { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '{"q":1}' } }, blockStop(0),
+    textStart(1), textDelta(1, 'Cited'), citation, futureDelta, blockStop(1), messageDelta('end_turn', 2), messageStop])
+  t.strictSame(chunks.map((chunk) => chunk.choices[0].delta), [{ role: 'assistant', content: '' }, { content: 'Cited' }, {}])
+  t.equal(translator.finishReason, 'stop')
+})
+
+test('streaming → failed: an error event becomes a visible error and ends the choice', async (t) => {
+  const translator = new StreamTranslator(identity, 0, null, 'reasoning_content')
+  feed(translator, [messageStart, textStart(0), textDelta(0, 'partial')])
+  const [error] = feed(translator, [{ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }])
+  t.strictSame(error, { error: { message: 'Overloaded', type: 'server_error', param: null, code: 'overloaded_error' } })
+  t.equal(translator.state, 'failed')
+  t.strictSame(feed(translator, [textDelta(0, 'more'), messageDelta('end_turn', 1), messageStop]), [], 'nothing after the failure, no finish')
+  t.equal(translator.finishReason, null)
+  t.equal(translator.fail('again', 'x'), '', 'fails once')
+
+  const early = new StreamTranslator(identity, 0, null, 'reasoning_content')
+  t.match(feed(early, [{ type: 'error', error: { type: 'api_error', message: 'boom' } }]), [{ error: { code: 'api_error' } }], 'an error before message_start fails too')
+  t.equal(early.state, 'failed')
+})
+
+test('tool calls are numbered by start order and their thinking is kept for the store', async (t) => {
+  const translator = new StreamTranslator(identity, 0, 'answer_tool', 'reasoning_content')
+  const events: StreamPayload[] = [
+    messageStart,
+    { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } },
+    { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'plan' } },
+    { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'sig/+=' } },
+    blockStop(0),
+    { type: 'content_block_start', index: 1, content_block: { type: 'redacted_thinking', data: 'opaque' } },
+    blockStop(1),
+    { type: 'content_block_start', index: 2, content_block: { type: 'tool_use', id: 'toolu_a', name: 'first', input: {} } },
+    { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '{"a":' } },
+    { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '1}' } },
+    blockStop(2),
+    { type: 'content_block_start', index: 3, content_block: { type: 'tool_use', id: 'toolu_b', name: 'second', input: {} } },
+    { type: 'content_block_delta', index: 3, delta: { type: 'input_json_delta', partial_json: '' } },
+    blockStop(3),
+    messageDelta('tool_use', 20),
+    messageStop
+  ]
+  const calls = feed(translator, events).flatMap((chunk) => chunk.choices[0].delta.tool_calls ?? [])
+  t.strictSame(calls, [
+    { index: 0, id: 'toolu_a', type: 'function', function: { name: 'first', arguments: '' } },
+    { index: 0, function: { arguments: '{"a":' } },
+    { index: 0, function: { arguments: '1}' } },
+    { index: 1, id: 'toolu_b', type: 'function', function: { name: 'second', arguments: '' } },
+    { index: 1, function: { arguments: '{}' } }
+  ])
+  t.equal(translator.finishReason, 'tool_calls')
+  t.strictSame(translator.reasoning, {
+    toolCallIds: ['toolu_a', 'toolu_b'],
+    blocks: [{ type: 'thinking', thinking: 'plan', signature: 'sig/+=' }, { type: 'redacted_thinking', data: 'opaque' }]
+  })
+})
+
+test('any text split into deltas, with pings between, streams back whole with one finish', async (t) => {
+  fc.assert(fc.property(fc.array(fc.string({ minLength: 1, maxLength: 6 }), { maxLength: 20 }), fc.array(fc.boolean(), { maxLength: 20 }), (pieces, pings) => {
+    const translator = new StreamTranslator(identity, 0, null, 'reasoning_content')
+    const events: StreamPayload[] = [messageStart, textStart(0)]
+    pieces.forEach((piece, i) => {
+      events.push(textDelta(0, piece))
+      if (pings[i]) events.push(ping)
+    })
+    events.push(blockStop(0), messageDelta('end_turn', 5), messageStop, textDelta(0, 'after'))
+    const chunks = feed(translator, events)
+    const content = chunks.map((chunk) => chunk.choices[0].delta.content ?? '').join('')
+    const finishes = chunks.filter((chunk) => chunk.choices[0].finish_reason !== null)
+    return content === pieces.join('') && finishes.length === 1 && finishes[0] === chunks.at(-1) && translator.state === 'finished'
+  }), { numRuns: 300 })
+  t.pass('300 random splits streamed back whole')
+})
+
+/** An upstream stream that is already past message_start, from a list of events (an Error fails it). */
+function source (events: Array<StreamPayload | Error>, closed: string[], name: string): ChoiceSource {
+  const rest = (async function * () {
+    for (const event of events) {
+      if (event instanceof Error) throw event
+      yield event
+    }
+  })()
+  return { first: messageStart, rest, close: () => { closed.push(name) } }
+}
+
+test('completionStream: choices finish cleanly into usage and [DONE]; one failure ends the whole body', async (t) => {
+  const clean = [textStart(0), textDelta(0, 'ok'), blockStop(0), messageDelta('end_turn', 2), messageStop]
+  const closed: string[] = []
+  const options = { identity, jsonTool: null, thinkingFormat: 'reasoning_content' as const, onReasoning: () => {} }
+  const good: string[] = []
+  for await (const chunk of completionStream([source(clean, closed, 'a'), source(clean, closed, 'b')], options)) good.push(chunk)
+  t.equal(good.at(-1), 'data: [DONE]\n\n')
+  t.match(parse(good.at(-2)!), { choices: [], usage: { prompt_tokens: 14, completion_tokens: 4, total_tokens: 18 } }, 'usage summed over both choices')
+  t.strictSame(closed.sort(), ['a', 'b'], 'both upstream streams closed')
+
+  closed.length = 0
+  const slow = [textStart(0), textDelta(0, 'slow'), ...Array.from({ length: 50 }, () => ping), blockStop(0), messageDelta('end_turn', 2), messageStop]
+  const failing = [textStart(0), new Error('socket hang up')]
+  const bad: string[] = []
+  for await (const chunk of completionStream([source(slow, closed, 'slow'), source(failing, closed, 'failing')], options)) bad.push(chunk)
+  const last = parse(bad.at(-1)!)
+  t.match(last, { error: { type: 'server_error', code: 'upstream_stream_failed' } }, 'the body ends with the error')
+  t.notOk(bad.includes('data: [DONE]\n\n'), 'no [DONE]')
+  t.notOk(bad.some((chunk) => chunk.includes('"finish_reason":"stop"')), 'no clean finish for the choice still running')
+  t.strictSame(closed.sort(), ['failing', 'slow'], 'every upstream stream is closed')
+})
