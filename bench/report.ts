@@ -1,4 +1,5 @@
 /** Turns the measured figures into the Markdown table, the targets and the latency chart. */
+import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, release, totalmem } from 'node:os'
 import { groupedBarChart } from './svg-chart.js'
@@ -39,6 +40,22 @@ export interface BenchResults {
   settings: BenchSettings
   figures: Partial<Record<SystemName, Figures>>
   portkeyProblem: string | undefined
+  /** Set when claude2api ran from another build or with extra node flags. */
+  variant: string | undefined
+  /** Each figure's lowest and highest value across the runs. */
+  spread: Partial<Record<SystemName, Record<string, [number, number]>>>
+  /** The machine's 1-minute load average when the run began and ended (other work shares it). */
+  loadAverage: [number, number]
+  revision: string
+}
+
+export function spreadOf (records: Figures[]): Record<string, [number, number]> {
+  const spread: Record<string, [number, number]> = {}
+  for (const name of Object.keys(records[0] ?? {})) {
+    const values = records.map((record) => record[name]).filter((value) => Number.isFinite(value))
+    spread[name] = [Math.min(...values), Math.max(...values)]
+  }
+  return spread
 }
 
 export const RESULTS_START = '<!-- bench:results:start -->'
@@ -48,6 +65,14 @@ export const PROFILE_END = '<!-- bench:profile:end -->'
 
 const MB = 1024 * 1024
 const SYSTEMS: SystemName[] = ['direct', 'claude2api', 'portkey']
+
+/** The commit measured, and whether the working tree differed from it. */
+export function revisionDescription (root: string): string {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' })
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' })
+  if (head.status !== 0) return 'an unknown revision'
+  return `commit ${head.stdout.trim()}${dirty.stdout.trim() ? ' plus uncommitted changes in the working tree' : ''}`
+}
 
 export function machineDescription (): string {
   const cores = cpus()
@@ -122,12 +147,32 @@ function targetsTable (results: BenchResults): string {
   return lines.join('\n')
 }
 
+const SPREAD_ROWS: { field: string; label: string; scale: number; digits: number }[] = [
+  { field: 'seqP50', label: 'sequential p50 (ms)', scale: 1, digits: 3 },
+  { field: 'requestsPerSecond', label: 'throughput (req/s)', scale: 1, digits: 0 },
+  { field: 'deltasPerSecond', label: 'deltas per second', scale: 1, digits: 0 },
+  { field: 'perStreamBytes', label: 'per open stream (KB)', scale: 1 / 1024, digits: 1 }
+]
+
+function spreadTable (results: BenchResults): string {
+  const shown = SYSTEMS.filter((name) => results.spread[name])
+  const lines = [`| lowest – highest across runs | ${shown.map((name) => SYSTEM_LABELS[name]).join(' | ')} |`, `| --- | ${shown.map(() => '---:').join(' | ')} |`]
+  for (const row of SPREAD_ROWS) {
+    const cells = shown.map((name) => {
+      const range = results.spread[name]![row.field]
+      return range ? `${format(range[0] * row.scale, row.digits)} – ${format(range[1] * row.scale, row.digits)}` : '—'
+    })
+    lines.push(`| ${row.label} | ${cells.join(' | ')} |`)
+  }
+  return lines.join('\n')
+}
+
 function settingsText (settings: BenchSettings): string {
   return [
     `- Mode: ${settings.quick ? 'quick (development; not for comparison)' : 'full'}; ${settings.runs} run(s), each figure the median across runs; the systems' order rotates from run to run.`,
     `- Sequential: ${settings.sequentialRequests} non-streaming requests one at a time over one kept-alive connection (upstream answers at once), then ${settings.slowRequests} with the stand-in waiting ${settings.slowLatencyMs} ms; latency is measured by the client from request start to the end of the answer.`,
     `- Saturation: autocannon, ${settings.connections} connections, ${settings.saturationSeconds} s after a warm-up, non-streaming, upstream answers at once; only 2xx answers count.`,
-    `- Streaming: ${settings.deltas} text deltas per answer, each event its own write one event-loop turn apart; time to first byte over ${settings.ttfbStreams} sequential streams; deltas per second = completed streams per second × ${settings.deltas} with ${settings.streamConnections} concurrent streams for ${settings.saturationSeconds} s.`,
+    `- Streaming: ${settings.deltas} text deltas per answer, each event its own write one event-loop turn apart; time to first body byte over ${settings.ttfbStreams} sequential streams whose events come 1 ms apart (5 deltas); deltas per second = completed streams per second × ${settings.deltas} with ${settings.streamConnections} concurrent streams for ${settings.saturationSeconds} s.`,
     `- Memory: a fresh process of each system, warmed with 20 requests; idle RSS, then RSS with ${settings.openStreams} streams held open (the stand-in paces them at one event per 5 s); per stream = (open − idle) / ${settings.openStreams}. The floor's memory figures are the stand-in's own process (a bare node:http server holding the same streams).`
   ].join('\n')
 }
@@ -136,11 +181,15 @@ export function renderResults (results: BenchResults): string {
   const portkeyNote = results.portkeyProblem ? `\n**Portkey could not be measured:** ${results.portkeyProblem}\n` : ''
   return [
     RESULTS_START,
-    `Measured ${results.date} on ${machineDescription()}.`,
+    `Measured ${results.date} on ${machineDescription()}; claude2api at ${results.revision}.`,
+    ...(results.variant ? ['', `**Variant:** claude2api ran as ${results.variant}.`] : []),
     '',
     settingsText(results.settings),
     portkeyNote,
     figuresTable(results),
+    '',
+    ...(results.settings.runs > 1 ? [spreadTable(results), ''] : []),
+    `Load average (1 min) when the run began / ended: ${results.loadAverage.map((value) => value.toFixed(2)).join(' / ')} on ${cpus().length} cores — other work on this shared machine adds noise, hence the medians.`,
     '',
     '### Targets',
     '',

@@ -10,10 +10,11 @@ import { dirname, join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { Agent } from 'node:http'
+import { loadavg } from 'node:os'
 import { exchange, openStreams, saturate, sequential, type Target } from './load.js'
 import { settledResidentBytes, spawnUpstream, type ChildService } from './processes.js'
 import { formatSummary, readProfile, summarizeProfile } from './profile-summary.js'
-import { PROFILE_END, PROFILE_START, renderLatencyChart, renderResults, replaceSection, RESULTS_END, RESULTS_START, targets, type BenchResults, type BenchSettings, type Figures } from './report.js'
+import { PROFILE_END, PROFILE_START, renderLatencyChart, renderResults, replaceSection, RESULTS_END, RESULTS_START, revisionDescription, spreadOf, targets, type BenchResults, type BenchSettings, type Figures } from './report.js'
 import { medianOfRecords, percentilesOf } from './stats.js'
 import { directSystem, ensurePortkey, lastUpstreamRequest, startClaude2api, startPortkey, SYSTEM_LABELS, type RunningSystem, type SystemName } from './systems.js'
 import { ANSWER_TEXT, DELTA_TEXT, SETTINGS_PATH, type UpstreamSettings } from './upstream.js'
@@ -22,16 +23,35 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const UPSTREAM_SCRIPT = join(ROOT, 'dist', 'bench', 'upstream.js')
 const WORK_FOLDER = join(ROOT, 'bench', '.peer')
 const SLOW_STREAM_INTERVAL_MS = 5000
+const TTFB_DELTAS = 5
 
-interface Options { quick: boolean; write: boolean; profile: boolean; skipPortkey: boolean }
+interface Options {
+  quick: boolean
+  write: boolean
+  profile: boolean
+  skipPortkey: boolean
+  /** Another build's server.js to measure in place of dist/server.js (to A/B a proposed change). */
+  gatewayScript: string
+  /** Extra node flags for the claude2api process (e.g. --max-semi-space-size=2). */
+  nodeFlags: string[]
+}
+
+function valueOf (argv: string[], name: string): string | undefined {
+  const prefix = `--${name}=`
+  return argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length)
+}
 
 function parseOptions (argv: string[]): Options {
   const quick = argv.includes('--quick')
+  const experiment = valueOf(argv, 'gateway') !== undefined || valueOf(argv, 'node-flags') !== undefined
   return {
     quick,
-    write: !quick || argv.includes('--write'),
-    profile: argv.includes('--profile') || (!quick && !argv.includes('--no-profile')),
-    skipPortkey: argv.includes('--no-portkey')
+    // An experiment's figures never replace the published ones unless asked to.
+    write: argv.includes('--write') || (!quick && !experiment),
+    profile: argv.includes('--profile') || (!quick && !experiment && !argv.includes('--no-profile')),
+    skipPortkey: argv.includes('--no-portkey'),
+    gatewayScript: resolve(valueOf(argv, 'gateway') ?? join(ROOT, 'dist', 'server.js')),
+    nodeFlags: (valueOf(argv, 'node-flags') ?? '').split(' ').filter(Boolean)
   }
 }
 
@@ -96,7 +116,10 @@ async function measureRequests (system: RunningSystem, upstreamUrl: string, sett
   await saturate(target, { connections: settings.connections, seconds: 1, stream: false })
   const saturated = await saturate(target, { connections: settings.connections, seconds: settings.saturationSeconds, stream: false })
   if (saturated.errors > 0) log(`${system.name}: ${saturated.errors} errors or non-2xx answers under saturation`)
+  // Paced like a real upstream (events 1 ms apart), so the first byte is not held back by a burst.
+  await configureUpstream(upstreamUrl, { deltas: TTFB_DELTAS, eventIntervalMs: 1 })
   const ttfb = percentilesOf((await sequential(target, settings.ttfbStreams, true)).ttfbMs)
+  await configureUpstream(upstreamUrl, { deltas: settings.deltas, eventIntervalMs: 0 })
   await saturate(target, { connections: settings.streamConnections, seconds: 1, stream: true })
   const streamed = await saturate(target, { connections: settings.streamConnections, seconds: settings.saturationSeconds, stream: true })
   if (streamed.errors > 0) log(`${system.name}: ${streamed.errors} errors or non-2xx answers while streaming`)
@@ -160,12 +183,17 @@ async function floorTarget (upstreamUrl: string): Promise<Target> {
   return directSystem(upstreamUrl, recordedFloor.plain, recordedFloor.streamed).target
 }
 
+function variantOf (options: Options): string | undefined {
+  const standard = options.gatewayScript === join(ROOT, 'dist', 'server.js') && options.nodeFlags.length === 0
+  return standard ? undefined : `\`node ${[...options.nodeFlags, options.gatewayScript].join(' ')}\``
+}
+
 function rotate<T> (items: T[], by: number): T[] {
   const shift = by % items.length
   return [...items.slice(shift), ...items.slice(0, shift)]
 }
 
-async function profileGateway (upstreamUrl: string, settings: BenchSettings): Promise<string> {
+async function profileGateway (upstreamUrl: string, settings: BenchSettings, options: Options): Promise<string> {
   const folder = join(WORK_FOLDER, 'profiles')
   rmSync(folder, { recursive: true, force: true })
   mkdirSync(folder, { recursive: true })
@@ -175,7 +203,7 @@ async function profileGateway (upstreamUrl: string, settings: BenchSettings): Pr
     const kind = stream ? 'streaming' : 'non-streaming'
     const file = `gateway-${stream ? 'streaming' : 'plain'}.cpuprofile`
     await configureUpstream(upstreamUrl, { latencyMs: 0, deltas: settings.deltas, eventIntervalMs: 0 })
-    const gateway = await startClaude2api(ROOT, upstreamUrl, ['--cpu-prof', `--cpu-prof-dir=${folder}`, `--cpu-prof-name=${file}`])
+    const gateway = await startClaude2api(options.gatewayScript, upstreamUrl, [...options.nodeFlags, '--cpu-prof', `--cpu-prof-dir=${folder}`, `--cpu-prof-name=${file}`])
     try {
       log(`profiling claude2api under ${kind} load for ${seconds} s`)
       const result = await saturate(gateway.target, { connections: stream ? settings.streamConnections : settings.connections, seconds, stream })
@@ -195,13 +223,14 @@ async function main (): Promise<void> {
   const options = parseOptions(process.argv.slice(2))
   const settings = settingsFor(options.quick)
   const began = Date.now()
+  const loadAtStart = loadavg()[0]
   const upstream: ChildService = await spawnUpstream(UPSTREAM_SCRIPT)
   const running: RunningSystem[] = []
   let portkeyProblem: string | undefined
   let portkeyScript: string | undefined
   try {
     await configureUpstream(upstream.url, { latencyMs: 0, deltas: settings.deltas, eventIntervalMs: 0 })
-    const gateway = await startClaude2api(ROOT, upstream.url)
+    const gateway = await startClaude2api(options.gatewayScript, upstream.url, options.nodeFlags)
     running.push(gateway)
     await validate(gateway, settings.deltas)
     await recordFloorRequests(upstream.url, gateway)
@@ -232,7 +261,7 @@ async function main (): Promise<void> {
       }
     }
     const starters: Partial<Record<SystemName, Starter>> = {
-      claude2api: async (url) => await startClaude2api(ROOT, url),
+      claude2api: async (url) => await startClaude2api(options.gatewayScript, url, options.nodeFlags),
       ...(portkeyScript && !portkeyProblem ? { portkey: async (url: string) => await startPortkey(portkeyScript!, url) } : {})
     }
     for (let run = 0; run < settings.runs; run++) {
@@ -249,7 +278,11 @@ async function main (): Promise<void> {
       date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       settings,
       figures: Object.fromEntries([...perRun.entries()].map(([name, records]) => [name, medianOfRecords(records as Figures[])])),
-      portkeyProblem
+      portkeyProblem,
+      variant: variantOf(options),
+      spread: Object.fromEntries([...perRun.entries()].map(([name, records]) => [name, spreadOf(records as Figures[])])),
+      loadAverage: [loadAtStart, loadavg()[0]],
+      revision: revisionDescription(ROOT)
     }
     const rendered = renderResults(results)
     process.stdout.write(`${rendered.replace(RESULTS_START, '').replace(RESULTS_END, '')}\n`)
@@ -263,7 +296,7 @@ async function main (): Promise<void> {
     for (const target of targets(results)) log(`target ${target.name}: ${target.measured} → ${target.met === undefined ? 'not measured' : target.met ? 'met' : 'NOT met'}`)
 
     if (options.profile) {
-      const profile = await profileGateway(upstream.url, settings)
+      const profile = await profileGateway(upstream.url, settings, options)
       process.stdout.write(`\n${profile}\n`)
       if (options.write) replaceSection(join(ROOT, 'docs', 'benchmarks.md'), PROFILE_START, PROFILE_END, `Measured ${results.date}; self time is where the CPU was when sampled, busy time excludes idle.\n\n${profile}`)
     }

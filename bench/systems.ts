@@ -38,11 +38,12 @@ export function openAiHeaders (authorization: string, extra: Record<string, stri
   return { 'content-type': 'application/json', authorization: `Bearer ${authorization}`, ...extra }
 }
 
-export async function startClaude2api (root: string, upstreamUrl: string, nodeFlags: string[] = []): Promise<RunningSystem> {
+/** Starts claude2api's server.js (dist/server.js, or another build's) as production does. */
+export async function startClaude2api (serverScript: string, upstreamUrl: string, nodeFlags: string[] = []): Promise<RunningSystem> {
   const port = await freePort()
   const service = await spawnService({
     name: 'claude2api',
-    args: [...nodeFlags, join(root, 'dist', 'server.js')],
+    args: [...nodeFlags, serverScript],
     cwd: emptyWorkingDirectory(),
     port,
     readyPath: '/health',
