@@ -237,8 +237,10 @@ class AnthropicHttpClient implements ClaudeClient {
     }
     if (!(error instanceof UpstreamError)) return false
     if (error.status === 429) {
-      if (key) this.fastify.keyPool.coolDown(key, error.retryAfterSeconds ?? DEFAULT_COOLDOWN_SECONDS)
-      log.warn({ key: key?.label, retryAfter: error.retryAfterSeconds }, 'upstream key rate limited; cooling down')
+      // A caller's own key (mirror mode) has no other key to fall back on: its retry-after is the caller's to honour.
+      if (!key) return false
+      this.fastify.keyPool.coolDown(key, error.retryAfterSeconds ?? DEFAULT_COOLDOWN_SECONDS)
+      log.warn({ key: key.label, retryAfter: error.retryAfterSeconds }, 'upstream key rate limited; cooling down')
       return true
     }
     if ((error.status === 401 || error.status === 403) && key) {
