@@ -276,7 +276,9 @@ function retyped (value: Json): Json {
   return Object.values(value)
 }
 
-function applyMutation (request: JsonObject, change: Mutation): void {
+function applyMutation (request: JsonObject, mutation: Mutation): void {
+  // Generated values can be shared constants: a private copy keeps runs apart and avoids cycles.
+  const change = { ...mutation, value: structuredClone(mutation.value) }
   const slots = slotsOf(request)
   if (slots.length === 0) return setOwn(request, change.key, change.value)
   const slot = slots[change.pick % slots.length]
