@@ -10,12 +10,16 @@ export const ErrorResponseSchema = Type.Object({
 })
 export type ErrorResponse = Static<typeof ErrorResponseSchema>
 
+/** Every status the API routes can answer with besides 200 (402 and 409 come from the upstream, 415 from the body parser). */
 export const errorResponses = {
   400: ErrorResponseSchema,
   401: ErrorResponseSchema,
+  402: ErrorResponseSchema,
   403: ErrorResponseSchema,
   404: ErrorResponseSchema,
+  409: ErrorResponseSchema,
   413: ErrorResponseSchema,
+  415: ErrorResponseSchema,
   429: ErrorResponseSchema,
   500: ErrorResponseSchema,
   502: ErrorResponseSchema,

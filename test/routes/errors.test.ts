@@ -106,6 +106,15 @@ test('invalid or missing parameters get 400 naming the parameter', async (t) => 
   }
 })
 
+test('fields named like Object.prototype members are unknown fields like any other', async (t) => {
+  const gateway = await gatewayWithStub(t)
+  for (const field of ['toString', 'constructor', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'isPrototypeOf']) {
+    const response = await gateway.inject({ method: 'POST', url: '/v1/chat/completions', headers: JSON_AUTH, payload: JSON.stringify({ ...CHAT_BODY, [field]: 1 }) })
+    t.equal(response.statusCode, 400, `${field} is refused`)
+    t.match(JSON.parse(response.body), { error: { type: 'invalid_request_error', param: field, code: 'unknown_parameter' } }, `${field} is named as an unknown parameter`)
+  }
+})
+
 test('bodies nested deeper than the limit get 400; bodies over BODY_LIMIT get 413', async (t) => {
   const gateway = await gatewayWithStub(t, { BODY_LIMIT: 4096 })
   const nested = (depth: number): string => `{"model":"claude-sonnet-4-6","messages":[{"role":"user","content":"hi"}],"thinking":${'['.repeat(depth)}${']'.repeat(depth)}}`
