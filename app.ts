@@ -1,15 +1,28 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import sensible from '@fastify/sensible'
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import authPlugin from './plugins/auth.js'
 import claudeClientPlugin from './plugins/claude-client.js'
 import configPlugin, { type ConfigPluginOptions } from './plugins/config.js'
-import errorHandlerPlugin from './plugins/error-handler.js'
+import errorHandlerPlugin, { clientErrorHandler, frameworkErrorHandler } from './plugins/error-handler.js'
 import keyPoolPlugin from './plugins/key-pool.js'
 import apiRoutes from './routes/api.js'
 import healthRoutes from './routes/health.js'
 
 export type AppOptions = ConfigPluginOptions
+
+/** Server-level options the app relies on; server.ts and the tests both create Fastify with them. */
+export function serverOptions (logger: FastifyServerOptions['logger']): FastifyServerOptions {
+  return {
+    logger,
+    // Bodies are limited per route from the configuration; this is only the ceiling.
+    bodyLimit: 64 * 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler
+  }
+}
 
 /** The whole gateway as one plugin: server.ts boots it, tests build and inject it. */
 export default async function app (fastify: FastifyInstance, options: AppOptions): Promise<void> {

@@ -1,15 +1,9 @@
 import Fastify from 'fastify'
 import fp from 'fastify-plugin'
-import app from './app.js'
+import app, { serverOptions } from './app.js'
 import { loggerOptions } from './lib/logger-options.js'
 
-const server = Fastify({
-  logger: loggerOptions(process.env.LOG_LEVEL ?? 'info'),
-  // Bodies are limited per route from the configuration; this is only the ceiling.
-  bodyLimit: 64 * 1024 * 1024,
-  return503OnClosing: true,
-  forceCloseConnections: 'idle'
-})
+const server = Fastify(serverOptions(loggerOptions(process.env.LOG_LEVEL ?? 'info')))
 try {
   await server.register(fp(app))
   await server.ready()

@@ -46,7 +46,7 @@ export function checkUnsupportedFields (request: ChatCompletionRequest, policy: 
   const dropped: string[] = []
   for (const [field, value] of Object.entries(request)) {
     if (value === null || value === undefined || HANDLED.has(field)) continue
-    const isNoOp = NO_OP_DEFAULTS[field]
+    const isNoOp = Object.hasOwn(NO_OP_DEFAULTS, field) ? NO_OP_DEFAULTS[field] : undefined
     if (isNoOp?.(value)) continue
     if (policy === 'drop') {
       dropped.push(field)

@@ -2,6 +2,7 @@ import type { ChatMessage, ContentPart } from '../schemas/chat-completion.js'
 import type { AnthropicMessage, CacheControl, ContentBlock, DocumentBlock, ImageBlock, TextBlock, ToolResultBlock, ToolUseBlock } from './anthropic-types.js'
 import { documentBlock, imageBlock, textBlock } from './content-parts.js'
 import { invalidRequest } from './errors.js'
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from './json-depth.js'
 import type { ThinkingStore } from './thinking-store.js'
 
 export interface ConvertedConversation {
@@ -9,16 +10,14 @@ export interface ConvertedConversation {
   messages: AnthropicMessage[]
   /** Names of tools called in the history (needed when the request defines no tools). */
   historyToolNames: Set<string>
-  /** Whether any assistant turn had its thinking blocks put back from the store. */
-  restoredThinking: boolean
 }
 
-interface ConvertContext { store: ThinkingStore | undefined; historyToolNames: Set<string>; restoredThinking: boolean }
+interface ConvertContext { store: ThinkingStore | undefined; historyToolNames: Set<string> }
 
 export function convertConversation (messages: ChatMessage[], store?: ThinkingStore): ConvertedConversation {
   const system: TextBlock[] = []
   const turns: AnthropicMessage[] = []
-  const context: ConvertContext = { store, historyToolNames: new Set(), restoredThinking: false }
+  const context: ConvertContext = { store, historyToolNames: new Set() }
   messages.forEach((message, index) => {
     const param = `messages[${index}]`
     if (message.role === 'system' || message.role === 'developer') {
@@ -29,7 +28,7 @@ export function convertConversation (messages: ChatMessage[], store?: ThinkingSt
     if (turn.content.length > 0) appendTurn(turns, turn)
   })
   if (turns.length === 0) throw invalidRequest('messages must hold at least one non-empty user or assistant message', 'messages')
-  return { system, messages: turns, historyToolNames: context.historyToolNames, restoredThinking: context.restoredThinking }
+  return { system, messages: turns, historyToolNames: context.historyToolNames }
 }
 
 /**
@@ -169,8 +168,8 @@ function assistantBlocks (message: ChatMessage, param: string, context: ConvertC
   const toolUses = (message.tool_calls ?? []).map((call, index) => toolUseBlock(call, `${param}.tool_calls[${index}]`))
   if (toolUses.length === 0) return blocks
   for (const use of toolUses) context.historyToolNames.add(use.name)
+  // OpenAI clients never send thinking back; the store gives this turn's blocks back unchanged.
   const thinking = context.store?.load(toolUses.map((use) => use.id))
-  if (thinking) context.restoredThinking = true
   return [...(thinking ?? []), ...blocks, ...toolUses]
 }
 
@@ -183,6 +182,9 @@ function toolId (id: string, param: string): string {
 function toolUseBlock (call: NonNullable<ChatMessage['tool_calls']>[number], param: string): ToolUseBlock {
   let input: unknown
   const raw = call.function.arguments
+  if (exceedsJsonDepth(raw, MAX_JSON_DEPTH)) {
+    throw invalidRequest(`${param}.function.arguments nests deeper than ${MAX_JSON_DEPTH} levels`, `${param}.function.arguments`, 'invalid_tool_arguments')
+  }
   try {
     input = raw.trim() === '' ? {} : JSON.parse(raw)
   } catch {

@@ -2,14 +2,10 @@ import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { GatewayError, type OpenAIErrorBody } from '../lib/errors.js'
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../lib/json-depth.js'
 
 interface ValidationIssue { instancePath?: string; message?: string; params?: Record<string, unknown> }
 
-/**
- * Deepest nesting of objects and arrays accepted in a JSON body. Far above what a tool schema
- * needs, far below what JSON.stringify survives when the body is forwarded upstream.
- */
-export const MAX_JSON_DEPTH = 128
 
 /** `/messages/0/role` → `messages[0].role`, the way OpenAI names parameters. */
 function paramName (instancePath: string, missing: unknown): string | null {
@@ -49,26 +45,6 @@ export function toGatewayError (error: FastifyError | Error): GatewayError {
   if (status === 400 && error instanceof SyntaxError) return invalidJson()
   if (status >= 400 && status < 500) return new GatewayError(status, 'invalid_request_error', error.message, { code: fastifyError.code ?? null })
   return new GatewayError(500, 'server_error', 'Internal server error', { code: 'internal_error' })
-}
-
-/** True when objects and arrays nest deeper than `limit`; brackets inside strings do not count. */
-export function exceedsJsonDepth (text: string, limit: number): boolean {
-  let depth = 0
-  let inString = false
-  for (let index = 0; index < text.length; index++) {
-    const char = text.charCodeAt(index)
-    if (inString) {
-      if (char === 0x5c) index++ // backslash: skip the escaped character
-      else if (char === 0x22) inString = false
-    } else if (char === 0x22) {
-      inString = true
-    } else if (char === 0x7b || char === 0x5b) {
-      if (++depth > limit) return true
-    } else if (char === 0x7d || char === 0x5d) {
-      depth--
-    }
-  }
-  return false
 }
 
 /**

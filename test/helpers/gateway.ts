@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import app from '../../app.js'
+import app, { serverOptions } from '../../app.js'
 import { loggerOptions } from '../../lib/logger-options.js'
 
 export const CLIENT_KEY = 'test-client-key-0123456789'
@@ -30,7 +30,7 @@ export async function buildGateway (upstreamUrl: string, options: GatewayOptions
       done()
     }
   })
-  const fastify = Fastify({ logger: { ...loggerOptions('info'), stream }, return503OnClosing: true, forceCloseConnections: 'idle' })
+  const fastify = Fastify(serverOptions({ ...loggerOptions('info'), stream }))
   await fastify.register(fp(app), {
     configData: {
       ANTHROPIC_API_KEYS: UPSTREAM_KEYS.join(','),

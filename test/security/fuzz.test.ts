@@ -5,7 +5,7 @@
 import fc from 'fast-check'
 import type { FastifyInstance } from 'fastify'
 import { test, type Test as Tap } from 'tap'
-import { MAX_JSON_DEPTH } from '../../plugins/error-handler.js'
+import { MAX_JSON_DEPTH } from '../../lib/json-depth.js'
 import { startAnthropicStub, type AnthropicStub } from '../helpers/anthropic-stub.js'
 import { buildGateway, CLIENT_KEY } from '../helpers/gateway.js'
 
