@@ -11,6 +11,15 @@ export async function readBody (stream: AsyncIterable<Buffer | string>): Promise
   return text + decoder.end()
 }
 
+/** A 2xx JSON body; anything unreadable (an HTML page from a proxy, a cut body) is a fault worth a retry. */
+export function parseJsonBody<T> (text: string): T {
+  try {
+    return JSON.parse(text) as T
+  } catch {
+    throw new UpstreamNetworkError('upstream sent an unreadable response body', 'EBADBODY')
+  }
+}
+
 /** An upstream error body (`{type:"error", error:{type,message}}`) as an UpstreamError. */
 export function parseErrorBody (status: number, body: string, retryAfter: string | undefined, requestId: string | undefined): UpstreamError {
   let type = 'api_error'

@@ -10,7 +10,7 @@ import { SocksProxyAgent } from 'socks-proxy-agent'
 import type { AnthropicRequest, AnthropicResponse, StreamPayload } from '../lib/anthropic-types.js'
 import { GatewayError, networkErrorToClient, toClientError, UpstreamError, UpstreamNetworkError } from '../lib/errors.js'
 import type { PoolKey } from '../lib/key-pool.js'
-import { parseErrorBody, readBody, readEvents } from '../lib/upstream-events.js'
+import { parseErrorBody, parseJsonBody, readBody, readEvents } from '../lib/upstream-events.js'
 import type { GatewayConfig } from './config.js'
 
 export interface UpstreamCall {
@@ -110,7 +110,7 @@ class AnthropicHttpClient implements ClaudeClient {
   async createMessage (call: UpstreamCall): Promise<AnthropicResponse> {
     return await this.withRetries(call, async (key) => {
       const response = this.post('/v1/messages', key, call.body, call.signal)
-      return JSON.parse(await readBody(response.chunks)) as AnthropicResponse
+      return parseJsonBody<AnthropicResponse>(await readBody(response.chunks))
     })
   }
 
@@ -138,7 +138,7 @@ class AnthropicHttpClient implements ClaudeClient {
     const call: UpstreamCall = { body: undefined as never, signal: options.signal ?? AbortSignal.timeout(this.fastify.config.timeouts.firstByte), log: options.log, callerKey: options.callerKey }
     const models = await this.withRetries(call, async (key) => {
       const response = this.get('/v1/models?limit=1000', key, call.signal)
-      const parsed = JSON.parse(await readBody(response.chunks)) as { data?: UpstreamModel[] }
+      const parsed = parseJsonBody<{ data?: UpstreamModel[] }>(await readBody(response.chunks))
       return parsed.data ?? []
     })
     if (!options.callerKey) this.modelsCache = { models, until: Date.now() + this.fastify.config.modelsCacheSeconds * 1000 }
@@ -209,65 +209,73 @@ class AnthropicHttpClient implements ClaudeClient {
     return { chunks, destroy: () => { stream.destroy() } }
   }
 
+  /**
+   * Tries keys until one answers. A rate-limited or rejected pool key is taken out of rotation
+   * and the next key is tried at once, without using up an attempt; server faults and network
+   * errors use up one of RETRY_COUNT attempts and back off a little first. Once every key has
+   * been tried, a server fault may be retried on a key that already failed.
+   */
   private async withRetries<T> (call: UpstreamCall, attempt: (key: string) => Promise<T>): Promise<T> {
-    const { config, keyPool } = this.fastify
     const tried = new Set<number>()
+    let failures = 0
     let lastError: unknown
-    for (let attemptNumber = 0; attemptNumber < config.retryCount; attemptNumber++) {
-      const key: PoolKey | undefined = call.callerKey ? undefined : keyPool.acquire(tried)
+    while (failures < this.fastify.config.retryCount) {
+      const key = call.callerKey ? undefined : this.nextKey(tried, lastError)
       if (!call.callerKey && !key) break
       if (key) tried.add(key.index)
       try {
         return await attempt(call.callerKey ?? key!.secret)
       } catch (error) {
-        if (call.signal.aborted) throw error
-        lastError = error
-        if (!this.shouldRetry(error, key, call.log)) break
-        if (call.callerKey || isServerFault(error)) await sleep(backoffMs(attemptNumber), undefined, { signal: call.signal }).catch(() => {})
+        if (call.signal.aborted) throw clientGone()
+        // A rejected key says nothing about the request; the error that does is reported instead.
+        if (!isKeyRejection(error, key)) lastError = error
+        const verdict = this.judge(error, key, call.log)
+        if (verdict === 'give-up') break
+        if (verdict === 'retry' && ++failures < this.fastify.config.retryCount) {
+          await sleep(backoffMs(failures - 1), undefined, { signal: call.signal }).catch(() => {})
+          if (call.signal.aborted) throw clientGone()
+        }
       }
     }
     throw this.finalError(lastError, call)
   }
 
-  /** Updates the key's health from the failure and says whether another attempt may help. */
-  private shouldRetry (error: unknown, key: PoolKey | undefined, log: FastifyBaseLogger): boolean {
+  private nextKey (tried: ReadonlySet<number>, lastError: unknown): PoolKey | undefined {
+    const { keyPool } = this.fastify
+    return keyPool.acquire(tried) ?? (isServerFault(lastError) ? keyPool.acquire() : undefined)
+  }
+
+  /** Updates the key's health from the failure and says what to do next. */
+  private judge (error: unknown, key: PoolKey | undefined, log: FastifyBaseLogger): 'next-key' | 'retry' | 'give-up' {
     if (error instanceof UpstreamNetworkError) {
-      log.warn({ key: key?.label, code: error.code }, 'upstream unreachable; retrying')
-      return true
+      log.warn({ key: key?.label, code: error.code }, 'upstream unreachable')
+      return 'retry'
     }
-    if (!(error instanceof UpstreamError)) return false
+    if (!(error instanceof UpstreamError)) return 'give-up'
     if (error.status === 429) {
       // A caller's own key (mirror mode) has no other key to fall back on: its retry-after is the caller's to honour.
-      if (!key) return false
+      if (!key) return 'give-up'
       this.fastify.keyPool.coolDown(key, error.retryAfterSeconds ?? DEFAULT_COOLDOWN_SECONDS)
       log.warn({ key: key.label, retryAfter: error.retryAfterSeconds }, 'upstream key rate limited; cooling down')
-      return true
+      return 'next-key'
     }
-    if ((error.status === 401 || error.status === 403) && key) {
-      this.fastify.keyPool.disable(key, `${error.status} ${error.upstreamType}`)
-      log.error({ key: key.label, status: error.status }, 'upstream key rejected; removed from the pool')
-      return true
+    if (isKeyRejection(error, key)) {
+      this.fastify.keyPool.disable(key!, `${error.status} ${error.upstreamType}`)
+      log.error({ key: key!.label, status: error.status }, 'upstream key rejected; removed from the pool')
+      return 'next-key'
     }
     if (error.retryable) {
-      log.warn({ key: key?.label, status: error.status }, 'upstream failed; retrying')
-      return true
+      log.warn({ key: key?.label, status: error.status }, 'upstream failed')
+      return 'retry'
     }
-    return false
+    return 'give-up'
   }
 
   private finalError (lastError: unknown, call: UpstreamCall): unknown {
-    const { keyPool } = this.fastify
-    const poolAuthFailure = !call.callerKey && lastError instanceof UpstreamError && (lastError.status === 401 || lastError.status === 403)
-    if (lastError === undefined || poolAuthFailure) {
-      const wait = keyPool.secondsUntilAvailable()
-      if (wait !== undefined) {
-        return new GatewayError(429, 'rate_limit_error', `All upstream keys are rate limited; retry in ${wait}s`, { code: 'upstream_keys_cooling', headers: { 'retry-after': String(wait) } })
-      }
-      return new GatewayError(503, 'server_error', 'No usable upstream API key: every configured key was rejected by the upstream', { code: 'no_upstream_keys', headers: { 'retry-after': '60' } })
-    }
+    if (lastError === undefined) return this.poolExhausted()
     if (lastError instanceof UpstreamError) {
       if (lastError.status === 429 && !call.callerKey) {
-        const wait = keyPool.secondsUntilAvailable() ?? lastError.retryAfterSeconds ?? DEFAULT_COOLDOWN_SECONDS
+        const wait = this.fastify.keyPool.secondsUntilAvailable() ?? lastError.retryAfterSeconds ?? DEFAULT_COOLDOWN_SECONDS
         return new GatewayError(429, 'rate_limit_error', `Upstream rate limit: ${lastError.message}`, { code: lastError.upstreamType, headers: { 'retry-after': String(wait) } })
       }
       return toClientError(lastError)
@@ -275,6 +283,25 @@ class AnthropicHttpClient implements ClaudeClient {
     if (lastError instanceof UpstreamNetworkError) return networkErrorToClient(lastError)
     return lastError
   }
+
+  /** No key left to try: all cooling (429 until the first is back) or all rejected (503). */
+  private poolExhausted (): GatewayError {
+    const wait = this.fastify.keyPool.secondsUntilAvailable()
+    if (wait !== undefined) {
+      return new GatewayError(429, 'rate_limit_error', `All upstream keys are rate limited; retry in ${wait}s`, { code: 'upstream_keys_cooling', headers: { 'retry-after': String(wait) } })
+    }
+    return new GatewayError(503, 'server_error', 'No usable upstream API key: every configured key was rejected by the upstream', { code: 'no_upstream_keys', headers: { 'retry-after': '60' } })
+  }
+}
+
+/** The client left; nobody will read this error, it only ends the request quietly. */
+function clientGone (): GatewayError {
+  return new GatewayError(499, 'invalid_request_error', 'The client closed the connection before the answer was ready', { code: 'client_closed_request' })
+}
+
+/** A pool key the upstream refuses for good (mirror keys are the caller's business). */
+function isKeyRejection (error: unknown, key: PoolKey | undefined): boolean {
+  return key !== undefined && error instanceof UpstreamError && (error.status === 401 || error.status === 403)
 }
 
 function isServerFault (error: unknown): boolean {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { completionStream } from '../lib/completion-stream.js'
 import { CapabilityTable } from '../lib/model-capabilities.js'
 import { MemoryThinkingStore } from '../lib/thinking-store.js'
@@ -16,12 +16,38 @@ export function completionId (): string {
 }
 
 /** Aborts the upstream work as soon as the client goes away before its answer is complete. */
-function abortOnDisconnect (reply: FastifyReply): AbortSignal {
+function abortOnDisconnect (request: FastifyRequest, reply: FastifyReply): AbortSignal {
   const controller = new AbortController()
+  // The client may have left while its body was being read: then 'close' has already fired.
+  if (request.raw.socket.destroyed) controller.abort()
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) controller.abort()
   })
   return controller.signal
+}
+
+/**
+ * One upstream call per choice, side by side. The first failure cancels the other choices'
+ * calls (their answers could not be used) and is the error reported; whatever did open is released.
+ */
+async function perChoice<T> (n: number, call: UpstreamCall, run: (call: UpstreamCall) => Promise<T>, release: (value: T) => void): Promise<T[]> {
+  if (n === 1) return [await run(call)]
+  const siblings = new AbortController()
+  const shared: UpstreamCall = { ...call, signal: AbortSignal.any([call.signal, siblings.signal]) }
+  let firstFailure: { error: unknown } | undefined
+  const settled = await Promise.allSettled(Array.from({ length: n }, async () => {
+    try {
+      return await run(shared)
+    } catch (error) {
+      firstFailure ??= { error }
+      siblings.abort()
+      throw error
+    }
+  }))
+  const values = settled.filter((result): result is PromiseFulfilledResult<Awaited<T>> => result.status === 'fulfilled').map((result) => result.value)
+  if (firstFailure === undefined) return values
+  for (const value of values) release(value)
+  throw firstFailure.error
 }
 
 const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -39,21 +65,14 @@ const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   async function answer (plan: TranslationPlan, call: UpstreamCall): Promise<ChatCompletion> {
     const id = completionId()
     const created = Math.floor(Date.now() / 1000)
-    const choices = Array.from({ length: plan.n }, (_, index) => index)
-    const messages = await Promise.all(choices.map(async () => await fastify.claude.createMessage(call)))
+    const messages = await perChoice(plan.n, call, async (shared) => await fastify.claude.createMessage(shared), () => {})
     const translated = messages.map((message, index) => translateMessage(message, index, plan.jsonTool, config.thinkingFormat))
     for (const item of translated) if (item.reasoning) thinkingStore.save(item.reasoning.toolCallIds, item.reasoning.blocks)
     return buildCompletion(id, created, plan.requestedModel, translated)
   }
 
   async function stream (reply: FastifyReply, plan: TranslationPlan, call: UpstreamCall): Promise<FastifyReply> {
-    const opened = await Promise.allSettled(Array.from({ length: plan.n }, async () => await fastify.claude.openStream(call)))
-    const failed = opened.find((result) => result.status === 'rejected')
-    const sources = opened.filter((result): result is PromiseFulfilledResult<UpstreamStream> => result.status === 'fulfilled').map((result) => result.value)
-    if (failed) {
-      for (const source of sources) source.close()
-      throw failed.reason
-    }
+    const sources = await perChoice(plan.n, call, async (shared) => await fastify.claude.openStream(shared), (source: UpstreamStream) => source.close())
     const body = completionStream(sources, {
       identity: { id: completionId(), created: Math.floor(Date.now() / 1000), model: plan.requestedModel, includeUsage: plan.includeUsage },
       jsonTool: plan.jsonTool,
@@ -76,7 +95,7 @@ const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const plan = translateRequest(request.body, translateOptions)
     if (plan.dropped.length > 0) reply.header('x-claude2api-dropped-fields', plan.dropped.join(','))
-    const call: UpstreamCall = { body: plan.body, signal: abortOnDisconnect(reply), log: request.log, callerKey: request.callerAnthropicKey }
+    const call: UpstreamCall = { body: plan.body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey }
     if (plan.stream) return await stream(reply, plan, call)
     return await answer(plan, call)
   })

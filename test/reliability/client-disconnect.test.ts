@@ -8,9 +8,9 @@ type Tap = Parameters<Parameters<typeof test>[0]>[0]
 const ABORT_BOUND_MS = 100
 const SLOW_ANSWER: StubReply = { content: [{ type: 'text', text: 'word '.repeat(400) }] }
 
-async function setup (t: Tap): Promise<{ stub: AnthropicStub; gateway: RunningGateway }> {
+async function setup (t: Tap, logLines?: string[]): Promise<{ stub: AnthropicStub; gateway: RunningGateway }> {
   const stub = await startAnthropicStub({ eventDelayMs: 50, chunkSize: 5 })
-  const gateway = await startGateway(stub.url)
+  const gateway = await startGateway(stub.url, { logLines })
   t.teardown(async () => {
     await gateway.close()
     await stub.close()
@@ -67,7 +67,8 @@ test(`a client leaving mid-stream makes the gateway abort the upstream within ${
 
 for (const stream of [false, true]) {
   test(`a client leaving while the upstream is still silent (${stream ? 'stream' : 'non-stream'}) aborts it within ${ABORT_BOUND_MS} ms`, async (t) => {
-    const { stub, gateway } = await setup(t)
+    const logLines: string[] = []
+    const { stub, gateway } = await setup(t, logLines)
     stub.enqueue({ kind: 'fault', fault: 'headers-then-silence' })
     const controller = new AbortController()
     const started = startRequest(gateway, stream, controller)
@@ -79,5 +80,7 @@ for (const stream of [false, true]) {
     t.ok(latency < ABORT_BOUND_MS, `${latency} ms`)
     await sleep(100)
     t.equal(stub.requests.length, 1, 'the abort was not taken for a failure to retry')
+    const errors = logLines.filter((line) => JSON.parse(line).level >= 50)
+    t.same(errors, [], 'a client leaving is not logged as a gateway error')
   })
 }

@@ -1,4 +1,6 @@
 import { request, Agent, type IncomingMessage } from 'node:http'
+import { createServer, connect, type Socket } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'tap'
 import { startAnthropicStub, type RecordedRequest } from '../helpers/anthropic-stub.js'
 import { authHeaders, startGateway } from '../helpers/gateway.js'
@@ -26,6 +28,43 @@ async function readStream (response: IncomingMessage): Promise<{ content: string
   return { content, finished }
 }
 
+/**
+ * A loopback TCP relay in front of the stub that lets requests through but holds every answer
+ * back until released, so all the streams are open at the same time whatever the machine's speed.
+ */
+interface HoldingRelay { url: string; release: () => void; close: () => Promise<void> }
+
+async function startHoldingRelay (target: string): Promise<HoldingRelay> {
+  const { port } = new URL(target)
+  const sockets = new Set<Socket>()
+  const held: Array<() => void> = []
+  let released = false
+  const server = createServer((inbound) => {
+    const outbound = connect(Number(port), '127.0.0.1')
+    for (const socket of [inbound, outbound]) {
+      sockets.add(socket)
+      socket.on('error', () => {})
+      socket.on('close', () => sockets.delete(socket))
+    }
+    inbound.pipe(outbound)
+    const flow = (): void => { outbound.pipe(inbound) }
+    if (released) flow()
+    else held.push(flow)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    release: () => {
+      released = true
+      for (const flow of held.splice(0)) flow()
+    },
+    close: async () => {
+      for (const socket of sockets) socket.destroy()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  }
+}
+
 async function streamChat (url: string, agent: Agent, prompt: string): Promise<{ status: number; content: string; finished: boolean }> {
   const body = JSON.stringify({ model: 'claude-sonnet-4-5-20250929', messages: [{ role: 'user', content: prompt }], stream: true })
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
@@ -37,30 +76,34 @@ async function streamChat (url: string, agent: Agent, prompt: string): Promise<{
 }
 
 test(`${STREAMS} concurrent streams each get their own complete answer`, async (t) => {
-  // Paced events keep every stream open for a while, so the streams really overlap.
-  const stub = await startAnthropicStub({ eventDelayMs: 250 })
+  const stub = await startAnthropicStub()
   stub.respondWith((upstream) => ({ content: [{ type: 'text', text: answerFor(promptOf(upstream)) }] }))
-  const gateway = await startGateway(stub.url)
-  // One connection per stream, all open at once: the gateway holds 1000 client and 1000 upstream sockets.
+  const relay = await startHoldingRelay(stub.url)
+  const gateway = await startGateway(relay.url)
+  // One connection per stream: the gateway holds 1000 client and 1000 upstream sockets.
   const agent = new Agent({ keepAlive: false, maxSockets: Infinity })
   t.teardown(async () => {
     agent.destroy()
     await gateway.close()
+    await relay.close()
     await stub.close()
   })
 
-  let peakUpstreamConnections = 0
-  const sampler = setInterval(() => { peakUpstreamConnections = Math.max(peakUpstreamConnections, stub.openConnections()) }, 20)
   const started = Date.now()
   const prompts = Array.from({ length: STREAMS }, (_, index) => `#${index}-${(index * 7919).toString(36)}`)
-  const results = await Promise.all(prompts.map(async (prompt) => await streamChat(gateway.url, agent, prompt)))
-  const elapsed = Date.now() - started
-  clearInterval(sampler)
+  const streams = Promise.all(prompts.map(async (prompt) => await streamChat(gateway.url, agent, prompt)))
+  const until = Date.now() + 40000
+  while (stub.requests.length < STREAMS && Date.now() < until) await sleep(20)
+  const allInFlight = stub.requests.length === STREAMS
+  const releasedAt = Date.now()
+  relay.release()
+  const results = await streams
+  const finished = Date.now()
 
   const wrong = results.filter((result, index) => result.status !== 200 || !result.finished || result.content !== answerFor(prompts[index]))
-  t.comment(`${STREAMS} concurrent streams in ${elapsed} ms; ${wrong.length} wrong or incomplete; ${stub.requests.length} upstream requests, at most ${peakUpstreamConnections} upstream connections open at once`)
+  t.comment(`${STREAMS} concurrent streams: all in flight after ${releasedAt - started} ms, all answered ${finished - releasedAt} ms later (${finished - started} ms in all); ${wrong.length} wrong or incomplete`)
+  t.ok(allInFlight, 'every upstream request was in flight before any answer came back')
   t.equal(wrong.length, 0, 'every stream complete with its own content')
   t.equal(stub.requests.length, STREAMS, 'one upstream request per stream')
-  t.ok(peakUpstreamConnections >= STREAMS / 2, 'the streams ran side by side')
-  t.ok(elapsed < 45000, `finished in ${elapsed} ms`)
+  t.ok(finished - started < 45000, `finished in ${finished - started} ms`)
 })

@@ -1,0 +1,78 @@
+import { createServer, type Server } from 'node:http'
+import { test } from 'tap'
+import { startAnthropicStub, type AnthropicStub, type StubOptions } from '../helpers/anthropic-stub.js'
+import { postChat, startGateway, type RunningGateway } from '../helpers/gateway.js'
+
+type Tap = Parameters<Parameters<typeof test>[0]>[0]
+
+const KEYS = ['sk-ant-api03-client-alpha-111111111111111', 'sk-ant-api03-client-bravo-222222222222222', 'sk-ant-api03-client-charlie-3333333333333']
+const CHAT = { model: 'claude-sonnet-4-5-20250929', messages: [{ role: 'user', content: 'Hi' }] }
+
+async function setup (t: Tap, config: Record<string, unknown>, stubOptions: StubOptions = {}): Promise<{ stub: AnthropicStub; gateway: RunningGateway }> {
+  const stub = await startAnthropicStub(stubOptions)
+  const gateway = await startGateway(stub.url, { config })
+  t.teardown(async () => {
+    await gateway.close()
+    await stub.close()
+  })
+  return { stub, gateway }
+}
+
+test('RETRY_COUNT above the number of keys: a server fault is retried on a key that already failed', async (t) => {
+  const { stub, gateway } = await setup(t, { ANTHROPIC_API_KEYS: KEYS[0], RETRY_COUNT: 3 })
+  stub.enqueue({ kind: 'error', status: 529, type: 'overloaded_error', message: 'Overloaded' }, { kind: 'fault', fault: 'refuse' })
+  const response = await postChat(gateway.url, CHAT)
+  t.equal(response.status, 200)
+  t.same(stub.requests.map((request) => request.key), [KEYS[0], KEYS[0], KEYS[0]])
+})
+
+test('RETRY_COUNT 1: a rate-limited or rejected key does not use up the attempt', async (t) => {
+  const { stub, gateway } = await setup(t, { ANTHROPIC_API_KEYS: KEYS.join(','), RETRY_COUNT: 1 }, { keys: [KEYS[0], KEYS[2]] })
+  stub.keyBehaviour.set(KEYS[0], { kind: 'error', status: 429, type: 'rate_limit_error', message: 'Rate limited', headers: { 'retry-after': '30' } })
+  const response = await postChat(gateway.url, CHAT)
+  t.equal(response.status, 200)
+  t.same(stub.requests.map((request) => request.key), KEYS, 'the 429 key, the 401 key, then the good one')
+})
+
+test('RETRY_COUNT 1: a server fault uses the attempt up', async (t) => {
+  const { stub, gateway } = await setup(t, { ANTHROPIC_API_KEYS: KEYS.join(','), RETRY_COUNT: 1 })
+  stub.enqueue({ kind: 'error', status: 500, type: 'api_error', message: 'Internal server error' })
+  const response = await postChat(gateway.url, CHAT)
+  t.equal(response.status, 502)
+  t.equal(stub.requests.length, 1)
+})
+
+test('a server fault on one key and a rejection on the other: the client hears about the fault, not about keys', async (t) => {
+  const { stub, gateway } = await setup(t, { ANTHROPIC_API_KEYS: KEYS.slice(0, 2).join(',') }, { keys: [KEYS[0]] })
+  stub.keyBehaviour.set(KEYS[0], { kind: 'error', status: 500, type: 'api_error', message: 'Internal server error' })
+  const response = await postChat(gateway.url, CHAT)
+  t.equal(response.status, 502)
+  t.match(await response.json(), { error: { type: 'server_error', code: 'api_error', message: /Internal server error/ } })
+  t.same(stub.requests.map((request) => request.key), [KEYS[0], KEYS[1], KEYS[0]], 'the rejected key did not use up the second attempt')
+})
+
+async function startHtmlUpstream (t: Tap): Promise<{ url: string; hits: () => number }> {
+  let hits = 0
+  const server: Server = createServer((request, response) => {
+    hits++
+    request.resume()
+    response.writeHead(200, { 'content-type': 'text/html' })
+    response.end('<html><body>Welcome to the captive portal</body></html>')
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, hits: () => hits }
+}
+
+test('a 200 whose body is not the API\'s JSON is retried, then reported as a 502', async (t) => {
+  const upstream = await startHtmlUpstream(t)
+  const gateway = await startGateway(upstream.url, { config: { ANTHROPIC_API_KEYS: KEYS.slice(0, 2).join(',') } })
+  t.teardown(() => gateway.close())
+  for (const stream of [false, true]) {
+    const before = upstream.hits()
+    const response = await postChat(gateway.url, { ...CHAT, stream })
+    t.equal(response.status, 502)
+    t.match(await response.json(), { error: { type: 'server_error', message: /unreadable|ended before/ } })
+    t.equal(upstream.hits() - before, 2, 'each key tried')
+  }
+})
