@@ -13,8 +13,13 @@ try {
 }
 
 let closing = false
+/** First signal: stop accepting, let running requests finish within the grace period. A second one cuts them now. */
 async function shutdown (signal: string): Promise<void> {
-  if (closing) return
+  if (closing) {
+    server.log.warn({ signal }, 'second signal: closing the remaining connections now')
+    server.server.closeAllConnections()
+    return
+  }
   closing = true
   server.log.info({ signal }, 'shutting down: no new connections, running requests may finish')
   const grace = setTimeout(() => {
@@ -26,7 +31,7 @@ async function shutdown (signal: string): Promise<void> {
   clearTimeout(grace)
   process.exit(0)
 }
-process.once('SIGTERM', () => { void shutdown('SIGTERM') })
-process.once('SIGINT', () => { void shutdown('SIGINT') })
+process.on('SIGTERM', () => { void shutdown('SIGTERM') })
+process.on('SIGINT', () => { void shutdown('SIGINT') })
 
 await server.listen({ host: server.config.host, port: server.config.port })

@@ -148,3 +148,22 @@ test('SIGTERM with a stream longer than the grace period: the process still exit
   t.notOk(text.includes('[DONE]'), 'the cut stream does not look complete')
   t.match(server.output(), /grace period over/)
 })
+
+test('a second SIGTERM during the grace period cuts the remaining streams at once; exit code 0', async (t) => {
+  const graceMs = 20000
+  const stub = await slowStub(t, 200)
+  const server = await startServer(t, stub, graceMs)
+  const stream = openStream(server.url)
+  await stream.firstChunk
+  server.child.kill('SIGTERM')
+  await sleep(200)
+  t.equal(server.child.exitCode, null, 'the first signal let the stream run')
+  const secondAt = Date.now()
+  server.child.kill('SIGTERM')
+  const exit = await Promise.race([server.exit, sleep(5000, undefined, { ref: false }).then(() => ({ code: null, at: Infinity }))])
+  const { text } = await stream.result
+  t.comment(`exited ${exit.at - secondAt} ms after the second SIGTERM`)
+  t.equal(exit.code, 0, 'exit code 0')
+  t.ok(exit.at - secondAt < 3000, 'without waiting for the grace period')
+  t.notOk(text.includes('[DONE]'), 'the cut stream does not look complete')
+})
