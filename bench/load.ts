@@ -64,7 +64,7 @@ export async function sequential (target: Target, count: number, stream: boolean
   return result
 }
 
-export interface SaturationResult { requestsPerSecond: number; errors: number; latencyP50: number; latencyP99: number }
+export interface SaturationResult { requestsPerSecond: number; completed: number; errors: number; latencyP50: number; latencyP99: number }
 
 /** autocannon with a fixed number of connections for a fixed time; counts only 2xx answers. */
 export async function saturate (target: Target, options: { connections: number; seconds: number; stream: boolean }): Promise<SaturationResult> {
@@ -79,6 +79,7 @@ export async function saturate (target: Target, options: { connections: number; 
   })
   return {
     requestsPerSecond: result['2xx'] / (result.duration || options.seconds),
+    completed: result['2xx'],
     errors: result.errors + result.non2xx,
     latencyP50: result.latency.p50,
     latencyP99: result.latency.p99

@@ -124,3 +124,15 @@ export async function settledResidentBytes (pid: number, readings = 5, apartMs =
   values.sort((a, b) => a - b)
   return values[Math.floor(values.length / 2)]
 }
+
+/** CPU time a process has used so far (user + system), in microseconds, from /proc/PID/stat. */
+export function cpuMicroseconds (pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  // The command name may hold spaces; the fields after its closing parenthesis are fixed.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const ticks = Number(fields[11]) + Number(fields[12])
+  return (ticks / CLOCK_TICKS_PER_SECOND) * 1e6
+}
+
+/** Linux reports process times in USER_HZ, which is 100 on every mainstream build. */
+const CLOCK_TICKS_PER_SECOND = 100

@@ -2,7 +2,8 @@
  * Reads a V8 .cpuprofile (from `node --cpu-prof`) and prints where the busy time went: self time
  * grouped by package / project file / Node internals, the top frames by self time, and the
  * project's own functions by inclusive time.
- * Usage: node dist/bench/profile-summary.js FILE.cpuprofile [--top N]
+ * Usage: node dist/bench/profile-summary.js FILE.cpuprofile [--top N] [--callers GROUP] [--skip-ms MS]
+ * (--skip-ms leaves out the first MS milliseconds: start-up and warm-up.)
  */
 import { readFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
@@ -70,6 +71,15 @@ function add (totals: Map<string, { group: string; ms: number }>, key: string, g
   else totals.set(key, { group, ms })
 }
 
+/** Drops the samples of the first `skipMs` of the profile (start-up and warm-up), keeping the rest. */
+export function withoutFirst (profile: CpuProfile, skipMs: number): CpuProfile {
+  if (skipMs <= 0) return profile
+  let elapsedUs = 0
+  let first = 0
+  while (first < profile.timeDeltas.length && elapsedUs + profile.timeDeltas[first] < skipMs * 1000) elapsedUs += profile.timeDeltas[first++]
+  return { ...profile, startTime: profile.startTime + elapsedUs, samples: profile.samples.slice(first), timeDeltas: [0, ...profile.timeDeltas.slice(first + 1)] }
+}
+
 export function summarizeProfile (profile: CpuProfile, top = 25): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]))
   const parentOf = new Map<number, number>()
@@ -112,6 +122,30 @@ export function summarizeProfile (profile: CpuProfile, top = 25): ProfileSummary
   }
 }
 
+/**
+ * For the samples whose own frame is in `group`, the first frame further up the stack that is
+ * outside it: who calls into a package, and how much of its time each caller accounts for.
+ */
+export function callersOf (profile: CpuProfile, group: string, top = 10): FrameTime[] {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]))
+  const parentOf = new Map<number, number>()
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id)
+  const durations = sampleDurationsMs(profile)
+  const callers = new Map<string, { group: string; ms: number }>()
+  let busyMs = 0
+  profile.samples.forEach((id, index) => {
+    const node = byId.get(id)
+    if (!node || node.callFrame.functionName === '(idle)') return
+    busyMs += durations[index]
+    if (groupOf(node.callFrame) !== group) return
+    let current = parentOf.get(id)
+    while (current !== undefined && groupOf(byId.get(current)!.callFrame) === group) current = parentOf.get(current)
+    const frame = current === undefined ? undefined : byId.get(current)!.callFrame
+    add(callers, frame ? frameName(frame) : '(top of stack)', frame ? groupOf(frame) : group, durations[index])
+  })
+  return ranked(callers, busyMs, top)
+}
+
 function table (title: string, rows: FrameTime[], withGroup: boolean): string {
   const head = withGroup ? '| frame | group | ms | % of busy |\n| --- | --- | ---: | ---: |' : '| group | ms | % of busy |\n| --- | ---: | ---: |'
   const lines = rows.map((row) => withGroup
@@ -145,5 +179,13 @@ if (isMainModule()) {
   }
   const topIndex = process.argv.indexOf('--top')
   const top = topIndex !== -1 ? Number(process.argv[topIndex + 1]) : 20
-  process.stdout.write(formatSummary(summarizeProfile(readProfile(file), Math.max(top, 40)), top) + '\n')
+  const callersIndex = process.argv.indexOf('--callers')
+  const skipIndex = process.argv.indexOf('--skip-ms')
+  const profile = withoutFirst(readProfile(file), skipIndex !== -1 ? Number(process.argv[skipIndex + 1]) : 0)
+  if (callersIndex !== -1) {
+    const group = process.argv[callersIndex + 1]
+    process.stdout.write(table(`Callers of ${group} (self time of ${group} charged to the first frame outside it):`, callersOf(profile, group, top), true) + '\n')
+  } else {
+    process.stdout.write(formatSummary(summarizeProfile(profile, Math.max(top, 40)), top) + '\n')
+  }
 }

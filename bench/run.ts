@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url'
 import { Agent } from 'node:http'
 import { loadavg } from 'node:os'
 import { exchange, openStreams, saturate, sequential, type Target } from './load.js'
-import { settledResidentBytes, spawnUpstream, type ChildService } from './processes.js'
-import { formatSummary, readProfile, summarizeProfile } from './profile-summary.js'
+import { cpuMicroseconds, settledResidentBytes, spawnUpstream, type ChildService } from './processes.js'
+import { formatSummary, readProfile, summarizeProfile, withoutFirst } from './profile-summary.js'
 import { PROFILE_END, PROFILE_START, renderLatencyChart, renderResults, replaceSection, RESULTS_END, RESULTS_START, revisionDescription, spreadOf, targets, type BenchResults, type BenchSettings, type Figures } from './report.js'
 import { medianOfRecords, percentilesOf } from './stats.js'
 import { directSystem, ensurePortkey, lastUpstreamRequest, startClaude2api, startPortkey, SYSTEM_LABELS, type RunningSystem, type SystemName } from './systems.js'
@@ -58,7 +58,7 @@ function parseOptions (argv: string[]): Options {
 function settingsFor (quick: boolean): BenchSettings {
   return quick
     ? { quick, runs: 1, sequentialRequests: 300, slowRequests: 20, slowLatencyMs: 50, saturationSeconds: 2, connections: 32, streamConnections: 16, ttfbStreams: 20, deltas: 200, openStreams: 1000 }
-    : { quick, runs: 3, sequentialRequests: 600, slowRequests: 100, slowLatencyMs: 50, saturationSeconds: 8, connections: 32, streamConnections: 16, ttfbStreams: 100, deltas: 200, openStreams: 1000 }
+    : { quick, runs: 5, sequentialRequests: 400, slowRequests: 60, slowLatencyMs: 50, saturationSeconds: 5, connections: 32, streamConnections: 16, ttfbStreams: 60, deltas: 200, openStreams: 1000 }
 }
 
 function log (message: string): void {
@@ -105,8 +105,11 @@ async function validate (system: RunningSystem, deltas: number): Promise<void> {
 }
 
 /** The request figures of one system (memory is measured apart, on fresh processes). */
-async function measureRequests (system: RunningSystem, upstreamUrl: string, settings: BenchSettings): Promise<Partial<Figures>> {
+/** `pid` is the process whose CPU time is charged: the system's own, or the stand-in's for the floor. */
+async function measureRequests (system: RunningSystem, upstream: ChildService, settings: BenchSettings): Promise<Partial<Figures>> {
   const target = system.target
+  const upstreamUrl = upstream.url
+  const pid = (system.service ?? upstream).pid
   await configureUpstream(upstreamUrl, { latencyMs: 0, deltas: settings.deltas, eventIntervalMs: 0 })
   await sequential(target, Math.ceil(settings.sequentialRequests / 5), false)
   const fast = percentilesOf((await sequential(target, settings.sequentialRequests, false)).totalMs)
@@ -114,14 +117,18 @@ async function measureRequests (system: RunningSystem, upstreamUrl: string, sett
   const slow = percentilesOf((await sequential(target, settings.slowRequests, false)).totalMs)
   await configureUpstream(upstreamUrl, { latencyMs: 0 })
   await saturate(target, { connections: settings.connections, seconds: 1, stream: false })
+  const cpuBefore = cpuMicroseconds(pid)
   const saturated = await saturate(target, { connections: settings.connections, seconds: settings.saturationSeconds, stream: false })
+  const cpuPerRequest = (cpuMicroseconds(pid) - cpuBefore) / saturated.completed
   if (saturated.errors > 0) log(`${system.name}: ${saturated.errors} errors or non-2xx answers under saturation`)
   // Paced like a real upstream (events 1 ms apart), so the first byte is not held back by a burst.
   await configureUpstream(upstreamUrl, { deltas: TTFB_DELTAS, eventIntervalMs: 1 })
   const ttfb = percentilesOf((await sequential(target, settings.ttfbStreams, true)).ttfbMs)
   await configureUpstream(upstreamUrl, { deltas: settings.deltas, eventIntervalMs: 0 })
   await saturate(target, { connections: settings.streamConnections, seconds: 1, stream: true })
+  const cpuBeforeStreams = cpuMicroseconds(pid)
   const streamed = await saturate(target, { connections: settings.streamConnections, seconds: settings.saturationSeconds, stream: true })
+  const cpuPerDelta = (cpuMicroseconds(pid) - cpuBeforeStreams) / (streamed.completed * settings.deltas)
   if (streamed.errors > 0) log(`${system.name}: ${streamed.errors} errors or non-2xx answers while streaming`)
   return {
     seqP50: fast.p50,
@@ -132,7 +139,9 @@ async function measureRequests (system: RunningSystem, upstreamUrl: string, sett
     requestsPerSecond: saturated.requestsPerSecond,
     ttfbP50: ttfb.p50,
     ttfbP99: ttfb.p99,
-    deltasPerSecond: streamed.requestsPerSecond * settings.deltas
+    deltasPerSecond: streamed.requestsPerSecond * settings.deltas,
+    cpuPerRequest,
+    cpuPerDelta
   }
 }
 
@@ -200,21 +209,26 @@ async function profileGateway (upstreamUrl: string, settings: BenchSettings, opt
   const seconds = Math.max(settings.saturationSeconds, 5)
   const sections: string[] = []
   for (const stream of [false, true]) {
+    let skipMs = 0
     const kind = stream ? 'streaming' : 'non-streaming'
     const file = `gateway-${stream ? 'streaming' : 'plain'}.cpuprofile`
     await configureUpstream(upstreamUrl, { latencyMs: 0, deltas: settings.deltas, eventIntervalMs: 0 })
+    const spawned = Date.now()
     const gateway = await startClaude2api(options.gatewayScript, upstreamUrl, [...options.nodeFlags, '--cpu-prof', `--cpu-prof-dir=${folder}`, `--cpu-prof-name=${file}`])
+    const connections = stream ? settings.streamConnections : settings.connections
     try {
       log(`profiling claude2api under ${kind} load for ${seconds} s`)
-      const result = await saturate(gateway.target, { connections: stream ? settings.streamConnections : settings.connections, seconds, stream })
-      sections.push(`### ${kind} (${seconds} s at ${stream ? settings.streamConnections : settings.connections} connections, ${result.requestsPerSecond.toFixed(0)} req/s under the profiler)\n`)
+      await saturate(gateway.target, { connections, seconds: 1, stream })
+      skipMs = Date.now() - spawned
+      const result = await saturate(gateway.target, { connections, seconds, stream })
+      sections.push(`### ${kind} (${seconds} s at ${connections} connections, ${result.requestsPerSecond.toFixed(0)} req/s under the profiler)\n`)
     } finally {
       await gateway.service!.stop()
     }
     const written = join(folder, file)
     if (!existsSync(written)) throw new Error(`no profile was written to ${written} (${readdirSync(folder).join(', ')})`)
-    sections.push(formatSummary(summarizeProfile(readProfile(written), 40), 15))
-    sections.push(`Profile file: \`bench/.peer/profiles/${file}\` (git-ignored; open it in Chrome DevTools or summarise it with \`node dist/bench/profile-summary.js\`).\n`)
+    sections.push(formatSummary(summarizeProfile(withoutFirst(readProfile(written), skipMs), 40), 15))
+    sections.push(`Start-up and a 1 s warm-up (the first ${skipMs} ms) are left out. Profile file: \`bench/.peer/profiles/${file}\` (git-ignored; open it in Chrome DevTools, or \`node dist/bench/profile-summary.js FILE --skip-ms ${skipMs} [--callers GROUP]\`).\n`)
   }
   return sections.join('\n')
 }
@@ -257,7 +271,7 @@ async function main (): Promise<void> {
     for (let run = 0; run < settings.runs; run++) {
       for (const system of rotate(running, run)) {
         log(`run ${run + 1}/${settings.runs}: ${SYSTEM_LABELS[system.name]}: requests`)
-        perRun.get(system.name)!.push(await measureRequests(system, upstream.url, settings))
+        perRun.get(system.name)!.push(await measureRequests(system, upstream, settings))
       }
     }
     const starters: Partial<Record<SystemName, Starter>> = {
