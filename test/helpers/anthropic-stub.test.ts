@@ -185,8 +185,9 @@ test('rejects malformed top-level fields and messages without consuming the queu
   for (const [body, pattern] of invalid) await expectInvalid(t, stub, body, pattern)
 
   t.equal(stub.requests.length, invalid.length, 'rejected requests are recorded')
-  const res = await call(stub, baseRequest({ messages: [{ role: 'assistant', content: 'Earlier answer' }, { role: 'user', content: 'a' }, { role: 'user', content: 'b' }] }))
-  t.equal(res.status, 200, 'a leading assistant turn and consecutive user turns are accepted')
+  await expectInvalid(t, stub, baseRequest({ messages: [{ role: 'assistant', content: 'Earlier answer' }, { role: 'user', content: 'a' }] }), /first message must use the "user" role/)
+  const res = await call(stub, baseRequest({ messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }] }))
+  t.equal(res.status, 200, 'consecutive user turns are accepted')
   t.equal(res.body.content[0].text, 'queued', 'the queued reply went to the first valid request, not to a rejected one')
 })
 
@@ -321,7 +322,9 @@ test('applies per-model sampling, effort, structured-output and prefill rules', 
   const valid: Array<[Json, string]> = [
     [baseRequest({ model: 'claude-opus-4-7', temperature: 1, top_p: 1, output_config: { effort: 'xhigh', format: schema } }), 'defaults on opus 4.7'],
     [baseRequest({ model: 'claude-opus-4-1-20250805', temperature: 0.3, top_p: 0.8, top_k: 10 }), 'older model takes all sampling knobs'],
-    [baseRequest({ model: 'claude-sonnet-4-5-20250929', temperature: 0.3, output_config: { effort: 'low', format: schema } }), 'sonnet 4.5 effort and format'],
+    [baseRequest({ model: 'claude-sonnet-4-5-20250929', temperature: 0.3, output_config: { format: schema } }), 'sonnet 4.5 format'],
+    [baseRequest({ model: 'claude-opus-4-5-20251101', output_config: { effort: 'low', format: schema } }), 'opus 4.5 effort and format'],
+    [baseRequest({ model: 'claude-sonnet-4-6', output_config: { effort: 'max' } }), 'sonnet 4.6 effort max'],
     [prefill('claude-sonnet-4-5-20250929'), 'prefill on sonnet 4.5'],
     [prefill('claude-sonnet-4-6'), 'prefill on sonnet 4.6'],
   ]

@@ -149,7 +149,7 @@ interface ModelRules {
   defaultSamplingOnly: boolean // any non-default temperature / top_p / top_k is rejected
   prefill: boolean // a trailing assistant message is accepted
   temperatureOrTopP: boolean // temperature and top_p may not both be set
-  extendedEffort: boolean // effort 'xhigh' and 'max' are accepted
+  efforts: readonly string[] // accepted output_config.effort values
   structuredOutput: boolean // output_config.format is accepted
 }
 
@@ -159,7 +159,7 @@ const LEGACY_RULES: ModelRules = {
   defaultSamplingOnly: false,
   prefill: true,
   temperatureOrTopP: false,
-  extendedEffort: false,
+  efforts: [],
   structuredOutput: false,
 }
 const ADAPTIVE_ONLY_RULES: ModelRules = {
@@ -167,18 +167,21 @@ const ADAPTIVE_ONLY_RULES: ModelRules = {
   thinkingTypes: ['adaptive'],
   defaultSamplingOnly: true,
   prefill: false,
-  extendedEffort: true,
+  efforts: ['low', 'medium', 'high', 'xhigh', 'max'],
   structuredOutput: true,
 }
+const EFFORTS_4_6 = ['low', 'medium', 'high', 'max']
 
 // First match wins; ids are matched anywhere so dated ids and aliases behave alike.
 const MODEL_TABLE: ReadonlyArray<{ pattern: RegExp; rules: ModelRules }> = [
   { pattern: /fable|mythos/, rules: { ...ADAPTIVE_ONLY_RULES, thinkingAlwaysOn: true } },
   { pattern: /opus-4-[78]|sonnet-5|opus-5/, rules: ADAPTIVE_ONLY_RULES },
-  { pattern: /opus-4-6/, rules: { ...LEGACY_RULES, thinkingTypes: ['enabled', 'adaptive'], prefill: false, structuredOutput: true } },
-  { pattern: /sonnet-4-6/, rules: { ...LEGACY_RULES, thinkingTypes: ['enabled', 'adaptive'], structuredOutput: true } },
+  { pattern: /opus-4-6/, rules: { ...LEGACY_RULES, thinkingTypes: ['enabled', 'adaptive'], prefill: false, structuredOutput: true, efforts: EFFORTS_4_6 } },
+  { pattern: /sonnet-4-6/, rules: { ...LEGACY_RULES, thinkingTypes: ['enabled', 'adaptive'], structuredOutput: true, efforts: EFFORTS_4_6 } },
   { pattern: /(sonnet|haiku)-4-5/, rules: { ...LEGACY_RULES, temperatureOrTopP: true, structuredOutput: true } },
-  { pattern: /opus-4-5/, rules: { ...LEGACY_RULES, structuredOutput: true } },
+  { pattern: /opus-4-5/, rules: { ...LEGACY_RULES, structuredOutput: true, efforts: ['low', 'medium', 'high'] } },
+  // Claude 3 models cannot think, except 3.7 Sonnet.
+  { pattern: /claude-3-(?!7)/, rules: { ...LEGACY_RULES, thinkingTypes: [] } },
 ]
 
 function rulesFor (model: string): ModelRules {
@@ -438,6 +441,7 @@ interface Turn {
 function validateMessages (value: unknown): Turn[] {
   const list = expectArray(value, 'messages')
   if (list.length === 0) reject('messages: at least one message is required')
+  if (isObject(list[0]) && list[0].role === 'assistant') reject('messages: first message must use the "user" role')
   return list.map((message, index) => validateMessage(message, index, index === list.length - 1))
 }
 
@@ -704,6 +708,7 @@ function isThinkingOn (mode: ThinkingMode): mode is ThinkingType {
 function validateThinkingForModel (mode: ThinkingMode, rules: ModelRules): void {
   if (isThinkingOn(mode) && !rules.thinkingTypes.includes(mode)) {
     const supported = rules.thinkingTypes.map((type) => `"${type}"`).join(' or ')
+    if (supported === '') reject('thinking: this model does not support extended thinking.')
     reject(`thinking.type: "${mode}" is not supported for this model. Use ${supported} instead.`)
   }
   if (mode === 'disabled' && rules.thinkingAlwaysOn) {
@@ -723,7 +728,7 @@ function validateSamplingForModel (body: Json, rules: ModelRules): void {
 }
 
 function validateOutputConfigForModel (output: OutputConfig, rules: ModelRules): void {
-  if ((output.effort === 'xhigh' || output.effort === 'max') && !rules.extendedEffort) {
+  if (output.effort !== undefined && !rules.efforts.includes(output.effort)) {
     reject(`output_config.effort: "${output.effort}" is not supported for this model.`)
   }
   if (output.hasFormat && !rules.structuredOutput) {
@@ -733,11 +738,9 @@ function validateOutputConfigForModel (output: OutputConfig, rules: ModelRules):
 
 function validateThinkingConstraints (body: Json, mode: ThinkingMode, toolChoice: ToolChoiceType | undefined): void {
   if (!isThinkingOn(mode)) return
-  if (mode === 'enabled') {
-    if (toolChoice === 'any' || toolChoice === 'tool') reject('Thinking may not be enabled when tool_choice forces tool use.')
-    if (body.temperature !== undefined && body.temperature !== 1) {
-      reject('`temperature` may only be set to 1 when thinking is enabled.')
-    }
+  if (mode === 'enabled' && (toolChoice === 'any' || toolChoice === 'tool')) reject('Thinking may not be enabled when tool_choice forces tool use.')
+  if (body.temperature !== undefined && body.temperature !== 1) {
+    reject('`temperature` may only be set to 1 when thinking is enabled.')
   }
   if (body.top_k !== undefined) reject('`top_k` must be unset when thinking is enabled.')
   if (typeof body.top_p === 'number' && (body.top_p < 0.95 || body.top_p > 1)) {
@@ -1362,6 +1365,8 @@ class StubServer implements AnthropicStub {
       case 'error-event-mid-stream':
       case 'stall-mid-stream':
         return this.serveMidStreamFault(ex, reply, params)
+      default:
+        return sendError(ex, 500, 'api_error', `stub: unknown fault ${String(reply.fault)}`)
     }
   }
 
