@@ -37,8 +37,9 @@ export type RawConfig = Static<typeof ConfigSchema>
 
 export const CapabilityRuleSchema = Type.Object({
   match: Type.String({ minLength: 1 }),
-  thinking: Type.Optional(Type.Union([Type.Literal('budget'), Type.Literal('adaptive'), Type.Literal('both')])),
+  thinking: Type.Optional(Type.Enum(['budget', 'adaptive', 'both', 'none'])),
   thinkingAlwaysOn: Type.Optional(Type.Boolean()),
+  thinkingOnByDefault: Type.Optional(Type.Boolean()),
   thinkingHiddenByDefault: Type.Optional(Type.Boolean()),
   efforts: Type.Optional(Type.Array(Type.String())),
   structuredOutputs: Type.Optional(Type.Boolean()),
