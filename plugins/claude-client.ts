@@ -120,7 +120,9 @@ class AnthropicHttpClient implements ClaudeClient {
       const events = readEvents(response.chunks)
       const close = response.destroy
       try {
-        const first = await events.next()
+        let first = await events.next()
+        // Pings carry nothing for the client; the stream counts as open from its first real event.
+        while (first.done !== true && first.value.type === 'ping') first = await events.next()
         if (first.done) throw new UpstreamNetworkError('upstream stream ended before message_start', 'ESTREAMCUT')
         // An error before anything was sent to the client can still be retried on another key.
         if (first.value.type === 'error') throw new UpstreamError(first.value.error.type === 'overloaded_error' ? 529 : 500, first.value.error.type, first.value.error.message)

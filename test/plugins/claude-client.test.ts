@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import { test } from 'tap'
 import { startAnthropicStub, type AnthropicStub, type StubOptions } from '../helpers/anthropic-stub.js'
-import { postChat, startGateway, type RunningGateway } from '../helpers/gateway.js'
+import { parseChunks, postChat, readSse, startGateway, type RunningGateway } from '../helpers/gateway.js'
 
 type Tap = Parameters<Parameters<typeof test>[0]>[0]
 
@@ -75,4 +75,43 @@ test('a 200 whose body is not the API\'s JSON is retried, then reported as a 502
     t.match(await response.json(), { error: { type: 'server_error', message: /unreadable|ended before/ } })
     t.equal(upstream.hits() - before, 2, 'each key tried')
   }
+})
+
+/** SSE for a one-text-block answer, the way the Messages API streams it. */
+function sseAnswer (text: string): string {
+  const events: Array<[string, object]> = [
+    ['message_start', { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 3, output_tokens: 1 } } }],
+    ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
+    ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }],
+    ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+    ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 2 } }],
+    ['message_stop', { type: 'message_stop' }]
+  ]
+  return events.map(([name, data]) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`).join('')
+}
+
+test('a stream that pings and then breaks before message_start is retried: the client had nothing yet', async (t) => {
+  let hits = 0
+  const server: Server = createServer((request, response) => {
+    request.resume()
+    response.writeHead(200, { 'content-type': 'text/event-stream' })
+    if (++hits === 1) {
+      response.write('event: ping\ndata: {"type":"ping"}\n\n', () => response.socket?.destroy())
+      return
+    }
+    response.end(sseAnswer('Second time lucky.'))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const gateway = await startGateway(`http://127.0.0.1:${(server.address() as { port: number }).port}`, { config: { ANTHROPIC_API_KEYS: KEYS.slice(0, 2).join(',') } })
+  t.teardown(async () => {
+    await gateway.close()
+    server.closeAllConnections()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+  })
+  const response = await postChat(gateway.url, { ...CHAT, stream: true })
+  const payloads = await readSse(response)
+  t.equal(response.status, 200)
+  t.equal(parseChunks(payloads).map((chunk) => chunk.choices?.[0]?.delta?.content ?? '').join(''), 'Second time lucky.')
+  t.equal(payloads.at(-1), '[DONE]')
+  t.equal(hits, 2)
 })
