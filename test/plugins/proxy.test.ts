@@ -6,19 +6,18 @@ import { postChat, startGateway } from '../helpers/gateway.js'
 
 interface ProxyServer { url: string; tunnels: string[]; close: () => Promise<void> }
 
-/** An HTTP proxy that only tunnels (CONNECT), recording each target. */
-async function startConnectProxy (): Promise<ProxyServer> {
+/** Opens the tunnel to `host:port` once the handshake named it, and says so with `reply`. */
+type Handshake = (client: net.Socket, tunnel: (host: string, port: number, reply: Buffer | string) => void) => void
+
+async function startProxy (scheme: string, handshake: Handshake): Promise<ProxyServer> {
   const tunnels: string[] = []
   const sockets = new Set<net.Socket>()
   const server = net.createServer((client) => {
     sockets.add(client)
-    client.once('data', (head) => {
-      const match = /^CONNECT ([^ ]+) HTTP\/1\.[01]/.exec(head.toString('latin1'))
-      if (!match) return client.destroy()
-      tunnels.push(match[1])
-      const [host, port] = match[1].split(':')
-      const upstream = net.connect(Number(port), host, () => {
-        client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+    handshake(client, (host, port, reply) => {
+      tunnels.push(`${host}:${port}`)
+      const upstream = net.connect(port, host, () => {
+        client.write(reply)
         client.pipe(upstream).pipe(client)
       })
       sockets.add(upstream)
@@ -30,7 +29,7 @@ async function startConnectProxy (): Promise<ProxyServer> {
   await once(server, 'listening')
   const { port } = server.address() as net.AddressInfo
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${scheme}://127.0.0.1:${port}`,
     tunnels,
     close: async () => {
       for (const socket of sockets) socket.destroy()
@@ -39,57 +38,33 @@ async function startConnectProxy (): Promise<ProxyServer> {
   }
 }
 
-/** A SOCKS5 proxy without authentication, recording each target. */
-async function startSocksProxy (): Promise<ProxyServer> {
-  const tunnels: string[] = []
-  const sockets = new Set<net.Socket>()
-  const server = net.createServer((client) => {
-    sockets.add(client)
-    client.once('data', () => {
-      client.write(Buffer.from([5, 0]))
-      client.once('data', (request) => {
-        const addressType = request[3]
-        let host: string
-        let offset: number
-        if (addressType === 1) {
-          host = [...request.subarray(4, 8)].join('.')
-          offset = 8
-        } else if (addressType === 3) {
-          const length = request[4]
-          host = request.subarray(5, 5 + length).toString('latin1')
-          offset = 5 + length
-        } else {
-          return client.destroy()
-        }
-        const port = request.readUInt16BE(offset)
-        tunnels.push(`${host}:${port}`)
-        const upstream = net.connect(port, host, () => {
-          client.write(Buffer.from([5, 0, 0, 1, 127, 0, 0, 1, 0, 0]))
-          client.pipe(upstream).pipe(client)
-        })
-        sockets.add(upstream)
-        upstream.on('error', () => client.destroy())
-        client.on('error', () => upstream.destroy())
-      })
+/** An HTTP proxy that only tunnels (CONNECT). */
+const connectHandshake: Handshake = (client, tunnel) => {
+  client.once('data', (head) => {
+    const match = /^CONNECT ([^ :]+):(\d+) HTTP\/1\.[01]/.exec(head.toString('latin1'))
+    if (!match) return client.destroy()
+    tunnel(match[1], Number(match[2]), 'HTTP/1.1 200 Connection Established\r\n\r\n')
+  })
+}
+
+/** SOCKS5 without authentication, IPv4 or domain-name targets. */
+const socksHandshake: Handshake = (client, tunnel) => {
+  client.once('data', () => {
+    client.write(Buffer.from([5, 0]))
+    client.once('data', (request) => {
+      const addressType = request[3]
+      if (addressType !== 1 && addressType !== 3) return client.destroy()
+      const hostEnd = addressType === 1 ? 8 : 5 + request[4]
+      const host = addressType === 1 ? [...request.subarray(4, 8)].join('.') : request.subarray(5, hostEnd).toString('latin1')
+      tunnel(host, request.readUInt16BE(hostEnd), Buffer.from([5, 0, 0, 1, 127, 0, 0, 1, 0, 0]))
     })
   })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as net.AddressInfo
-  return {
-    url: `socks5://127.0.0.1:${port}`,
-    tunnels,
-    close: async () => {
-      for (const socket of sockets) socket.destroy()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    }
-  }
 }
 
-for (const [kind, start] of [['http', startConnectProxy], ['socks5', startSocksProxy]] as const) {
+for (const [kind, handshake] of [['http', connectHandshake], ['socks5', socksHandshake]] as const) {
   test(`upstream calls go through a ${kind} PROXY`, async (t) => {
     const stub = await startAnthropicStub()
-    const proxy = await start()
+    const proxy = await startProxy(kind, handshake)
     const gateway = await startGateway(stub.url, { config: { PROXY: proxy.url } })
     t.teardown(async () => {
       await gateway.close()
