@@ -43,6 +43,8 @@ declare module 'fastify' {
 }
 
 const DEFAULT_COOLDOWN_SECONDS = 30
+/** For calls nobody cancels; the first-byte, idle and total deadlines still bound them. */
+const NEVER_ABORTED = new AbortController().signal
 
 /** A response body as chunks; iterating it throws the upstream's error for a non-2xx answer. */
 interface UpstreamBody { chunks: AsyncGenerator<Buffer>; destroy: () => void }
@@ -137,7 +139,7 @@ class AnthropicHttpClient implements ClaudeClient {
   async listModels (options: { log: FastifyBaseLogger; callerKey?: string; signal?: AbortSignal }): Promise<UpstreamModel[]> {
     const cached = this.modelsCache
     if (!options.callerKey && cached && cached.until > Date.now()) return cached.models
-    const call: UpstreamCall = { body: undefined as never, signal: options.signal ?? AbortSignal.timeout(this.fastify.config.timeouts.firstByte), log: options.log, callerKey: options.callerKey }
+    const call: UpstreamCall = { body: undefined as never, signal: options.signal ?? NEVER_ABORTED, log: options.log, callerKey: options.callerKey }
     const models = await this.withRetries(call, async (key) => {
       const response = this.get('/v1/models?limit=1000', key, call.signal)
       const parsed = parseJsonBody<{ data?: UpstreamModel[] }>(await readBody(response.chunks))
@@ -183,10 +185,11 @@ class AnthropicHttpClient implements ClaudeClient {
     else signal.addEventListener('abort', abort, { once: true })
     const deadline = new Deadline((phase) => stream.destroy(new UpstreamNetworkError(`ETIMEDOUT (${phase} timeout)`, 'ETIMEDOUT')))
     deadline.arm(timeouts.firstByte, 'first-byte')
-    stream.once('close', () => {
+    const release = (): void => {
       deadline.clear()
       signal.removeEventListener('abort', abort)
-    })
+    }
+    stream.once('close', release)
     const head = responseOf(stream)
     head.catch(() => {})
     const chunks = (async function * () {
@@ -205,7 +208,7 @@ class AnthropicHttpClient implements ClaudeClient {
       } catch (error) {
         throw toNetworkError(error)
       } finally {
-        deadline.clear()
+        release()
       }
     })()
     return { chunks, destroy: () => { stream.destroy() } }
