@@ -37,6 +37,8 @@ export interface BenchSettings {
   ttfbStreams: number
   deltas: number
   openStreams: number
+  /** Pause before reading memory, so the process settles after warm-up and after opening streams. */
+  settleMs: number
 }
 
 export interface BenchResults {

@@ -57,8 +57,8 @@ function parseOptions (argv: string[]): Options {
 
 function settingsFor (quick: boolean): BenchSettings {
   return quick
-    ? { quick, runs: 1, sequentialRequests: 300, slowRequests: 20, slowLatencyMs: 50, saturationSeconds: 2, connections: 32, streamConnections: 16, ttfbStreams: 20, deltas: 200, openStreams: 1000 }
-    : { quick, runs: 5, sequentialRequests: 400, slowRequests: 60, slowLatencyMs: 50, saturationSeconds: 5, connections: 32, streamConnections: 16, ttfbStreams: 60, deltas: 200, openStreams: 1000 }
+    ? { quick, runs: 1, sequentialRequests: 300, slowRequests: 20, slowLatencyMs: 50, saturationSeconds: 2, connections: 32, streamConnections: 16, ttfbStreams: 20, deltas: 200, openStreams: 1000, settleMs: 300 }
+    : { quick, runs: 5, sequentialRequests: 400, slowRequests: 60, slowLatencyMs: 50, saturationSeconds: 5, connections: 32, streamConnections: 16, ttfbStreams: 60, deltas: 200, openStreams: 1000, settleMs: 1000 }
 }
 
 function log (message: string): void {
@@ -157,11 +157,11 @@ async function measureMemory (name: SystemName, start: Starter | undefined, sett
     const pid = (system.service ?? upstream).pid
     await sequential(system.target, 20, false)
     await sequential(system.target, 2, true)
-    await sleep(1000)
+    await sleep(settings.settleMs)
     const idleRss = await settledResidentBytes(pid)
     await configureUpstream(upstream.url, { eventIntervalMs: SLOW_STREAM_INTERVAL_MS })
     const open = await openStreams(system.target, settings.openStreams, 60_000)
-    await sleep(1000)
+    await sleep(settings.settleMs)
     const streamsRss = await settledResidentBytes(pid)
     open.close()
     return { idleRss, streamsRss, perStreamBytes: (streamsRss - idleRss) / settings.openStreams }
