@@ -97,5 +97,6 @@ export function toClientError (error: UpstreamError): GatewayError {
 
 export function networkErrorToClient (error: UpstreamNetworkError): GatewayError {
   const timeout = error.code.startsWith('ETIMEDOUT') || error.code.includes('TIMEOUT')
-  return new GatewayError(timeout ? 504 : 502, 'server_error', `Upstream unreachable: ${error.message}`, { code: timeout ? 'upstream_timeout' : 'upstream_unreachable' })
+  const what = timeout ? 'Upstream timed out' : 'Upstream request failed'
+  return new GatewayError(timeout ? 504 : 502, 'server_error', `${what}: ${error.message}`, { code: timeout ? 'upstream_timeout' : 'upstream_unreachable' })
 }

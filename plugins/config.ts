@@ -119,13 +119,15 @@ function parseCapabilityRules (raw: string | undefined): CapabilityRule[] {
 }
 
 function upstreamKeysOf (raw: RawConfig, warn: (message: string) => void): string[] {
+  let field = 'ANTHROPIC_API_KEYS'
   let keys = splitList(raw.ANTHROPIC_API_KEYS)
   if (keys.length === 0 && raw.SESSIONS) {
+    field = 'SESSIONS'
     keys = splitList(raw.SESSIONS)
     warn('SESSIONS is deprecated: rename it to ANTHROPIC_API_KEYS')
   }
   if (keys.some((key) => key.startsWith('sk-ant-sid'))) {
-    throw new ConfigError('a claude.ai web session key (sk-ant-sid…) was given; only Anthropic API keys (sk-ant-api…) are supported')
+    throw new ConfigError(`${field} holds a claude.ai web session key (sk-ant-sid…); only Anthropic API keys (sk-ant-api…) are supported`)
   }
   return keys
 }
