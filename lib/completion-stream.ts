@@ -21,6 +21,51 @@ function describeFailure (error: unknown): { message: string; code: string } {
 
 type Pulled = { index: number; result?: IteratorResult<StreamPayload>; error?: unknown }
 
+/** The chunk one pulled event (or failure) makes for its choice. */
+function chunkFor (translator: StreamTranslator, pulled: Pulled): string {
+  if (pulled.error !== undefined) {
+    const failure = describeFailure(pulled.error)
+    return translator.fail(failure.message, failure.code)
+  }
+  if (pulled.result!.done) return translator.fail('The upstream stream ended before the answer was complete', 'upstream_stream_failed')
+  return translator.handle(pulled.result!.value)
+}
+
+function isOpen (translator: StreamTranslator): boolean {
+  return translator.state === 'streaming' || translator.state === 'awaiting-start'
+}
+
+async function pull (source: ChoiceSource, index: number): Promise<Pulled> {
+  try {
+    return { index, result: await source.rest.next() }
+  } catch (error) {
+    return { index, error: error ?? new Error('upstream stream failed') }
+  }
+}
+
+/** One choice (nearly every request): events in order, without the bookkeeping of a merge. */
+async function * singleChoice (source: ChoiceSource, translator: StreamTranslator): AsyncGenerator<string> {
+  while (isOpen(translator)) {
+    const chunk = chunkFor(translator, await pull(source, 0))
+    if (chunk) yield chunk
+  }
+}
+
+/** Several choices: chunks in the order their events arrive. One failed choice fails them all. */
+async function * mergedChoices (sources: ChoiceSource[], translators: StreamTranslator[]): AsyncGenerator<string> {
+  const pending = new Map<number, Promise<Pulled>>()
+  sources.forEach((source, index) => pending.set(index, pull(source, index)))
+  while (pending.size > 0) {
+    const pulled = await Promise.race(pending.values())
+    pending.delete(pulled.index)
+    const translator = translators[pulled.index]
+    const chunk = chunkFor(translator, pulled)
+    if (chunk) yield chunk
+    if (translator.state === 'failed') return
+    if (isOpen(translator)) pending.set(pulled.index, pull(sources[pulled.index], pulled.index))
+  }
+}
+
 /**
  * The client's SSE body: the choices' chunks as they come, then (when every choice finished
  * cleanly) the usage chunk if asked for and `[DONE]`. A failed choice ends the whole body with
@@ -33,34 +78,12 @@ export async function * completionStream (sources: ChoiceSource[], options: Comp
       const chunk = translators[index].handle(source.first)
       if (chunk) yield chunk
     }
-    const pending = new Map<number, Promise<Pulled>>()
-    const pull = (index: number): void => {
-      pending.set(index, sources[index].rest.next().then((result) => ({ index, result }), (error: unknown) => ({ index, error })))
-    }
-    sources.forEach((_, index) => pull(index))
-    while (pending.size > 0) {
-      const pulled = pending.size === 1 ? await pending.values().next().value! : await Promise.race(pending.values())
-      pending.delete(pulled.index)
-      const translator = translators[pulled.index]
-      let chunk: string
-      if (pulled.error !== undefined) {
-        const failure = describeFailure(pulled.error)
-        chunk = translator.fail(failure.message, failure.code)
-      } else if (pulled.result!.done) {
-        chunk = translator.fail('The upstream stream ended before the answer was complete', 'upstream_stream_failed')
-      } else {
-        chunk = translator.handle(pulled.result!.value)
-        if (translator.state === 'streaming' || translator.state === 'awaiting-start') pull(pulled.index)
-      }
-      if (chunk) yield chunk
-      // One failed choice fails the whole answer: the others are closed rather than streamed on.
-      if (translator.state === 'failed') return
-    }
+    yield * (sources.length === 1 ? singleChoice(sources[0], translators[0]) : mergedChoices(sources, translators))
+    if (translators.some((translator) => translator.state !== 'finished')) return
     for (const translator of translators) {
       const reasoning = translator.reasoning
       if (reasoning) options.onReasoning(reasoning.toolCallIds, reasoning.blocks)
     }
-    if (translators.some((translator) => translator.state !== 'finished')) return
     if (options.identity.includeUsage) {
       const usage = translators.map((translator) => translator.usage).reduce(addUsage, emptyUsage())
       yield new ChunkWriter(options.identity, 0).usage(usage)

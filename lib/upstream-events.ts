@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder'
-import type { StreamPayload } from './anthropic-types.js'
+import type { StreamPayload, UpstreamEvent } from './anthropic-types.js'
 import { UpstreamError, UpstreamNetworkError } from './errors.js'
 import { SseParser } from './sse-parser.js'
 
@@ -46,20 +46,26 @@ export async function * readEvents (stream: AsyncIterable<Buffer | string>): Asy
   const decoder = new StringDecoder('utf8')
   const parser = new SseParser()
   let stopped = false
-  const parse = function * (events: ReturnType<SseParser['push']>): Generator<StreamPayload> {
+  let ended = false
+  const chunks = stream[Symbol.asyncIterator]()
+  while (!ended) {
+    const next = await chunks.next()
+    ended = next.done === true
+    const events = ended ? [...parser.push(decoder.end()), ...parser.end()] : parser.push(decoder.write(next.value as Buffer))
+    // A plain loop rather than a sub-generator per chunk: this runs for every upstream event.
     for (const event of events) {
-      let payload: StreamPayload
-      try {
-        payload = JSON.parse(event.data) as StreamPayload
-      } catch {
-        throw new UpstreamNetworkError(`upstream sent an unreadable ${event.event} event`, 'EBADEVENT')
-      }
+      const payload = parseEvent(event)
       if (payload.type === 'message_stop' || payload.type === 'error') stopped = true
       yield payload
     }
   }
-  for await (const chunk of stream) yield * parse(parser.push(decoder.write(chunk as Buffer)))
-  yield * parse(parser.push(decoder.end()))
-  yield * parse(parser.end())
   if (!stopped) throw new UpstreamNetworkError('upstream stream ended before message_stop', 'ESTREAMCUT')
+}
+
+function parseEvent (event: UpstreamEvent): StreamPayload {
+  try {
+    return JSON.parse(event.data) as StreamPayload
+  } catch {
+    throw new UpstreamNetworkError(`upstream sent an unreadable ${event.event} event`, 'EBADEVENT')
+  }
 }

@@ -5,8 +5,6 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import got, { RequestError, type Got, type Response } from 'got'
-import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent'
-import { SocksProxyAgent } from 'socks-proxy-agent'
 import type { AnthropicRequest, AnthropicResponse, StreamPayload } from '../lib/anthropic-types.js'
 import { GatewayError, networkErrorToClient, toClientError, UpstreamError, UpstreamNetworkError } from '../lib/errors.js'
 import type { PoolKey } from '../lib/key-pool.js'
@@ -49,13 +47,18 @@ const NEVER_ABORTED = new AbortController().signal
 /** A response body as chunks; iterating it throws the upstream's error for a non-2xx answer. */
 interface UpstreamBody { chunks: AsyncGenerator<Buffer>; destroy: () => void }
 
-function buildAgents (config: GatewayConfig): { http: http.Agent; https: https.Agent } {
+type Agents = { http: http.Agent; https: https.Agent }
+
+/** Proxy agents are loaded only when PROXY is set: importing them costs tens of MB of memory. */
+async function buildAgents (config: GatewayConfig): Promise<Agents> {
   const common = { keepAlive: true, keepAliveMsecs: 30000, maxFreeSockets: 256, scheduling: 'lifo' as const }
   if (!config.proxy) return { http: new http.Agent(common), https: new https.Agent(common) }
   if (config.proxy.startsWith('socks')) {
+    const { SocksProxyAgent } = await import('socks-proxy-agent')
     const agent = new SocksProxyAgent(config.proxy, common)
     return { http: agent, https: agent }
   }
+  const { HttpProxyAgent, HttpsProxyAgent } = await import('hpagent')
   return { http: new HttpProxyAgent({ ...common, proxy: config.proxy }), https: new HttpsProxyAgent({ ...common, proxy: config.proxy }) }
 }
 
@@ -98,10 +101,10 @@ class AnthropicHttpClient implements ClaudeClient {
   private readonly http: Got
   private modelsCache: { models: UpstreamModel[]; until: number } | undefined
 
-  constructor (private readonly fastify: FastifyInstance) {
+  constructor (private readonly fastify: FastifyInstance, agents: Agents) {
     const { config } = fastify
     this.http = got.extend({
-      agent: buildAgents(config),
+      agent: agents,
       retry: { limit: 0 },
       throwHttpErrors: false,
       decompress: true,
@@ -323,7 +326,7 @@ function header (response: Response, name: string): string | undefined {
 }
 
 async function claudeClientPlugin (fastify: FastifyInstance): Promise<void> {
-  fastify.decorate('claude', new AnthropicHttpClient(fastify))
+  fastify.decorate('claude', new AnthropicHttpClient(fastify, await buildAgents(fastify.config)))
 }
 
 export default fp(claudeClientPlugin, { name: 'claude-client', fastify: '5.x', dependencies: ['config', 'key-pool'] })

@@ -11,8 +11,14 @@ import type { UpstreamCall, UpstreamStream } from '../plugins/claude-client.js'
 import { ChatCompletionRequestSchema, ChatCompletionSchema, type ChatCompletion } from '../schemas/chat-completion.js'
 import { errorResponses } from '../schemas/error.js'
 
+// Ids need to be unique, not secret: a random per-process prefix and a counter are enough,
+// and cost nothing per request.
+const ID_PREFIX = `chatcmpl-${randomBytes(9).toString('base64url')}`
+let idCounter = 0
+
 export function completionId (): string {
-  return `chatcmpl-${randomBytes(12).toString('base64url')}`
+  idCounter = (idCounter + 1) % Number.MAX_SAFE_INTEGER
+  return ID_PREFIX + idCounter.toString(36)
 }
 
 /** Aborts the upstream work as soon as the client goes away before its answer is complete. */
