@@ -38,12 +38,15 @@ export function openAiHeaders (authorization: string, extra: Record<string, stri
   return { 'content-type': 'application/json', authorization: `Bearer ${authorization}`, ...extra }
 }
 
+/** The node flags of package.json's `start` script and the Dockerfile's CMD. */
+export const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=1']
+
 /** Starts claude2api's server.js (dist/server.js, or another build's) as production does. */
 export async function startClaude2api (serverScript: string, upstreamUrl: string, nodeFlags: string[] = []): Promise<RunningSystem> {
   const port = await freePort()
   const service = await spawnService({
     name: 'claude2api',
-    args: [...nodeFlags, serverScript],
+    args: [...PRODUCTION_NODE_FLAGS, ...nodeFlags, serverScript],
     cwd: emptyWorkingDirectory(),
     port,
     readyPath: '/health',
