@@ -6,6 +6,7 @@ import claudeClientPlugin from './plugins/claude-client.js'
 import configPlugin, { type ConfigPluginOptions } from './plugins/config.js'
 import errorHandlerPlugin, { clientErrorHandler, frameworkErrorHandler } from './plugins/error-handler.js'
 import keyPoolPlugin from './plugins/key-pool.js'
+import thinkingStorePlugin from './plugins/thinking-store.js'
 import apiRoutes from './routes/api.js'
 import healthRoutes from './routes/health.js'
 
@@ -33,6 +34,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(authPlugin)
   await fastify.register(keyPoolPlugin)
   await fastify.register(claudeClientPlugin)
+  await fastify.register(thinkingStorePlugin)
 
   const { config } = fastify
   await fastify.register(healthRoutes)

@@ -11,12 +11,16 @@ import type { PoolKey } from '../lib/key-pool.js'
 import { parseErrorBody, parseJsonBody, readBody, readEvents } from '../lib/upstream-events.js'
 import type { GatewayConfig } from './config.js'
 
-export interface UpstreamCall {
-  body: AnthropicRequest
+/** What every upstream call carries besides its body. */
+interface CallContext {
   signal: AbortSignal
   log: FastifyBaseLogger
   /** Mirror mode: the caller's own key, used instead of the pool. */
   callerKey?: string
+}
+
+export interface UpstreamCall extends CallContext {
+  body: AnthropicRequest
 }
 
 /** An open upstream stream whose `message_start` has arrived; nothing is retried after this. */
@@ -142,7 +146,7 @@ class AnthropicHttpClient implements ClaudeClient {
   async listModels (options: { log: FastifyBaseLogger; callerKey?: string; signal?: AbortSignal }): Promise<UpstreamModel[]> {
     const cached = this.modelsCache
     if (!options.callerKey && cached && cached.until > Date.now()) return cached.models
-    const call: UpstreamCall = { body: undefined as never, signal: options.signal ?? NEVER_ABORTED, log: options.log, callerKey: options.callerKey }
+    const call: CallContext = { signal: options.signal ?? NEVER_ABORTED, log: options.log, callerKey: options.callerKey }
     const models = await this.withRetries(call, async (key) => {
       const response = this.get('/v1/models?limit=1000', key, call.signal)
       const parsed = parseJsonBody<{ data?: UpstreamModel[] }>(await readBody(response.chunks))
@@ -223,7 +227,7 @@ class AnthropicHttpClient implements ClaudeClient {
    * errors use up one of RETRY_COUNT attempts and back off a little first. Once every key has
    * been tried, a server fault may be retried on a key that already failed.
    */
-  private async withRetries<T> (call: UpstreamCall, attempt: (key: string) => Promise<T>): Promise<T> {
+  private async withRetries<T> (call: CallContext, attempt: (key: string) => Promise<T>): Promise<T> {
     const tried = new Set<number>()
     let failures = 0
     let lastError: unknown
@@ -279,7 +283,7 @@ class AnthropicHttpClient implements ClaudeClient {
     return 'give-up'
   }
 
-  private finalError (lastError: unknown, call: UpstreamCall): unknown {
+  private finalError (lastError: unknown, call: CallContext): unknown {
     if (lastError === undefined) return this.poolExhausted()
     if (lastError instanceof UpstreamError) {
       if (lastError.status === 429 && !call.callerKey) {

@@ -4,7 +4,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { completionStream } from '../lib/completion-stream.js'
 import { CapabilityTable } from '../lib/model-capabilities.js'
-import { MemoryThinkingStore } from '../lib/thinking-store.js'
 import { translateRequest, type TranslateOptions, type TranslationPlan } from '../lib/translate-request.js'
 import { buildCompletion, translateMessage } from '../lib/translate-response.js'
 import type { UpstreamCall, UpstreamStream } from '../plugins/claude-client.js'
@@ -57,8 +56,7 @@ async function perChoice<T> (n: number, call: UpstreamCall, run: (call: Upstream
 }
 
 const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { config } = fastify
-  const thinkingStore = new MemoryThinkingStore(config.thinkingStoreSize)
+  const { config, thinkingStore } = fastify
   const translateOptions: TranslateOptions = {
     capabilities: new CapabilityTable(config.capabilityOverrides),
     defaultMaxTokens: config.defaultMaxTokens,
