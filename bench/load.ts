@@ -1,5 +1,5 @@
 /** The load the benchmark puts on one system: sequential requests, saturation, streams held open. */
-import { Agent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http'
+import { Agent, request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http'
 import autocannon from 'autocannon'
 
 /** One system as a client sees it: where to send a chat request and how. */
@@ -16,20 +16,25 @@ function elapsedMs (start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6
 }
 
+/** The options of one POST of `body` to the target. */
+function postOptions (target: Target, body: string, agent: Agent): RequestOptions {
+  const url = new URL(target.path, target.url)
+  return {
+    host: url.hostname,
+    port: url.port,
+    path: url.pathname,
+    method: 'POST',
+    agent,
+    headers: { ...target.headers, 'content-length': String(Buffer.byteLength(body)) }
+  }
+}
+
 /** Sends one request and reads the whole answer, timing the first body byte and the end. */
 export function exchange (target: Target, stream: boolean, agent: Agent, keepText = false): Promise<Exchange> {
   const body = target.body(stream)
-  const url = new URL(target.path, target.url)
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint()
-    const request = httpRequest({
-      host: url.hostname,
-      port: url.port,
-      path: url.pathname,
-      method: 'POST',
-      agent,
-      headers: { ...target.headers, 'content-length': String(Buffer.byteLength(body)) }
-    }, (response) => {
+    const request = httpRequest(postOptions(target, body, agent), (response) => {
       let ttfbMs = NaN
       const chunks: Buffer[] = []
       response.on('data', (chunk: Buffer) => {
@@ -95,17 +100,9 @@ export interface OpenStreams { opened: number; close: () => void }
 export async function openStreams (target: Target, count: number, timeoutMs: number): Promise<OpenStreams> {
   const agent = new Agent({ keepAlive: false, maxSockets: Infinity })
   const body = target.body(true)
-  const url = new URL(target.path, target.url)
   const requests: ClientRequest[] = []
   const firstBytes = Array.from({ length: count }, () => new Promise<void>((resolve, reject) => {
-    const request = httpRequest({
-      host: url.hostname,
-      port: url.port,
-      path: url.pathname,
-      method: 'POST',
-      agent,
-      headers: { ...target.headers, 'content-length': String(Buffer.byteLength(body)) }
-    }, (response: IncomingMessage) => {
+    const request = httpRequest(postOptions(target, body, agent), (response: IncomingMessage) => {
       if (response.statusCode !== 200) reject(new Error(`status ${response.statusCode} while opening streams`))
       response.once('data', () => resolve())
       response.on('data', () => {})
