@@ -176,6 +176,8 @@ async function configPlugin (fastify: FastifyInstance, options: ConfigPluginOpti
       confKey: 'rawConfig',
       schema: ConfigSchema as unknown as object,
       data: source.data,
+      // With a config file (or test settings) the environment is not read at all.
+      env: source.data === undefined,
       dotenv: source.data === undefined
     })
   } catch (error) {

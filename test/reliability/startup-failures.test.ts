@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { test } from 'tap'
+import { test, type Test } from 'tap'
 
 const SERVER_SCRIPT = fileURLToPath(new URL('../../server.js', import.meta.url))
 const GOOD_KEY = 'sk-ant-api03-startup-test-key-0000000000'
@@ -49,12 +49,14 @@ for (const testCase of CASES) {
   })
 }
 
-test('the same settings without the fault start the server (the cases above fail for their fault alone)', async (t) => {
+/** Starts `node dist/server.js` in a directory holding `files`; true once it listens (then stops it, expecting exit 0). */
+async function startsListening (t: Test, env: Record<string, string>, files: Record<string, string> = {}): Promise<boolean> {
   const cwd = mkdtempSync(join(tmpdir(), 'claude2api-startup-'))
   t.teardown(() => rmSync(cwd, { recursive: true, force: true }))
-  const child = spawn(process.execPath, [SERVER_SCRIPT], { cwd, env: { PATH: process.env.PATH, ...BASE_ENV }, stdio: ['ignore', 'pipe', 'pipe'] })
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(cwd, name), text)
+  const child = spawn(process.execPath, [SERVER_SCRIPT], { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
-  const listening = new Promise<boolean>((resolve) => {
+  const listening = await new Promise<boolean>((resolve) => {
     const killer = setTimeout(() => resolve(false), 10000)
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString()
@@ -63,8 +65,24 @@ test('the same settings without the fault start the server (the cases above fail
         resolve(true)
       }
     })
+    child.once('close', () => resolve(false))
   })
-  t.ok(await listening, 'the server listens')
   child.kill('SIGTERM')
-  t.equal(await new Promise((resolve) => child.once('close', resolve)), 0, 'and stops cleanly')
+  const code = await new Promise((resolve) => child.exitCode !== null ? resolve(child.exitCode) : child.once('close', resolve))
+  if (listening) t.equal(code, 0, 'and stops cleanly')
+  return listening
+}
+
+test('the same settings without the fault start the server (the cases above fail for their fault alone)', async (t) => {
+  t.ok(await startsListening(t, BASE_ENV), 'the server listens')
+})
+
+test('a .env file in the working directory is read when there is no config.yaml', async (t) => {
+  const dotenv = Object.entries(BASE_ENV).map(([name, value]) => `${name}=${value}`).join('\n') + '\n'
+  t.ok(await startsListening(t, {}, { '.env': dotenv }), 'the server listens with settings from .env alone')
+})
+
+test('config.yaml wins over the environment', async (t) => {
+  const yaml = `anthropic_api_keys: ${GOOD_KEY}\napikey: a-client-key\naddress: 127.0.0.1:0\nanthropic_base_url: http://127.0.0.1:9\n`
+  t.ok(await startsListening(t, { RETRY_COUNT: 'abc', APIKEY: '' }, { 'config.yaml': yaml }), 'invalid environment values are not read when config.yaml exists')
 })
