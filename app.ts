@@ -28,6 +28,8 @@ export function serverOptions (logger: FastifyServerOptions['logger']): FastifyS
 /** The whole gateway as one plugin: server.ts boots it, tests build and inject it. */
 export default async function app (fastify: FastifyInstance, options: AppOptions): Promise<void> {
   fastify.setValidatorCompiler(TypeBoxValidatorCompiler)
+  // Lets a client quote the id under which the gateway logged its request.
+  fastify.addHook('onRequest', async (request, reply) => { reply.header('x-request-id', request.id) })
   await fastify.register(configPlugin, options)
   await fastify.register(sensible)
   await fastify.register(errorHandlerPlugin)
