@@ -54,8 +54,7 @@ export async function startClaude2api (serverScript: string, upstreamUrl: string
       ANTHROPIC_API_KEYS: UPSTREAM_KEY,
       APIKEY: CLIENT_KEY,
       ANTHROPIC_BASE_URL: upstreamUrl,
-      ADDRESS: `127.0.0.1:${port}`,
-      LOG_LEVEL: 'warn'
+      ADDRESS: `127.0.0.1:${port}`
     }
   })
   return { name: 'claude2api', service, target: { url: service.url, path: '/v1/chat/completions', headers: openAiHeaders(CLIENT_KEY), body: openAiBody } }

@@ -5,7 +5,7 @@ import { authHeaders, buildGateway } from '../helpers/gateway.js'
 test('every answer, success or error, carries the x-request-id the gateway logs', async (t) => {
   const stub = await startAnthropicStub()
   const logLines: string[] = []
-  const app = await buildGateway(stub.url, { logLines })
+  const app = await buildGateway(stub.url, { logLines, config: { LOG_LEVEL: 'debug' } })
   t.teardown(async () => {
     await app.close()
     await stub.close()

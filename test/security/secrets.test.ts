@@ -105,7 +105,7 @@ test('no key of any kind appears in logs or client responses, and client keys ne
   const keysSeenUpstream = new Set(stub.requests.map((request) => request.key))
   for (const key of [...upstreamKeys, mirrorKey, unknownMirrorKey]) t.ok(keysSeenUpstream.has(key.value), `${key.name} was used upstream`)
   const logText = logLines.join('\n')
-  t.ok(logLines.length > 50, `the run logged (${logLines.length} lines)`)
+  t.ok(logLines.length > 30, `the run logged (${logLines.length} lines)`)
   const entries = logLines.map((line) => JSON.parse(line) as Record<string, unknown>)
   const keyEvents = entries.filter((entry) => Number(entry.level) >= 40 && typeof entry.key === 'string')
   t.ok(keyEvents.some((entry) => entry.status === 500), 'the logs tell of the key that failed with 500')
