@@ -1,6 +1,7 @@
 import { hash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { isAnthropicApiKey } from '../lib/api-keys.js'
 import { GatewayError } from '../lib/errors.js'
 
 declare module 'fastify' {
@@ -58,7 +59,7 @@ async function authPlugin (fastify: FastifyInstance): Promise<void> {
   fastify.decorate('requireAnthropicKey', async (request: FastifyRequest) => {
     const key = presentedKey(request)
     if (!key) throw unauthorized('Missing API key: in mirror mode send your Anthropic API key as "Authorization: Bearer <key>"')
-    if (!key.startsWith('sk-ant-') || key.startsWith('sk-ant-sid')) throw unauthorized('Mirror mode takes an Anthropic API key (sk-ant-api…)')
+    if (!isAnthropicApiKey(key)) throw unauthorized('Mirror mode takes an Anthropic API key (sk-ant-api…)')
     request.callerAnthropicKey = key
   })
 }

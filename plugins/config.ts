@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { load as loadYaml } from 'js-yaml'
 import { Compile } from 'typebox/compile'
+import { isWebSessionKey } from '../lib/api-keys.js'
 import type { CapabilityRule } from '../lib/model-capabilities.js'
 import type { ThinkingFormat } from '../lib/translate-response.js'
 import type { UnsupportedFieldPolicy } from '../lib/request-fields.js'
@@ -126,7 +127,7 @@ function upstreamKeysOf (raw: RawConfig, warn: (message: string) => void): strin
     keys = splitList(raw.SESSIONS)
     warn('SESSIONS is deprecated: rename it to ANTHROPIC_API_KEYS')
   }
-  if (keys.some((key) => key.startsWith('sk-ant-sid'))) {
+  if (keys.some(isWebSessionKey)) {
     throw new ConfigError(`${field} holds a claude.ai web session key (sk-ant-sid…); only Anthropic API keys (sk-ant-api…) are supported`)
   }
   return keys
