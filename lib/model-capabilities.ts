@@ -49,14 +49,17 @@ export const BUILT_IN_RULES: CapabilityRule[] = [
   { match: 'fable|mythos', ...NEWEST, thinkingAlwaysOn: true },
   { match: 'opus-5', ...NEWEST, thinkingOnByDefault: true },
   { match: 'sonnet-5', ...NEWEST },
-  { match: 'opus-4-[78]', ...NEWEST },
+  { match: 'opus-4-[789]', ...NEWEST },
   { match: '(opus|sonnet)-4-6', thinking: 'both', efforts: ['low', 'medium', 'high', 'max'], structuredOutputs: true, maxOutputTokens: 128000, prefill: false },
   { match: 'opus-4-5', efforts: ['low', 'medium', 'high'], structuredOutputs: true, maxOutputTokens: 64000 },
   { match: '(sonnet|haiku)-4-5', structuredOutputs: true, maxOutputTokens: 64000, temperatureOrTopP: true },
   { match: 'opus-4-1|opus-4-0|opus-4-2|claude-opus-4$', maxOutputTokens: 32000 },
   { match: 'sonnet-4|3-7-sonnet', maxOutputTokens: 64000 },
   { match: '3-5-haiku|3-5-sonnet', thinking: 'none', maxOutputTokens: 8192 },
-  { match: 'claude-3-haiku|claude-3-opus', thinking: 'none', maxOutputTokens: 4096, defaultMaxTokens: 4096 }
+  { match: 'claude-3-haiku|claude-3-opus', thinking: 'none', maxOutputTokens: 4096, defaultMaxTokens: 4096 },
+  // Generations newer than this table: every model since Opus 4.7 takes adaptive thinking only,
+  // so a future id is more likely to behave like the newest than like the oldest.
+  { match: '(opus|sonnet|haiku|fable|mythos)-([5-9]|[1-9][0-9])(-|$)', ...NEWEST }
 ]
 
 export class CapabilityTable {
