@@ -24,6 +24,11 @@ export interface ThinkingBlock { type: 'thinking'; thinking: string; signature: 
 export interface RedactedThinkingBlock { type: 'redacted_thinking'; data: string }
 export type ReasoningBlock = ThinkingBlock | RedactedThinkingBlock
 
+/** Thinking and redacted thinking: blocks that must go back upstream unchanged and never carry cache_control. */
+export function isReasoningBlock (block: ContentBlock | undefined): block is ReasoningBlock {
+  return block?.type === 'thinking' || block?.type === 'redacted_thinking'
+}
+
 export type ContentBlock = TextBlock | ImageBlock | DocumentBlock | ToolUseBlock | ToolResultBlock | ThinkingBlock | RedactedThinkingBlock
 
 export interface AnthropicMessage { role: 'user' | 'assistant'; content: ContentBlock[] }

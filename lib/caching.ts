@@ -1,4 +1,4 @@
-import type { AnthropicRequest, CacheControl, ContentBlock } from './anthropic-types.js'
+import { isReasoningBlock, type AnthropicRequest, type CacheControl, type ContentBlock, type ReasoningBlock } from './anthropic-types.js'
 
 export const MAX_CACHE_BREAKPOINTS = 4
 
@@ -19,8 +19,8 @@ export function countCacheBreakpoints (request: AnthropicRequest): number {
   return blocksOf(request).filter((block) => block.cache_control !== undefined).length
 }
 
-function isMarkable (block: ContentBlock | undefined): block is Exclude<ContentBlock, { type: 'thinking' } | { type: 'redacted_thinking' }> {
-  return block !== undefined && block.type !== 'thinking' && block.type !== 'redacted_thinking'
+function isMarkable (block: ContentBlock | undefined): block is Exclude<ContentBlock, ReasoningBlock> {
+  return block !== undefined && !isReasoningBlock(block)
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ChatMessage, ContentPart } from '../schemas/chat-completion.js'
-import type { AnthropicMessage, CacheControl, ContentBlock, DocumentBlock, ImageBlock, TextBlock, ToolResultBlock, ToolUseBlock } from './anthropic-types.js'
+import { isReasoningBlock, type AnthropicMessage, type CacheControl, type ContentBlock, type DocumentBlock, type ImageBlock, type TextBlock, type ToolResultBlock, type ToolUseBlock } from './anthropic-types.js'
 import { documentBlock, imageBlock, textBlock } from './content-parts.js'
 import { invalidRequest } from './errors.js'
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from './json-depth.js'
@@ -39,14 +39,10 @@ function appendTurn (turns: AnthropicMessage[], turn: AnthropicMessage): void {
   const last = turns.at(-1)
   if (last && last.role === turn.role) {
     const merged = [...last.content, ...turn.content]
-    last.content = turn.role === 'user' ? leading(merged, (block) => block.type === 'tool_result') : leading(merged, isReasoning)
+    last.content = turn.role === 'user' ? leading(merged, (block) => block.type === 'tool_result') : leading(merged, isReasoningBlock)
   } else {
     turns.push(turn)
   }
-}
-
-function isReasoning (block: ContentBlock | undefined): boolean {
-  return block?.type === 'thinking' || block?.type === 'redacted_thinking'
 }
 
 /** The blocks that match first, each group keeping its order. */
@@ -67,7 +63,7 @@ export function lastToolTurnLacksThinking (messages: AnthropicMessage[]): boolea
   const next = messages[position + 1]
   const continuesToolTurn = assistant.content.some((block) => block.type === 'tool_use') &&
     next?.role === 'user' && next.content.some((block) => block.type === 'tool_result')
-  return continuesToolTurn && !isReasoning(assistant.content[0])
+  return continuesToolTurn && !isReasoningBlock(assistant.content[0])
 }
 
 /** Rewrites the last tool call and its results as plain text, for models that cannot skip thinking. */
@@ -111,7 +107,7 @@ function convertTurn (message: ChatMessage, param: string, context: ConvertConte
 /** A cache_control on a whole message means: cache up to the end of this message. */
 function withMessageCacheControl<T extends ContentBlock> (blocks: T[], cacheControl: CacheControl | undefined): T[] {
   const last = blocks.at(-1)
-  if (cacheControl && last && last.type !== 'thinking' && last.type !== 'redacted_thinking') {
+  if (cacheControl && last && !isReasoningBlock(last)) {
     (last as { cache_control?: CacheControl }).cache_control = cacheControl
   }
   return blocks
