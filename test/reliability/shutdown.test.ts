@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { request, type IncomingMessage } from 'node:http'
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -9,19 +9,12 @@ import { fileURLToPath } from 'node:url'
 import { test } from 'tap'
 import { startAnthropicStub, type AnthropicStub } from '../helpers/anthropic-stub.js'
 import { authHeaders, CLIENT_KEY, UPSTREAM_KEYS } from '../helpers/gateway.js'
+import { freePort } from '../helpers/ports.js'
 
 type Tap = Parameters<Parameters<typeof test>[0]>[0]
 
 const SERVER_SCRIPT = fileURLToPath(new URL('../../server.js', import.meta.url))
 const WORDS = 30
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 interface RunningServer { url: string; child: ChildProcess; exit: Promise<{ code: number | null; at: number }>; output: () => string }
 

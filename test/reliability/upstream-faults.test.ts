@@ -1,7 +1,7 @@
-import { createServer } from 'node:net'
 import { test } from 'tap'
 import { startAnthropicStub, type AnthropicStub, type StubOptions, type StubReply } from '../helpers/anthropic-stub.js'
 import { parseChunks, postChat, readSse, startGateway, UPSTREAM_KEYS, type RunningGateway } from '../helpers/gateway.js'
+import { freePort } from '../helpers/ports.js'
 
 type Tap = Parameters<Parameters<typeof test>[0]>[0]
 
@@ -21,15 +21,6 @@ async function setup (t: Tap, options: { stub?: StubOptions; config?: Record<str
     await stub.close()
   })
   return { stub, gateway }
-}
-
-/** A loopback port that nobody listens on. */
-async function closedPort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
 }
 
 interface Outcome { status: number; elapsedMs: number; content: string; payloads: string[]; body: any }
@@ -95,7 +86,7 @@ test('a 429 with retry-after on one key: the next key answers and the limited ke
 })
 
 test('connection refused (base URL on a closed port): a quick 502 upstream_unreachable', async (t) => {
-  const port = await closedPort()
+  const port = await freePort()
   const gateway = await startGateway(`http://127.0.0.1:${port}`)
   t.teardown(() => gateway.close())
   for (const stream of [false, true]) {
