@@ -1,5 +1,5 @@
 import type { Model } from '../schemas/models.js'
-import { THINKING_SUFFIX } from './translate-request.js'
+import { THINKING_SUFFIX } from './chat/translate-request.js'
 
 export interface UpstreamModelEntry { id: string; display_name?: string; created_at?: string }
 

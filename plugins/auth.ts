@@ -1,7 +1,7 @@
 import { hash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { isAnthropicApiKey } from '../lib/api-keys.js'
+import { isAnthropicApiKey } from '../lib/anthropic/api-keys.js'
 import { GatewayError } from '../lib/errors.js'
 
 declare module 'fastify' {

@@ -5,10 +5,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import got, { RequestError, type Got, type Response } from 'got'
-import type { AnthropicRequest, AnthropicResponse, StreamPayload } from '../lib/anthropic-types.js'
+import type { AnthropicRequest, AnthropicResponse, StreamPayload } from '../lib/anthropic/types.js'
 import { GatewayError, networkErrorToClient, toClientError, UpstreamError, UpstreamNetworkError } from '../lib/errors.js'
 import type { PoolKey } from '../lib/key-pool.js'
-import { parseErrorBody, parseJsonBody, readBody, readEvents } from '../lib/upstream-events.js'
+import { parseErrorBody, parseJsonBody, readBody, readEvents } from '../lib/anthropic/upstream-events.js'
 import type { GatewayConfig } from './config.js'
 
 /** What every upstream call carries besides its body. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { MemoryThinkingStore, type ThinkingStore } from '../lib/thinking-store.js'
+import { MemoryThinkingStore, type ThinkingStore } from '../lib/core/thinking-store.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,8 +1,8 @@
 // Usage mapping invariants: prompt = input + cache read + cache creation, total = prompt + completion.
 import fc from 'fast-check'
 import { test } from 'tap'
-import type { AnthropicUsage } from '../../lib/anthropic-types.js'
-import { addUsage, emptyUsage, finishReasonOf, mapStopReason, mapUsage } from '../../lib/translate-response.js'
+import type { AnthropicUsage } from '../../lib/anthropic/types.js'
+import { addUsage, emptyUsage, finishReasonOf, mapStopReason, mapUsage } from '../../lib/chat/translate-response.js'
 
 const count = fc.integer({ min: 0, max: 10_000_000 })
 const maybeCount = fc.option(count, { nil: undefined })

@@ -1,5 +1,5 @@
 import { test } from 'tap'
-import { CapabilityTable } from '../../lib/model-capabilities.js'
+import { CapabilityTable } from '../../../lib/anthropic/capabilities.js'
 
 const table = new CapabilityTable()
 

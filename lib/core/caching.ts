@@ -1,4 +1,4 @@
-import { isReasoningBlock, type AnthropicRequest, type CacheControl, type ContentBlock, type ReasoningBlock } from './anthropic-types.js'
+import { isReasoningBlock, type AnthropicRequest, type CacheControl, type ContentBlock, type ReasoningBlock } from '../anthropic/types.js'
 
 export const MAX_CACHE_BREAKPOINTS = 4
 

@@ -1,9 +1,9 @@
 // The upstream SSE parser: any split of a valid event stream yields the same events.
 import fc from 'fast-check'
 import { test } from 'tap'
-import type { UpstreamEvent } from '../../lib/anthropic-types.js'
-import { SseParser } from '../../lib/sse-parser.js'
-import { readEvents } from '../../lib/upstream-events.js'
+import type { UpstreamEvent } from '../../../lib/anthropic/types.js'
+import { SseParser } from '../../../lib/anthropic/sse-parser.js'
+import { readEvents } from '../../../lib/anthropic/upstream-events.js'
 
 interface GeneratedEvent { event: string; dataLines: string[]; comment: string | null }
 

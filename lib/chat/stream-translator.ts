@@ -1,5 +1,5 @@
-import type { Usage } from '../schemas/chat-completion.js'
-import type { AnthropicUsage, ContentBlock, ReasoningBlock, StreamPayload } from './anthropic-types.js'
+import type { Usage } from '../../schemas/chat-completion.js'
+import type { AnthropicUsage, ContentBlock, ReasoningBlock, StreamPayload } from '../anthropic/types.js'
 import { finishReasonOf, mapUsage, REASONING_SEPARATOR, THINK_CLOSE, THINK_OPEN, type FinishReason, type ThinkingFormat } from './translate-response.js'
 
 /** Where the translator is in the upstream's event sequence. */

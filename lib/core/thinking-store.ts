@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache'
-import type { ReasoningBlock } from './anthropic-types.js'
+import type { ReasoningBlock } from '../anthropic/types.js'
 
 /**
  * Keeps the thinking blocks of assistant turns that made tool calls, keyed by tool-call id,

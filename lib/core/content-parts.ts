@@ -1,6 +1,6 @@
-import type { ContentPart } from '../schemas/chat-completion.js'
-import type { DocumentBlock, ImageBlock, TextBlock } from './anthropic-types.js'
-import { invalidRequest } from './errors.js'
+import type { ContentPart } from '../../schemas/chat-completion.js'
+import type { DocumentBlock, ImageBlock, TextBlock } from '../anthropic/types.js'
+import { invalidRequest } from '../errors.js'
 
 const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp'])
 const TEXT_FILE_TYPES = new Set(['text/plain', 'text/markdown', 'text/csv', 'text/html', 'text/xml', 'application/json', 'application/xml', 'text/x-markdown'])

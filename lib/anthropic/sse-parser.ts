@@ -1,4 +1,4 @@
-import type { UpstreamEvent } from './anthropic-types.js'
+import type { UpstreamEvent } from './types.js'
 
 /**
  * Incremental parser of a server-sent event stream (text already decoded). It is on the

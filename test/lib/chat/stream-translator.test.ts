@@ -1,9 +1,9 @@
 // The stream translator as a state machine: awaiting-start → streaming → finished | failed.
 import fc from 'fast-check'
 import { test } from 'tap'
-import type { AnthropicResponse, StreamPayload } from '../../lib/anthropic-types.js'
-import { completionStream, type ChoiceSource } from '../../lib/completion-stream.js'
-import { StreamTranslator, type StreamIdentity } from '../../lib/stream-translator.js'
+import type { AnthropicResponse, StreamPayload } from '../../../lib/anthropic/types.js'
+import { completionStream, type ChoiceSource } from '../../../lib/chat/completion-stream.js'
+import { StreamTranslator, type StreamIdentity } from '../../../lib/chat/stream-translator.js'
 
 const identity: StreamIdentity = { id: 'chatcmpl-test', created: 1700000000, model: 'claude-test', includeUsage: true }
 

@@ -1,8 +1,8 @@
 // MAX_CHAT_HISTORY_LENGTH folding over random conversations: tool pairs are never split.
 import fc from 'fast-check'
 import { test } from 'tap'
-import { foldOldHistory } from '../../lib/history.js'
-import type { ChatMessage } from '../../schemas/chat-completion.js'
+import { foldOldHistory } from '../../../lib/chat/history.js'
+import type { ChatMessage } from '../../../schemas/chat-completion.js'
 
 type Step = { kind: 'chat'; text: string } | { kind: 'tools'; calls: number; text: string } | { kind: 'system'; text: string }
 

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../schemas/chat-completion.js'
+import type { ChatMessage } from '../../schemas/chat-completion.js'
 
 export interface FoldedHistory { messages: ChatMessage[]; transcript: string | null }
 

@@ -1,5 +1,5 @@
-import type { ChatCompletion, Choice, Usage } from '../schemas/chat-completion.js'
-import type { AnthropicResponse, AnthropicUsage, ReasoningBlock } from './anthropic-types.js'
+import type { ChatCompletion, Choice, Usage } from '../../schemas/chat-completion.js'
+import type { AnthropicResponse, AnthropicUsage, ReasoningBlock } from '../anthropic/types.js'
 
 export type ThinkingFormat = 'reasoning_content' | 'think-tags'
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter'

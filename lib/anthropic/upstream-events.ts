@@ -1,6 +1,6 @@
 import { StringDecoder } from 'node:string_decoder'
-import type { StreamPayload, UpstreamEvent } from './anthropic-types.js'
-import { UpstreamError, UpstreamNetworkError } from './errors.js'
+import type { StreamPayload, UpstreamEvent } from './types.js'
+import { UpstreamError, UpstreamNetworkError } from '../errors.js'
 import { SseParser } from './sse-parser.js'
 
 /** Reads a whole response body as text. */

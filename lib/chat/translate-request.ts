@@ -1,11 +1,11 @@
-import type { ChatCompletionRequest, ChatMessage, FunctionTool, ResponseFormat } from '../schemas/chat-completion.js'
-import type { AnthropicMessage, AnthropicRequest, AnthropicTool, AnthropicToolChoice, DocumentBlock, ThinkingConfig } from './anthropic-types.js'
-import { applyAutomaticCaching, countCacheBreakpoints, MAX_CACHE_BREAKPOINTS } from './caching.js'
-import { invalidRequest } from './errors.js'
+import type { ChatCompletionRequest, ChatMessage, FunctionTool, ResponseFormat } from '../../schemas/chat-completion.js'
+import type { AnthropicMessage, AnthropicRequest, AnthropicTool, AnthropicToolChoice, DocumentBlock, ThinkingConfig } from '../anthropic/types.js'
+import { applyAutomaticCaching, countCacheBreakpoints, MAX_CACHE_BREAKPOINTS } from '../core/caching.js'
+import { invalidRequest } from '../errors.js'
 import { foldOldHistory } from './history.js'
-import type { CapabilityTable, ModelCapabilities } from './model-capabilities.js'
+import type { CapabilityTable, ModelCapabilities } from '../anthropic/capabilities.js'
 import { checkUnsupportedFields, refuseOrDrop, type UnsupportedFieldPolicy } from './request-fields.js'
-import type { ThinkingStore } from './thinking-store.js'
+import type { ThinkingStore } from '../core/thinking-store.js'
 import { convertConversation, foldLastToolExchange, lastToolTurnLacksThinking, type ConvertedConversation } from './translate-messages.js'
 
 export interface TranslateOptions {

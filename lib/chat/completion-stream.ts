@@ -1,5 +1,5 @@
-import type { ReasoningBlock, StreamPayload } from './anthropic-types.js'
-import { UpstreamError, UpstreamNetworkError } from './errors.js'
+import type { ReasoningBlock, StreamPayload } from '../anthropic/types.js'
+import { UpstreamError, UpstreamNetworkError } from '../errors.js'
 import { ChunkWriter, DONE_CHUNK, StreamTranslator, type StreamIdentity } from './stream-translator.js'
 import { addUsage, emptyUsage, type ThinkingFormat } from './translate-response.js'
 

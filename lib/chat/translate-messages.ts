@@ -1,9 +1,9 @@
-import type { ChatMessage, ContentPart } from '../schemas/chat-completion.js'
-import { isReasoningBlock, type AnthropicMessage, type CacheControl, type ContentBlock, type DocumentBlock, type ImageBlock, type TextBlock, type ToolResultBlock, type ToolUseBlock } from './anthropic-types.js'
-import { documentBlock, imageBlock, textBlock } from './content-parts.js'
-import { invalidRequest } from './errors.js'
-import { exceedsJsonDepth, MAX_JSON_DEPTH } from './json-depth.js'
-import type { ThinkingStore } from './thinking-store.js'
+import type { ChatMessage, ContentPart } from '../../schemas/chat-completion.js'
+import { isReasoningBlock, type AnthropicMessage, type CacheControl, type ContentBlock, type DocumentBlock, type ImageBlock, type TextBlock, type ToolResultBlock, type ToolUseBlock } from '../anthropic/types.js'
+import { documentBlock, imageBlock, textBlock } from '../core/content-parts.js'
+import { invalidRequest } from '../errors.js'
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../json-depth.js'
+import type { ThinkingStore } from '../core/thinking-store.js'
 
 export interface ConvertedConversation {
   system: TextBlock[]

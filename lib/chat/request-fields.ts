@@ -1,5 +1,5 @@
-import type { ChatCompletionRequest } from '../schemas/chat-completion.js'
-import { invalidRequest } from './errors.js'
+import type { ChatCompletionRequest } from '../../schemas/chat-completion.js'
+import { invalidRequest } from '../errors.js'
 
 export type UnsupportedFieldPolicy = 'error' | 'drop'
 
