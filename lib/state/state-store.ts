@@ -9,6 +9,8 @@ import { LRUCache } from 'lru-cache'
  */
 export interface StateStore {
   readonly kind: 'memory' | 'redis'
+  /** False while a shared store cannot be reached and the instance runs on its local view. */
+  readonly connected: boolean
   get (key: string): Promise<string | undefined>
   set (key: string, value: string, ttlSeconds: number): Promise<void>
   delete (key: string): Promise<void>
@@ -22,6 +24,7 @@ export interface MemoryStateOptions {
 
 export class MemoryStateStore implements StateStore {
   readonly kind = 'memory' as const
+  readonly connected = true
   private readonly entries: LRUCache<string, string>
 
   constructor (options: MemoryStateOptions) {
