@@ -10,6 +10,7 @@ import statePlugin from './plugins/state.js'
 import thinkingStorePlugin from './plugins/thinking-store.js'
 import apiRoutes from './routes/api.js'
 import healthRoutes from './routes/health.js'
+import rootRoutes from './routes/root.js'
 
 export type AppOptions = ConfigPluginOptions
 
@@ -47,6 +48,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(thinkingStorePlugin)
 
   const { config } = fastify
+  await fastify.register(rootRoutes)
   await fastify.register(healthRoutes)
   for (const prefix of ['/v1', '/hf/v1']) await fastify.register(apiRoutes, { prefix, mirror: false })
   if (config.mirror.enabled) await fastify.register(apiRoutes, { prefix: `${config.mirror.prefix}/v1`, mirror: true })

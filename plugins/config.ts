@@ -7,6 +7,7 @@ import { load as loadYaml } from 'js-yaml'
 import { Compile } from 'typebox/compile'
 import { isWebSessionKey } from '../lib/anthropic/api-keys.js'
 import type { CapabilityRule } from '../lib/anthropic/capabilities.js'
+import { ModelAliases } from '../lib/anthropic/model-aliases.js'
 import type { ThinkingFormat } from '../lib/chat/translate-response.js'
 import type { UnsupportedFieldPolicy } from '../lib/chat/request-fields.js'
 import { CapabilityRulesSchema, ConfigSchema, type RawConfig } from '../schemas/config.js'
@@ -34,6 +35,8 @@ export interface GatewayConfig {
   modelsCacheSeconds: number
   thinkingStoreSize: number
   capabilityOverrides: CapabilityRule[]
+  /** MODEL_ALIASES: what clients ask for → what the keys can use, on every route. */
+  modelAliases: ModelAliases
 }
 
 export interface ConfigPluginOptions {
@@ -119,6 +122,14 @@ function parseCapabilityRules (raw: string | undefined): CapabilityRule[] {
   return rules
 }
 
+function parseModelAliases (raw: string | undefined): ModelAliases {
+  try {
+    return ModelAliases.parse(raw)
+  } catch (error) {
+    throw new ConfigError(`MODEL_ALIASES: ${(error as Error).message}`)
+  }
+}
+
 function upstreamKeysOf (raw: RawConfig, warn: (message: string) => void): string[] {
   let field = 'ANTHROPIC_API_KEYS'
   let keys = splitList(raw.ANTHROPIC_API_KEYS)
@@ -166,7 +177,8 @@ export function buildConfig (raw: RawConfig, warn: (message: string) => void = (
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
     modelsCacheSeconds: raw.MODELS_CACHE_SECONDS,
     thinkingStoreSize: raw.THINKING_STORE_SIZE,
-    capabilityOverrides: parseCapabilityRules(raw.MODEL_CAPABILITIES)
+    capabilityOverrides: parseCapabilityRules(raw.MODEL_CAPABILITIES),
+    modelAliases: parseModelAliases(raw.MODEL_ALIASES)
   }
 }
 

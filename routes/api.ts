@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import chatCompletionRoutes from './chat-completions.js'
+import messagesRoutes from './messages.js'
 import modelRoutes from './models.js'
 
 export interface ApiOptions {
@@ -7,11 +8,12 @@ export interface ApiOptions {
   mirror: boolean
 }
 
-/** The OpenAI-compatible API, mounted under /v1, /hf/v1 and the mirror prefix. */
+/** The OpenAI-compatible API and Anthropic's Messages API, mounted under /v1, /hf/v1 and the mirror prefix. */
 const apiRoutes: FastifyPluginAsyncTypebox<ApiOptions> = async (fastify, options) => {
   fastify.addHook('onRequest', options.mirror ? fastify.requireAnthropicKey : fastify.requireClientKey)
   await fastify.register(chatCompletionRoutes)
   await fastify.register(modelRoutes)
+  await fastify.register(messagesRoutes)
 }
 
 export default apiRoutes

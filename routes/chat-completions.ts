@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply } from 'fastify'
 import { completionStream } from '../lib/chat/completion-stream.js'
 import { CapabilityTable } from '../lib/anthropic/capabilities.js'
 import { translateRequest, type TranslateOptions, type TranslationPlan } from '../lib/chat/translate-request.js'
 import { buildCompletion, translateMessage } from '../lib/chat/translate-response.js'
-import type { UpstreamCall, UpstreamStream } from '../plugins/claude-client.js'
+import { abortOnDisconnect, type UpstreamCall, type UpstreamStream } from '../plugins/claude-client.js'
 import { ChatCompletionRequestSchema, ChatCompletionSchema, type ChatCompletion } from '../schemas/chat-completion.js'
 import { errorResponses } from '../schemas/error.js'
 
@@ -18,17 +18,6 @@ let idCounter = 0
 export function completionId (): string {
   idCounter = (idCounter + 1) % Number.MAX_SAFE_INTEGER
   return ID_PREFIX + idCounter.toString(36)
-}
-
-/** Aborts the upstream work as soon as the client goes away before its answer is complete. */
-function abortOnDisconnect (request: FastifyRequest, reply: FastifyReply): AbortSignal {
-  const controller = new AbortController()
-  // The client may have left while its body was being read: then 'close' has already fired.
-  if (request.raw.socket.destroyed) controller.abort()
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort()
-  })
-  return controller.signal
 }
 
 /**
@@ -63,7 +52,8 @@ const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     unsupportedFields: config.unsupportedFields,
     autoCache: config.autoCache,
     maxHistoryChars: config.maxHistoryChars,
-    thinkingStore
+    thinkingStore,
+    resolveModel: (requested) => config.modelAliases.resolveModel(requested)
   }
 
   async function answer (plan: TranslationPlan, call: UpstreamCall): Promise<ChatCompletion> {

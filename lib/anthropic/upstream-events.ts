@@ -1,6 +1,6 @@
 import { StringDecoder } from 'node:string_decoder'
 import type { StreamPayload, UpstreamEvent } from './types.js'
-import { UpstreamError, UpstreamNetworkError } from '../errors.js'
+import { UpstreamError, UpstreamNetworkError, type RawUpstreamAnswer } from '../errors.js'
 import { SseParser } from './sse-parser.js'
 
 /** Reads a whole response body as text. */
@@ -21,7 +21,7 @@ export function parseJsonBody<T> (text: string): T {
 }
 
 /** An upstream error body (`{type:"error", error:{type,message}}`) as an UpstreamError. */
-export function parseErrorBody (status: number, body: string, retryAfter: string | undefined, requestId: string | undefined): UpstreamError {
+export function parseErrorBody (status: number, body: string, retryAfter: string | undefined, requestId: string | undefined, raw?: RawUpstreamAnswer): UpstreamError {
   let type = 'api_error'
   let message = `HTTP ${status}`
   try {
@@ -34,7 +34,8 @@ export function parseErrorBody (status: number, body: string, retryAfter: string
   const seconds = retryAfter !== undefined ? Number(retryAfter) : NaN
   return new UpstreamError(status, type, message, {
     retryAfterSeconds: Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : undefined,
-    requestId
+    requestId,
+    raw
   })
 }
 

@@ -15,6 +15,8 @@ export interface TranslateOptions {
   autoCache: boolean
   maxHistoryChars: number
   thinkingStore?: ThinkingStore
+  /** MODEL_ALIASES: the upstream id for a requested one. */
+  resolveModel?: (requested: string) => string
 }
 
 export interface TranslationPlan {
@@ -45,8 +47,11 @@ const MAX_USER_ID_LENGTH = 256
 export function translateRequest (request: ChatCompletionRequest, options: TranslateOptions): TranslationPlan {
   const dropped = checkUnsupportedFields(request, options.unsupportedFields)
   const requestedModel = request.model
-  const thinkingModel = requestedModel.endsWith(THINKING_SUFFIX)
-  const model = thinkingModel ? requestedModel.slice(0, -THINKING_SUFFIX.length) : requestedModel
+  const resolve = options.resolveModel ?? ((id: string) => id)
+  const direct = resolve(requestedModel)
+  // An alias names a model whole; otherwise `<id>-thinking` is `<id>` (itself maybe an alias) with thinking on.
+  const thinkingModel = direct === requestedModel && requestedModel.endsWith(THINKING_SUFFIX)
+  const model = thinkingModel ? resolve(requestedModel.slice(0, -THINKING_SUFFIX.length)) : direct
   const caps = options.capabilities.lookup(model)
 
   const conversation = buildConversation(request.messages, options)

@@ -81,6 +81,8 @@ export interface RecordedRequest {
   path: string
   headers: Record<string, string | string[] | undefined>
   body: any // parsed JSON (or raw text when unparseable); tests inspect arbitrary shapes
+  /** The body exactly as it arrived, to check a pass-through changed no byte. */
+  rawBody?: Buffer
   key: string | undefined
   receivedAt: number
 }
@@ -1098,7 +1100,7 @@ function firstHeader (value: string | string[] | undefined): string | undefined 
 }
 
 /** Reads the whole body, keeping at most the limit; null when the client went away mid-upload. */
-async function readBody (req: IncomingMessage): Promise<{ text: string; tooLarge: boolean } | null> {
+async function readBody (req: IncomingMessage): Promise<{ text: string; bytes: Buffer; tooLarge: boolean } | null> {
   const chunks: Buffer[] = []
   let size = 0
   try {
@@ -1109,7 +1111,8 @@ async function readBody (req: IncomingMessage): Promise<{ text: string; tooLarge
   } catch {
     return null
   }
-  return { text: Buffer.concat(chunks).toString('utf8'), tooLarge: size > MAX_BODY_BYTES }
+  const bytes = Buffer.concat(chunks)
+  return { text: bytes.toString('utf8'), bytes, tooLarge: size > MAX_BODY_BYTES }
 }
 
 function sendJson (ex: Exchange, status: number, payload: unknown, headers: Record<string, string> = {}): void {
@@ -1253,6 +1256,7 @@ class StubServer implements AnthropicStub {
       if (body === null) return
       if (body.tooLarge) return sendError(ex, 413, 'request_too_large', `Request exceeds the maximum allowed number of bytes (${MAX_BODY_BYTES}).`)
       ex.record.body = body.text === '' ? undefined : body.text
+      ex.record.rawBody = body.bytes
       await this.route(ex, body.text)
     } catch (error) {
       if (error instanceof InvalidRequest) return sendError(ex, 400, 'invalid_request_error', error.message)

@@ -16,6 +16,9 @@ import { buildGateway, CLIENT_KEY, startGateway, UPSTREAM_KEYS } from '../helper
 const CALLER_ANTHROPIC_KEY = 'sk-ant-api03-caller-own-key-ZZZZZZZZZZZZZZZZ'
 const MIRROR_PREFIX = '/mirror'
 const CHAT_BODY = { model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'Hello' }] }
+const MESSAGES_BODY = { ...CHAT_BODY, max_tokens: 16 }
+/** Open routes: the health check and the root that clients probe. */
+const OPEN_ROUTES = new Set(['/health', '/'])
 const ERROR_FIELDS = ['code', 'message', 'param', 'type']
 
 interface RouteEntry { method: string; url: string }
@@ -25,7 +28,7 @@ function listRoutes (app: FastifyInstance): RouteEntry[] {
   const parents: string[] = []
   const routes: RouteEntry[] = []
   for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const match = /^([│├└─\s]*?)(\/\S*) \(([A-Z, ]+)\)$/.exec(line)
+    const match = /^([│├└─\s]*?)(\/?\S*) \(([A-Z, ]+)\)$/.exec(line)
     if (!match) continue
     const level = match[1].length / 4 - 1
     const url = (level > 0 ? parents[level - 1] : '') + match[2]
@@ -33,6 +36,12 @@ function listRoutes (app: FastifyInstance): RouteEntry[] {
     for (const method of match[3].split(', ')) routes.push({ method, url })
   }
   return routes
+}
+
+/** Anthropic's routes answer in Anthropic's error shape. */
+function isAnthropicError (body: unknown): boolean {
+  const parsed = body as { type?: unknown; error?: { type?: unknown; message?: unknown } } | null
+  return parsed?.type === 'error' && typeof parsed.error?.type === 'string' && typeof parsed.error.message === 'string'
 }
 
 function isOpenAIError (body: unknown): boolean {
@@ -72,18 +81,19 @@ async function rawRequest (url: string, path: string, headers: Record<string, st
   })
 }
 
-test('every route but /health requires a valid client key', async (t) => {
+test('every route but /health and / requires a valid client key', async (t) => {
   const stub = await startAnthropicStub()
   const app = await buildGateway(stub.url)
   t.teardown(async () => { await app.close(); await stub.close() })
 
   const routes = listRoutes(app)
-  const expected = ['/health', ...['/v1', '/hf/v1'].flatMap((prefix) => [`${prefix}/chat/completions`, `${prefix}/models`, `${prefix}/models/:id`])]
+  const expected = ['/', '/health', ...['/v1', '/hf/v1'].flatMap((prefix) => [`${prefix}/chat/completions`, `${prefix}/models`, `${prefix}/models/:id`, `${prefix}/messages`, `${prefix}/messages/count_tokens`])]
   t.same([...new Set(routes.map((route) => route.url))].sort(), expected.sort(), 'the gateway serves exactly these routes')
 
   for (const route of routes) {
     const url = route.url.replace(':id', 'claude-sonnet-4-6')
-    const payload = route.method === 'POST' ? CHAT_BODY : undefined
+    const anthropicRoute = route.url.includes('/messages')
+    const payload = route.method !== 'POST' ? undefined : route.url.endsWith('/messages') ? MESSAGES_BODY : CHAT_BODY
     const attempts: Array<[string, Record<string, string>]> = [
       ['no key', {}],
       ['a wrong bearer key', { authorization: 'Bearer not-the-key' }],
@@ -93,12 +103,14 @@ test('every route but /health requires a valid client key', async (t) => {
     ]
     for (const [what, headers] of attempts) {
       const response = await app.inject({ method: route.method as 'GET', url, headers, payload })
-      if (route.url === '/health') {
-        t.equal(response.statusCode, 200, `${route.method} /health answers with ${what}`)
+      if (OPEN_ROUTES.has(route.url)) {
+        t.equal(response.statusCode, 200, `${route.method} ${route.url} answers with ${what}`)
         continue
       }
       t.equal(response.statusCode, 401, `${route.method} ${url} with ${what} → 401`)
-      if (route.method !== 'HEAD') t.ok(isOpenAIError(response.json()), `${route.method} ${url} 401 body is an OpenAI error`)
+      if (route.method === 'HEAD') continue
+      if (anthropicRoute) t.ok(isAnthropicError(response.json()), `${route.method} ${url} 401 body is an Anthropic error`)
+      else t.ok(isOpenAIError(response.json()), `${route.method} ${url} 401 body is an OpenAI error`)
     }
     const allowed = await app.inject({ method: route.method as 'GET', url, headers: { authorization: `Bearer ${CLIENT_KEY}` }, payload })
     t.equal(allowed.statusCode, 200, `${route.method} ${url} with the client key → 200`)
