@@ -8,7 +8,7 @@ import { Compile } from 'typebox/compile'
 import { isWebSessionKey } from '../lib/anthropic/api-keys.js'
 import type { CapabilityRule } from '../lib/anthropic/capabilities.js'
 import type { ThinkingFormat } from '../lib/chat/translate-response.js'
-import type { UnsupportedFieldPolicy } from '../lib/chat/request-fields.js'
+import type { UnsupportedFieldPolicy } from '../lib/core/unsupported-fields.js'
 import { CapabilityRulesSchema, ConfigSchema, type RawConfig } from '../schemas/config.js'
 
 export interface GatewayConfig {
