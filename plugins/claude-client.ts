@@ -36,6 +36,12 @@ export interface ClaudeClient {
   createMessage (call: UpstreamCall): Promise<AnthropicResponse>
   openStream (call: UpstreamCall): Promise<UpstreamStream>
   listModels (options: { log: FastifyBaseLogger; callerKey?: string; signal?: AbortSignal }): Promise<UpstreamModel[]>
+  /** POST /v1/messages/count_tokens with the same key choice and retries as a message. */
+  countTokens (call: CountTokensCall): Promise<number>
+}
+
+export interface CountTokensCall extends CallContext {
+  body: Record<string, unknown>
 }
 
 declare module 'fastify' {
@@ -140,6 +146,13 @@ class AnthropicHttpClient implements ClaudeClient {
         close()
         throw error
       }
+    })
+  }
+
+  async countTokens (call: CountTokensCall): Promise<number> {
+    return await this.withRetries(call, async (key) => {
+      const response = this.post('/v1/messages/count_tokens', key, call.body, call.signal)
+      return parseJsonBody<{ input_tokens: number }>(await readBody(response.chunks)).input_tokens
     })
   }
 

@@ -34,6 +34,7 @@ export interface GatewayConfig {
   modelsCacheSeconds: number
   thinkingStoreSize: number
   capabilityOverrides: CapabilityRule[]
+  responses: { ttlSeconds: number; secret: string | undefined; webSearch: boolean; keepAliveMs: number }
 }
 
 export interface ConfigPluginOptions {
@@ -166,7 +167,8 @@ export function buildConfig (raw: RawConfig, warn: (message: string) => void = (
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
     modelsCacheSeconds: raw.MODELS_CACHE_SECONDS,
     thinkingStoreSize: raw.THINKING_STORE_SIZE,
-    capabilityOverrides: parseCapabilityRules(raw.MODEL_CAPABILITIES)
+    capabilityOverrides: parseCapabilityRules(raw.MODEL_CAPABILITIES),
+    responses: { ttlSeconds: raw.RESPONSES_TTL_SECONDS, secret: raw.RESPONSES_SECRET, webSearch: raw.WEB_SEARCH, keepAliveMs: raw.SSE_KEEPALIVE_MS }
   }
 }
 

@@ -31,7 +31,11 @@ export const ConfigSchema = Type.Object({
   SHUTDOWN_GRACE_MS: Type.Integer({ default: 15000, minimum: 0 }),
   MODELS_CACHE_SECONDS: Type.Integer({ default: 300, minimum: 0 }),
   THINKING_STORE_SIZE: Type.Integer({ default: 10000, minimum: 1 }),
-  MODEL_CAPABILITIES: Type.Optional(Type.String())
+  MODEL_CAPABILITIES: Type.Optional(Type.String()),
+  RESPONSES_TTL_SECONDS: Type.Integer({ default: 604800, minimum: 1 }),
+  RESPONSES_SECRET: Type.Optional(Type.String({ minLength: 16 })),
+  WEB_SEARCH: { ...Bool, default: false },
+  SSE_KEEPALIVE_MS: Type.Integer({ default: 15000, minimum: 10 })
 })
 export type RawConfig = Static<typeof ConfigSchema>
 

@@ -23,7 +23,10 @@ const defaults: RawConfig = {
   TOTAL_TIMEOUT_MS: 1000,
   SHUTDOWN_GRACE_MS: 1000,
   MODELS_CACHE_SECONDS: 300,
-  THINKING_STORE_SIZE: 100
+  THINKING_STORE_SIZE: 100,
+  RESPONSES_TTL_SECONDS: 3600,
+  WEB_SEARCH: false,
+  SSE_KEEPALIVE_MS: 15000
 }
 
 function writeYaml (text: string): string {
