@@ -47,6 +47,7 @@ export function translateRequest (request: ChatCompletionRequest, options: Trans
   const requestedModel = request.model
   const thinkingModel = requestedModel.endsWith(THINKING_SUFFIX)
   const model = thinkingModel ? requestedModel.slice(0, -THINKING_SUFFIX.length) : requestedModel
+  if (model.trim() === '') throw invalidRequest(`model '${requestedModel}' names no model: the ${THINKING_SUFFIX} suffix needs a model id before it`, 'model', 'model_not_found')
   const caps = options.capabilities.lookup(model)
 
   const conversation = buildConversation(request.messages, options)
