@@ -34,6 +34,8 @@ export interface GatewayConfig {
   modelsCacheSeconds: number
   thinkingStoreSize: number
   capabilityOverrides: CapabilityRule[]
+  /** Mean event-loop delay above which new requests get 503 (0: never). */
+  maxEventLoopDelayMs: number
 }
 
 export interface ConfigPluginOptions {
@@ -166,7 +168,8 @@ export function buildConfig (raw: RawConfig, warn: (message: string) => void = (
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
     modelsCacheSeconds: raw.MODELS_CACHE_SECONDS,
     thinkingStoreSize: raw.THINKING_STORE_SIZE,
-    capabilityOverrides: parseCapabilityRules(raw.MODEL_CAPABILITIES)
+    capabilityOverrides: parseCapabilityRules(raw.MODEL_CAPABILITIES),
+    maxEventLoopDelayMs: raw.MAX_EVENT_LOOP_DELAY_MS
   }
 }
 
