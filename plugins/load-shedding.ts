@@ -19,6 +19,9 @@ async function loadSheddingPlugin (fastify: FastifyInstance): Promise<void> {
     maxEventLoopDelay: limit,
     sampleInterval: SAMPLE_INTERVAL_MS,
     pressureHandler: async (_request, _reply, type, value) => {
+      // An interval without a single sample reads as an infinite delay: that is start-up work
+      // (compiling, connecting) before the first request, not a stall worth refusing requests for.
+      if (value === Infinity) return
       const measured = typeof value === 'number' ? ` (${type} ${Math.round(value)} ms, limit ${limit} ms)` : ''
       throw new GatewayError(503, 'server_error', `The gateway is overloaded${measured}; retry in ${RETRY_AFTER_SECONDS}s`, {
         code: 'overloaded',

@@ -33,7 +33,10 @@ export const ConfigSchema = Type.Object({
   THINKING_STORE_SIZE: Type.Integer({ default: 10000, minimum: 1 }),
   MODEL_CAPABILITIES: Type.Optional(Type.String()),
   // Hardening (issue 11): load shedding, mirror-mode bounds, body deadline.
-  MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ default: 1000, minimum: 0 })
+  MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ default: 1000, minimum: 0 }),
+  MIRROR_BODY_LIMIT: Type.Integer({ default: 8388608, minimum: 1024 }),
+  MIRROR_RATE_LIMIT: Type.Integer({ default: 60, minimum: 1 }),
+  MIRROR_MAX_CONCURRENT: Type.Integer({ default: 16, minimum: 1 })
 })
 export type RawConfig = Static<typeof ConfigSchema>
 
