@@ -6,6 +6,8 @@ import claudeClientPlugin from './plugins/claude-client.js'
 import configPlugin, { type ConfigPluginOptions } from './plugins/config.js'
 import errorHandlerPlugin, { clientErrorHandler, frameworkErrorHandler } from './plugins/error-handler.js'
 import keyPoolPlugin from './plugins/key-pool.js'
+import loadSheddingPlugin from './plugins/load-shedding.js'
+import redactionPlugin from './plugins/redaction.js'
 import statePlugin from './plugins/state.js'
 import thinkingStorePlugin from './plugins/thinking-store.js'
 import apiRoutes from './routes/api.js'
@@ -39,7 +41,9 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   })
   await fastify.register(configPlugin, options)
   await fastify.register(sensible)
+  await fastify.register(redactionPlugin)
   await fastify.register(errorHandlerPlugin)
+  await fastify.register(loadSheddingPlugin)
   await fastify.register(statePlugin)
   await fastify.register(authPlugin)
   await fastify.register(keyPoolPlugin)

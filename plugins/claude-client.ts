@@ -217,7 +217,7 @@ class AnthropicHttpClient implements ClaudeClient {
         const response = await head
         if (response.statusCode < 200 || response.statusCode >= 300) {
           const text = await readBody(stream).catch(() => '')
-          throw parseErrorBody(response.statusCode, text, header(response, 'retry-after'), header(response, 'request-id'))
+          throw parseErrorBody(response.statusCode, text, header(response, 'retry-after'), header(response, 'request-id'), header(response, 'content-type'))
         }
         const body = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>
         for (let next = await body.next(); next.done !== true; next = await body.next()) {

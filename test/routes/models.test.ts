@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { test } from 'tap'
 import { BUILT_IN_MODELS } from '../../lib/model-list.js'
 import { startAnthropicStub, type AnthropicStub, type StubModel } from '../helpers/anthropic-stub.js'
-import { buildGateway, CLIENT_KEY, UPSTREAM_KEYS } from '../helpers/gateway.js'
+import { anthropicApiKey, buildGateway, CLIENT_KEY, UPSTREAM_KEYS } from '../helpers/gateway.js'
 
 const AUTH = { authorization: `Bearer ${CLIENT_KEY}` }
 const STUB_MODELS: StubModel[] = [
@@ -133,8 +133,8 @@ test('the model list is cached for MODELS_CACHE_SECONDS', async (t) => {
 })
 
 test('mirror mode lists models with the caller\'s key, never from the pool cache', async (t) => {
-  const callerKey = 'sk-ant-api03-caller-models-key-QQQQQQQQQQQQ'
-  const stub = await startAnthropicStub({ models: STUB_MODELS })
+  const callerKey = anthropicApiKey('caller-models-key')
+  const stub = await startAnthropicStub({ models: STUB_MODELS, keys: [callerKey, ...UPSTREAM_KEYS] })
   const app = await buildGateway(stub.url, { config: { ENABLE_MIRROR_API: true, MIRROR_API_PREFIX: '/mirror' } })
   t.teardown(async () => { await app.close(); await stub.close() })
 
@@ -146,8 +146,8 @@ test('mirror mode lists models with the caller\'s key, never from the pool cache
   }
   t.same(stub.requests.map((request) => request.key), [callerKey, callerKey], 'each mirror call asks the upstream with the caller\'s key')
 
-  // The stub takes any sk-ant-api… key; an admin key passes the gateway's check but not the upstream's.
-  const rejected = await app.inject({ method: 'GET', url: '/mirror/v1/models', headers: { authorization: 'Bearer sk-ant-admin01-not-for-messages' } })
+  // Well-formed, so the gateway passes it on; unknown to the upstream, which refuses it.
+  const rejected = await app.inject({ method: 'GET', url: '/mirror/v1/models', headers: { authorization: `Bearer ${anthropicApiKey('revoked')}` } })
   t.equal(rejected.statusCode, 401, 'a caller key the upstream rejects is reported, not hidden behind the built-in list')
   t.match(rejected.json(), { error: { type: 'authentication_error' } })
 })
