@@ -8,6 +8,7 @@ import errorHandlerPlugin, { clientErrorHandler, frameworkErrorHandler } from '.
 import keyPoolPlugin from './plugins/key-pool.js'
 import statePlugin from './plugins/state.js'
 import thinkingStorePlugin from './plugins/thinking-store.js'
+import { requestIdFor } from './lib/ops/request-id.js'
 import apiRoutes from './routes/api.js'
 import healthRoutes from './routes/health.js'
 
@@ -25,7 +26,8 @@ export function serverOptions (logger: FastifyServerOptions['logger']): FastifyS
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     frameworkErrors: frameworkErrorHandler,
-    clientErrorHandler
+    clientErrorHandler,
+    genReqId: (request) => requestIdFor(request.headers['x-request-id'])
   }
 }
 
