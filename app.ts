@@ -6,6 +6,7 @@ import claudeClientPlugin from './plugins/claude-client.js'
 import configPlugin, { type ConfigPluginOptions } from './plugins/config.js'
 import errorHandlerPlugin, { clientErrorHandler, frameworkErrorHandler } from './plugins/error-handler.js'
 import keyPoolPlugin from './plugins/key-pool.js'
+import lifecyclePlugin from './plugins/lifecycle.js'
 import statePlugin from './plugins/state.js'
 import thinkingStorePlugin from './plugins/thinking-store.js'
 import { requestIdFor } from './lib/ops/request-id.js'
@@ -40,6 +41,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
     request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request completed')
   })
   await fastify.register(configPlugin, options)
+  await fastify.register(lifecyclePlugin)
   await fastify.register(sensible)
   await fastify.register(errorHandlerPlugin)
   await fastify.register(statePlugin)
