@@ -7,11 +7,13 @@ import configPlugin, { type ConfigPluginOptions } from './plugins/config.js'
 import errorHandlerPlugin, { clientErrorHandler, frameworkErrorHandler } from './plugins/error-handler.js'
 import keyPoolPlugin from './plugins/key-pool.js'
 import lifecyclePlugin from './plugins/lifecycle.js'
+import metricsPlugin from './plugins/metrics.js'
 import statePlugin from './plugins/state.js'
 import thinkingStorePlugin from './plugins/thinking-store.js'
 import { requestIdFor } from './lib/ops/request-id.js'
 import apiRoutes from './routes/api.js'
 import healthRoutes from './routes/health.js'
+import metricsRoutes from './routes/metrics.js'
 
 export type AppOptions = ConfigPluginOptions
 
@@ -47,11 +49,13 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(statePlugin)
   await fastify.register(authPlugin)
   await fastify.register(keyPoolPlugin)
+  await fastify.register(metricsPlugin)
   await fastify.register(claudeClientPlugin)
   await fastify.register(thinkingStorePlugin)
 
   const { config } = fastify
   await fastify.register(healthRoutes)
+  await fastify.register(metricsRoutes)
   for (const prefix of ['/v1', '/hf/v1']) await fastify.register(apiRoutes, { prefix, mirror: false })
   if (config.mirror.enabled) await fastify.register(apiRoutes, { prefix: `${config.mirror.prefix}/v1`, mirror: true })
 }

@@ -34,6 +34,10 @@ export interface GatewayConfig {
   modelsCacheSeconds: number
   thinkingStoreSize: number
   capabilityOverrides: CapabilityRule[]
+  /** /metrics without a client key (for scrapers inside a private network). */
+  metricsPublic: boolean
+  /** The address clients reach the gateway at, for the status page's connection examples; else taken from the request. */
+  publicBaseUrl: string | undefined
 }
 
 export interface ConfigPluginOptions {
@@ -166,7 +170,9 @@ export function buildConfig (raw: RawConfig, warn: (message: string) => void = (
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
     modelsCacheSeconds: raw.MODELS_CACHE_SECONDS,
     thinkingStoreSize: raw.THINKING_STORE_SIZE,
-    capabilityOverrides: parseCapabilityRules(raw.MODEL_CAPABILITIES)
+    capabilityOverrides: parseCapabilityRules(raw.MODEL_CAPABILITIES),
+    metricsPublic: raw.METRICS_PUBLIC,
+    publicBaseUrl: raw.PUBLIC_BASE_URL?.replace(/\/+$/, '')
   }
 }
 

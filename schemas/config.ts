@@ -31,7 +31,9 @@ export const ConfigSchema = Type.Object({
   SHUTDOWN_GRACE_MS: Type.Integer({ default: 15000, minimum: 0 }),
   MODELS_CACHE_SECONDS: Type.Integer({ default: 300, minimum: 0 }),
   THINKING_STORE_SIZE: Type.Integer({ default: 10000, minimum: 1 }),
-  MODEL_CAPABILITIES: Type.Optional(Type.String())
+  MODEL_CAPABILITIES: Type.Optional(Type.String()),
+  METRICS_PUBLIC: Type.Boolean({ default: false }),
+  PUBLIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' }))
 })
 export type RawConfig = Static<typeof ConfigSchema>
 

@@ -23,7 +23,8 @@ const defaults: RawConfig = {
   TOTAL_TIMEOUT_MS: 1000,
   SHUTDOWN_GRACE_MS: 1000,
   MODELS_CACHE_SECONDS: 300,
-  THINKING_STORE_SIZE: 100
+  THINKING_STORE_SIZE: 100,
+  METRICS_PUBLIC: false
 }
 
 function writeYaml (text: string): string {
