@@ -14,6 +14,7 @@ import { requestIdFor } from './lib/ops/request-id.js'
 import apiRoutes from './routes/api.js'
 import healthRoutes from './routes/health.js'
 import metricsRoutes from './routes/metrics.js'
+import rootRoutes from './routes/root.js'
 
 export type AppOptions = ConfigPluginOptions
 
@@ -56,6 +57,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   const { config } = fastify
   await fastify.register(healthRoutes)
   await fastify.register(metricsRoutes)
+  await fastify.register(rootRoutes)
   for (const prefix of ['/v1', '/hf/v1']) await fastify.register(apiRoutes, { prefix, mirror: false })
   if (config.mirror.enabled) await fastify.register(apiRoutes, { prefix: `${config.mirror.prefix}/v1`, mirror: true })
 }
