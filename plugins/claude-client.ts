@@ -277,9 +277,12 @@ class AnthropicHttpClient implements ClaudeClient {
       if (!call.callerKey && !key) break
       if (key) tried.add(key.index)
       try {
-        return await attempt(call.callerKey ?? key!.secret)
+        const result = await attempt(call.callerKey ?? key!.secret)
+        this.fastify.metrics.upstreamAttempt('ok')
+        return result
       } catch (error) {
         if (call.signal.aborted) throw clientGone()
+        this.fastify.metrics.upstreamFailure(error)
         // A rejected key says nothing about the request; the error that does is reported instead.
         if (!isKeyRejection(error, key)) lastError = error
         const verdict = this.judge(error, key, call.log, call.callerKey)
@@ -384,4 +387,4 @@ async function claudeClientPlugin (fastify: FastifyInstance): Promise<void> {
   fastify.decorate('claude', new AnthropicHttpClient(fastify, await buildAgents(fastify.config)))
 }
 
-export default fp(claudeClientPlugin, { name: 'claude-client', fastify: '5.x', dependencies: ['config', 'key-pool'] })
+export default fp(claudeClientPlugin, { name: 'claude-client', fastify: '5.x', dependencies: ['config', 'key-pool', 'metrics'] })

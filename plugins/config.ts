@@ -46,6 +46,10 @@ export interface GatewayConfig {
   responses: { ttlSeconds: number; secret: string | undefined; webSearch: boolean; keepAliveMs: number }
   /** Mean event-loop delay above which new requests get 503 (0: never). */
   maxEventLoopDelayMs: number
+  /** /metrics without a client key (for scrapers inside a private network). */
+  metricsPublic: boolean
+  /** The address clients reach the gateway at, for the status page's connection examples; else taken from the request. */
+  publicBaseUrl: string | undefined
 }
 
 export interface ConfigPluginOptions {
@@ -180,7 +184,9 @@ export function buildConfig (raw: RawConfig, warn: (message: string) => void = (
     thinkingStoreSize: raw.THINKING_STORE_SIZE,
     capabilityOverrides: parseCapabilityRules(raw.MODEL_CAPABILITIES),
     responses: { ttlSeconds: raw.RESPONSES_TTL_SECONDS, secret: raw.RESPONSES_SECRET, webSearch: raw.WEB_SEARCH, keepAliveMs: raw.SSE_KEEPALIVE_MS },
-    maxEventLoopDelayMs: raw.MAX_EVENT_LOOP_DELAY_MS
+    maxEventLoopDelayMs: raw.MAX_EVENT_LOOP_DELAY_MS,
+    metricsPublic: raw.METRICS_PUBLIC,
+    publicBaseUrl: raw.PUBLIC_BASE_URL?.replace(/\/+$/, '')
   }
 }
 

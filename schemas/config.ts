@@ -40,7 +40,9 @@ export const ConfigSchema = Type.Object({
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ default: 1000, minimum: 0 }),
   MIRROR_BODY_LIMIT: Type.Integer({ default: 8388608, minimum: 1024 }),
   MIRROR_RATE_LIMIT: Type.Integer({ default: 60, minimum: 1 }),
-  MIRROR_MAX_CONCURRENT: Type.Integer({ default: 16, minimum: 1 })
+  MIRROR_MAX_CONCURRENT: Type.Integer({ default: 16, minimum: 1 }),
+  METRICS_PUBLIC: Type.Boolean({ default: false }),
+  PUBLIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' }))
 })
 export type RawConfig = Static<typeof ConfigSchema>
 
