@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { GatewayError, toAnthropicError } from '../lib/errors.js'
+import { GatewayError, toAnthropicError, type OpenAIErrorBody } from '../lib/errors.js'
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../lib/json-depth.js'
 
 declare module 'fastify' {
@@ -75,6 +75,12 @@ function registerBodyParsers (fastify: FastifyInstance): void {
   })
 }
 
+/** The error body with the id the request was logged under, so a user's report can be matched to the log. */
+function bodyFor (error: GatewayError, request: FastifyRequest): OpenAIErrorBody & { error: { request_id: string } } {
+  const body = error.toBody()
+  return { error: { ...body.error, request_id: request.id } }
+}
+
 function sentByAnthropicClient (request: FastifyRequest): boolean {
   return request.headers['anthropic-version'] !== undefined
 }
@@ -87,7 +93,7 @@ function wantsAnthropicShape (request: FastifyRequest, matched: boolean): boolea
 
 /** The one place an error becomes an answer, in the shape the request's protocol uses. */
 function sendError (request: FastifyRequest, reply: FastifyReply, error: GatewayError, anthropic: boolean): FastifyReply {
-  if (!anthropic) return reply.code(error.status).headers(error.headers).send(error.toBody())
+  if (!anthropic) return reply.code(error.status).headers(error.headers).send(bodyFor(error, request))
   const answer = toAnthropicError(error, request.id)
   return reply.code(answer.status).headers(answer.headers).send(answer.body)
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { completionStream } from '../lib/chat/completion-stream.js'
 import { CapabilityTable } from '../lib/anthropic/capabilities.js'
 import { translateRequest, type TranslateOptions, type TranslationPlan } from '../lib/chat/translate-request.js'
@@ -56,17 +56,19 @@ const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     resolveModel: (requested) => config.modelAliases.resolveModel(requested)
   }
 
-  async function answer (plan: TranslationPlan, call: UpstreamCall): Promise<ChatCompletion> {
+  async function answer (request: FastifyRequest, plan: TranslationPlan, call: UpstreamCall): Promise<ChatCompletion> {
     const id = completionId()
     const created = Math.floor(Date.now() / 1000)
     const messages = await perChoice(plan.n, call, async (shared) => await fastify.claude.createMessage(shared), () => {})
+    for (const message of messages) fastify.metrics.recordUsage(request, plan.body.model, message.usage)
     const translated = messages.map((message, index) => translateMessage(message, index, plan.jsonTool, config.thinkingFormat))
     for (const item of translated) if (item.reasoning) thinkingStore.save(item.reasoning.toolCallIds, item.reasoning.blocks)
     return buildCompletion(id, created, plan.requestedModel, translated)
   }
 
   async function stream (reply: FastifyReply, plan: TranslationPlan, call: UpstreamCall): Promise<FastifyReply> {
-    const sources = await perChoice(plan.n, call, async (shared) => await fastify.claude.openStream(shared), (source: UpstreamStream) => source.close())
+    const open = async (shared: UpstreamCall): Promise<UpstreamStream> => fastify.metrics.observeStream(reply.request, plan.body.model, await fastify.claude.openStream(shared))
+    const sources = await perChoice(plan.n, call, open, (source: UpstreamStream) => source.close())
     const body = completionStream(sources, {
       identity: { id: completionId(), created: Math.floor(Date.now() / 1000), model: plan.requestedModel, includeUsage: plan.includeUsage },
       jsonTool: plan.jsonTool,
@@ -91,7 +93,7 @@ const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (plan.dropped.length > 0) reply.header('x-claude2api-dropped-fields', plan.dropped.join(','))
     const call: UpstreamCall = { body: plan.body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey }
     if (plan.stream) return await stream(reply, plan, call)
-    return await answer(plan, call)
+    return await answer(request, plan, call)
   })
 }
 
