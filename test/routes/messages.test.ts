@@ -187,3 +187,36 @@ test('models: one shape for both SDKs; Anthropic clients get no -thinking varian
   t.equal(missing.status, 404)
   t.match(await missing.json(), { type: 'error', error: { type: 'not_found_error', message: "The model 'claude-nope' does not exist" } })
 })
+
+test('MODEL_ALIASES: only the model string changes upstream; the client sees the id it asked for, on every route', async (t) => {
+  const { stub, gateway } = await setup(t, { MODEL_ALIASES: 'claude-opus-5-5=claude-opus-4-7, claude-3-5-sonnet-latest=claude-sonnet-4-6' })
+  const body = BODY.replace('"claude-sonnet-4-6"', '"claude-opus-5-5"')
+  const plain = await post(gateway, '/v1/messages', body)
+  t.equal(plain.status, 200)
+  t.equal((await plain.json() as { model: string }).model, 'claude-opus-5-5', 'the requested id is echoed')
+  t.equal(stub.requests[0].rawBody?.toString('utf8'), BODY.replace('"claude-sonnet-4-6"', '"claude-opus-4-7"'), 'every other byte is as sent')
+
+  const streamed = await post(gateway, '/v1/messages', body.replace('"max_tokens":64,', '"max_tokens":64,"stream":true,'))
+  const text = await streamed.text()
+  t.match(text, /"model":"claude-opus-5-5"/)
+  t.notMatch(text, /claude-opus-4-7/)
+
+  const chat = await fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'claude-3-5-sonnet-latest', messages: [{ role: 'user', content: 'Hi' }] }) })
+  t.equal(chat.status, 200)
+  t.equal((await chat.json() as { model: string }).model, 'claude-3-5-sonnet-latest')
+  t.equal(stub.requests.at(-1)?.body.model, 'claude-sonnet-4-6', 'chat completions resolve the alias too')
+
+  const models = await fetch(gateway.url + '/v1/models', { headers: { 'x-api-key': CLIENT_KEY, 'anthropic-version': '2023-06-01' } })
+  const listed = (await models.json() as { data: Array<{ id: string; display_name: string; created_at: string }> }).data
+  t.match(listed.find((model) => model.id === 'claude-opus-5-5'), { display_name: 'claude-opus-5-5 (alias of claude-opus-4-7)', created_at: '2026-04-16T00:00:00Z' })
+  t.ok(listed.some((model) => model.id === 'claude-3-5-sonnet-latest'))
+  const one = await fetch(gateway.url + '/v1/models/claude-opus-5-5', { headers: { 'x-api-key': CLIENT_KEY, 'anthropic-version': '2023-06-01' } })
+  t.equal(one.status, 200)
+})
+
+test('MODEL_ALIASES that are not alias=target pairs stop start-up naming the entry', async (t) => {
+  const stub = await startAnthropicStub()
+  t.teardown(async () => { await stub.close() })
+  await t.rejects(startGateway(stub.url, { config: { MODEL_ALIASES: 'claude-a=claude-b,broken' } }), /MODEL_ALIASES: 'broken' is not of the form alias=target/)
+  await t.rejects(startGateway(stub.url, { config: { MODEL_ALIASES: 'claude-a=claude-a' } }), /maps a model onto itself/)
+})
