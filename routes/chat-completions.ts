@@ -47,7 +47,7 @@ async function perChoice<T> (n: number, call: UpstreamCall, run: (call: Upstream
 const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { config, thinkingStore } = fastify
   const translateOptions: TranslateOptions = {
-    capabilities: new CapabilityTable(config.capabilityOverrides),
+    capabilities: new CapabilityTable(config.capabilityOverrides, config.anthropicVersion),
     defaultMaxTokens: config.defaultMaxTokens,
     unsupportedFields: config.unsupportedFields,
     autoCache: config.autoCache,

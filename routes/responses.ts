@@ -94,7 +94,7 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const store = new ResponseStore(fastify.state, config.responses.ttlSeconds)
   const seal = new ReasoningSeal(sealSecret(config.responses.secret, [...config.clientKeys, ...config.upstreamKeys]))
   const translateOptions: ResponsesTranslateOptions = {
-    capabilities: new CapabilityTable(config.capabilityOverrides),
+    capabilities: new CapabilityTable(config.capabilityOverrides, config.anthropicVersion),
     defaultMaxTokens: config.defaultMaxTokens,
     unsupportedFields: config.unsupportedFields,
     autoCache: config.autoCache,

@@ -822,6 +822,66 @@ function verifyReturnedThinking (turns: Turn[], issued: IssuedThinking): void {
 }
 
 // ---------------------------------------------------------------------------------------------
+// API versions and what the API accepts from Claude Code
+// ---------------------------------------------------------------------------------------------
+
+/** anthropic-version 2026-10-21 refuses sampling parameters, documents in assistant turns and citations in user text. */
+function validateApiVersion (body: Json, version: string | undefined): void {
+  if (version !== '2026-10-21') return
+  for (const field of ['temperature', 'top_p', 'top_k']) {
+    if (body[field] !== undefined) reject(`${field}: Extra inputs are not permitted`)
+  }
+  if (!Array.isArray(body.messages)) return
+  body.messages.forEach((message: unknown, index: number) => {
+    if (!isObject(message) || !Array.isArray(message.content)) return
+    message.content.forEach((block: unknown, position: number) => {
+      if (!isObject(block)) return
+      const path = `messages.${index}.content.${position}`
+      if (message.role === 'assistant' && block.type === 'document') reject(`${path}: \`document\` blocks are not allowed in \`assistant\` messages`)
+      if (message.role === 'user' && block.type === 'text' && Array.isArray(block.citations) && block.citations.length > 0) reject(`${path}.citations: citations are not allowed in \`user\` text blocks`)
+    })
+  })
+}
+
+/**
+ * What the real API accepts from Claude Code beyond the base rules: `role: "system"` turns inside
+ * `messages` (text only; not first, not between a tool_use and its tool_result) and `display` on
+ * budget thinking. Those are checked here and taken out of a copy the base rules then validate.
+ */
+function acceptClaudeCodeShapes (body: Json): Json {
+  const copy: Json = { ...body }
+  if (Array.isArray(body.messages)) copy.messages = withoutSystemTurns(body.messages)
+  if (isObject(body.thinking) && body.thinking.type === 'enabled' && body.thinking.display !== undefined) {
+    expectEnum(body.thinking.display, ['summarized', 'omitted'], 'thinking.enabled.display')
+    const { display: _display, ...thinking } = body.thinking
+    copy.thinking = thinking
+  }
+  return copy
+}
+
+function withoutSystemTurns (messages: unknown[]): unknown[] {
+  messages.forEach((message, index) => {
+    if (!isObject(message) || message.role !== 'system') return
+    const path = `messages.${index}`
+    if (index === 0) reject(`${path}: a system message cannot be the first message`)
+    expectOnlyFields(message, ['role', 'content'], path)
+    const content = required(message, 'content', path)
+    if (typeof content !== 'string') validateBlockList(content, 'system', `${path}.content`)
+    const previous = messages[index - 1]
+    const pendingToolUse = isObject(previous) && previous.role === 'assistant' && Array.isArray(previous.content) &&
+      previous.content.some((block: unknown) => isObject(block) && block.type === 'tool_use')
+    if (pendingToolUse) reject(`${path}: a system message cannot come between tool_use and tool_result blocks`)
+  })
+  return messages.filter((message) => !(isObject(message) && message.role === 'system'))
+}
+
+function checkVersionAndClaudeCodeShapes (raw: unknown, headers: IncomingMessage['headers']): unknown {
+  if (!isObject(raw)) return raw
+  validateApiVersion(raw, firstHeader(headers['anthropic-version']))
+  return acceptClaudeCodeShapes(raw)
+}
+
+// ---------------------------------------------------------------------------------------------
 // Whole requests
 // ---------------------------------------------------------------------------------------------
 
@@ -1299,9 +1359,9 @@ class StubServer implements AnthropicStub {
     }
     switch (route.name) {
       case 'messages':
-        return this.createMessage(ex, this.parseBody(ex, bodyText))
+        return this.createMessage(ex, checkVersionAndClaudeCodeShapes(this.parseBody(ex, bodyText), ex.req.headers))
       case 'count_tokens':
-        return sendJson(ex, 200, { input_tokens: estimateInputTokens(validateCountRequest(this.parseBody(ex, bodyText))) })
+        return sendJson(ex, 200, { input_tokens: estimateInputTokens(validateCountRequest(checkVersionAndClaudeCodeShapes(this.parseBody(ex, bodyText), ex.req.headers))) })
       case 'models':
         return sendJson(ex, 200, pageOfModels(this.models, url.searchParams))
       case 'model':
