@@ -10,7 +10,7 @@ declare module 'fastify' {
 }
 
 async function thinkingStorePlugin (fastify: FastifyInstance): Promise<void> {
-  fastify.decorate('thinkingStore', new MemoryThinkingStore(fastify.config.thinkingStoreSize))
+  fastify.decorate('thinkingStore', new MemoryThinkingStore(10000))
 }
 
 export default fp(thinkingStorePlugin, { name: 'thinking-store', fastify: '5.x', dependencies: ['config'] })

@@ -30,7 +30,13 @@ export const ConfigSchema = Type.Object({
   TOTAL_TIMEOUT_MS: Type.Integer({ default: 1800000, minimum: 1 }),
   SHUTDOWN_GRACE_MS: Type.Integer({ default: 15000, minimum: 0 }),
   MODELS_CACHE_SECONDS: Type.Integer({ default: 300, minimum: 0 }),
-  THINKING_STORE_SIZE: Type.Integer({ default: 10000, minimum: 1 }),
+  THINKING_TTL_SECONDS: Type.Integer({ default: 86400, minimum: 60 }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  REDIS_PREFIX: Type.String({ default: 'claude2api:' }),
+  REDIS_TIMEOUT_MS: Type.Integer({ default: 50, minimum: 1, maximum: 10000 }),
+  KEY_RECHECK_SECONDS: Type.Integer({ default: 300, minimum: 0 }),
+  KEY_STATE_REFRESH_MS: Type.Integer({ default: 1000, minimum: 10 }),
+  AFFINITY_TTL_SECONDS: Type.Integer({ default: 3600, minimum: 0 }),
   MODEL_CAPABILITIES: Type.Optional(Type.String())
 })
 export type RawConfig = Static<typeof ConfigSchema>
