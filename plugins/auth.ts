@@ -32,6 +32,11 @@ export function presentedKey (request: FastifyRequest): string | undefined {
   return typeof apiKey === 'string' && apiKey.trim() !== '' ? apiKey.trim() : undefined
 }
 
+/** Who is calling, as a digest of the key it presented (client key or mirror key): state kept for a caller is filed under it. */
+export function callerIdentity (request: FastifyRequest): string {
+  return hash('sha256', presentedKey(request) ?? '', 'base64url').slice(0, 22)
+}
+
 /**
  * Compares against every configured key without stopping early, on fixed-length digests,
  * so neither the position of a match nor the key's length shows in the timing.

@@ -3,7 +3,7 @@ import { isReasoningBlock, type AnthropicMessage, type CacheControl, type Conten
 import { documentBlock, imageBlock, textBlock } from '../core/content-parts.js'
 import { invalidRequest } from '../errors.js'
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../json-depth.js'
-import type { ThinkingStore } from '../core/thinking-store.js'
+import type { ThinkingLookup } from '../core/thinking-store.js'
 
 export interface ConvertedConversation {
   system: TextBlock[]
@@ -12,9 +12,9 @@ export interface ConvertedConversation {
   historyToolNames: Set<string>
 }
 
-interface ConvertContext { store: ThinkingStore | undefined; historyToolNames: Set<string> }
+interface ConvertContext { store: ThinkingLookup | undefined; historyToolNames: Set<string> }
 
-export function convertConversation (messages: ChatMessage[], store?: ThinkingStore): ConvertedConversation {
+export function convertConversation (messages: ChatMessage[], store?: ThinkingLookup): ConvertedConversation {
   const system: TextBlock[] = []
   const turns: AnthropicMessage[] = []
   const context: ConvertContext = { store, historyToolNames: new Set() }
@@ -172,7 +172,22 @@ function assistantBlocks (message: ChatMessage, param: string, context: ConvertC
 /** Claude's tool ids match ^[a-zA-Z0-9_-]+$; other characters some clients use become '_' (the same way on both sides). */
 function toolId (id: string, param: string): string {
   if (id === '') throw invalidRequest(`${param} must not be empty`, param)
+  return claudeToolId(id)
+}
+
+function claudeToolId (id: string): string {
   return id.replace(/[^a-zA-Z0-9_-]/g, '_')
+}
+
+/** The tool-call ids of each assistant turn that made tool calls, as the translation will send them (for the thinking store). */
+export function toolCallTurns (messages: ChatMessage[]): string[][] {
+  const turns: string[][] = []
+  for (const message of messages) {
+    if (message.role !== 'assistant' || !message.tool_calls || message.tool_calls.length === 0) continue
+    const ids = message.tool_calls.map((call) => call.id).filter((id) => id !== '').map(claudeToolId)
+    if (ids.length > 0) turns.push(ids)
+  }
+  return turns
 }
 
 function toolUseBlock (call: NonNullable<ChatMessage['tool_calls']>[number], param: string): ToolUseBlock {

@@ -5,7 +5,7 @@ import { invalidRequest } from '../errors.js'
 import { foldOldHistory } from './history.js'
 import type { CapabilityTable, ModelCapabilities } from '../anthropic/capabilities.js'
 import { checkUnsupportedFields, refuseOrDrop, type UnsupportedFieldPolicy } from './request-fields.js'
-import type { ThinkingStore } from '../core/thinking-store.js'
+import type { ThinkingLookup } from '../core/thinking-store.js'
 import { convertConversation, foldLastToolExchange, lastToolTurnLacksThinking, type ConvertedConversation } from './translate-messages.js'
 
 export interface TranslateOptions {
@@ -14,7 +14,8 @@ export interface TranslateOptions {
   unsupportedFields: UnsupportedFieldPolicy
   autoCache: boolean
   maxHistoryChars: number
-  thinkingStore?: ThinkingStore
+  /** The thinking blocks of this request's tool-use turns, found beforehand (ThinkingStore.recall). */
+  thinkingStore?: ThinkingLookup
 }
 
 export interface TranslationPlan {
