@@ -8,7 +8,8 @@ import { CapabilityTable } from '../lib/anthropic/capabilities.js'
 import { translateRequest, type TranslateOptions, type TranslationPlan } from '../lib/chat/translate-request.js'
 import { toolCallTurns } from '../lib/chat/translate-messages.js'
 import { buildCompletion, translateMessage } from '../lib/chat/translate-response.js'
-import { callerIdentity } from '../plugins/auth.js'
+import { callerIdentity } from '../lib/core/caller-identity.js'
+import { presentedKey } from '../plugins/auth.js'
 import type { UpstreamCall, UpstreamStream } from '../plugins/claude-client.js'
 import { ChatCompletionRequestSchema, ChatCompletionSchema, type ChatCompletion } from '../schemas/chat-completion.js'
 import { errorResponses } from '../schemas/error.js'
@@ -74,17 +75,19 @@ const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     maxHistoryChars: config.maxHistoryChars
   }
 
-  async function answer (plan: TranslationPlan, call: UpstreamCall, owner: string): Promise<ChatCompletion> {
+  async function answer (request: FastifyRequest, plan: TranslationPlan, call: UpstreamCall, owner: string): Promise<ChatCompletion> {
     const id = completionId()
     const created = Math.floor(Date.now() / 1000)
     const messages = await perChoice(plan.n, call, async (shared) => await fastify.claude.createMessage(shared), () => {})
+    for (const message of messages) fastify.metrics.recordUsage(request, plan.body.model, message.usage)
     const translated = messages.map((message, index) => translateMessage(message, index, plan.jsonTool, config.thinkingFormat))
     for (const item of translated) if (item.reasoning) await thinkingStore.save(owner, item.reasoning.toolCallIds, item.reasoning.blocks)
     return buildCompletion(id, created, plan.requestedModel, translated)
   }
 
   async function stream (reply: FastifyReply, plan: TranslationPlan, call: UpstreamCall, owner: string): Promise<FastifyReply> {
-    const sources = await perChoice(plan.n, call, async (shared) => await fastify.claude.openStream(shared), (source: UpstreamStream) => source.close())
+    const open = async (shared: UpstreamCall): Promise<UpstreamStream> => fastify.metrics.observeStream(reply.request, plan.body.model, await fastify.claude.openStream(shared))
+    const sources = await perChoice(plan.n, call, open, (source: UpstreamStream) => source.close())
     const body = completionStream(sources, {
       identity: { id: completionId(), created: Math.floor(Date.now() / 1000), model: plan.requestedModel, includeUsage: plan.includeUsage },
       jsonTool: plan.jsonTool,
@@ -105,14 +108,14 @@ const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: ChatCompletionSchema, ...errorResponses }
     }
   }, async (request, reply) => {
-    const owner = callerIdentity(request)
+    const owner = callerIdentity(presentedKey(request) ?? '')
     const thinking = await thinkingStore.recall(owner, toolCallTurns(request.body.messages))
     const plan = translateRequest(request.body, { ...translateOptions, thinkingStore: thinking })
     if (plan.dropped.length > 0) reply.header('x-claude2api-dropped-fields', plan.dropped.join(','))
     const affinity = conversationAffinity({ sessionId: sessionIdFromHeaders(request.headers), promptCacheKey: promptCacheKeyOf(request.body) }, plan.body)
     const call: UpstreamCall = { body: plan.body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey, affinity }
     if (plan.stream) return await stream(reply, plan, call, owner)
-    return await answer(plan, call, owner)
+    return await answer(request, plan, call, owner)
   })
 }
 

@@ -34,9 +34,17 @@ export class ThinkingStore {
     const found = new Map<string, ReasoningBlock[]>()
     await Promise.all(turns.map(async (ids) => {
       const blocks = await this.loadTurn(owner, ids)
-      if (blocks) found.set(ids[0], blocks)
+      if (blocks) for (const id of ids) found.set(id, blocks)
     }))
-    return { load: (ids) => ids.length > 0 ? found.get(ids[0]) : undefined }
+    return {
+      load: (ids) => {
+        for (const id of ids) {
+          const blocks = found.get(id)
+          if (blocks) return blocks
+        }
+        return undefined
+      }
+    }
   }
 
   private async loadTurn (owner: string, ids: string[]): Promise<ReasoningBlock[] | undefined> {

@@ -122,3 +122,16 @@ test('only authentication failures and 403s about the key itself reject a key', 
   t.equal(rejectsKey(400, 'invalid x-api-key'), false)
   t.equal(rejectsKey(429, 'rate limited'), false)
 })
+
+test('with every key cooling, the wait is until the soonest one is back', async (t) => {
+  const time = { now: 0 }
+  const pool = poolAt(time, 3)
+  const [a, b, c] = [pool.acquire()!, pool.acquire()!, pool.acquire()!]
+  pool.coolDown(a, 40)
+  pool.coolDown(b, 7)
+  pool.coolDown(c, 90)
+  t.equal(pool.acquire(), undefined, 'no key to hand out')
+  t.equal(pool.secondsUntilAvailable(), 7)
+  time.now += 2500
+  t.equal(pool.secondsUntilAvailable(), 5, 'rounded up: 4.5 s left')
+})

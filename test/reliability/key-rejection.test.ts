@@ -19,7 +19,9 @@ async function setup (t: Tap, config: Record<string, unknown> = {}): Promise<{ s
   return { stub, gateway }
 }
 
-const chat = (model: string): Record<string, unknown> => ({ model, messages: [{ role: 'user', content: 'hello' }] })
+let conversation = 0
+// A new conversation each time: one conversation would keep to the key it used first (session affinity).
+const chat = (model: string): Record<string, unknown> => ({ model, messages: [{ role: 'user', content: `hello ${++conversation}` }] })
 
 test('a 403 about the request (a model the organisation may not use) goes back to the client and leaves the pool alone', async (t) => {
   const { stub, gateway } = await setup(t)
