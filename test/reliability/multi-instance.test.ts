@@ -139,3 +139,24 @@ test('Redis killed mid-traffic: no request fails; once it is back, state is shar
   for (let round = 0; round < 4; round++) t.equal((await postChat(b.url, hello(`after ${round}`))).status, 200)
   t.equal(stub.requests.filter((request) => request.key === KEYS[2]).length, 0, 'instance B leaves the cooling key alone')
 })
+
+test('a stored response created on one instance is retrieved and continued on the other', async (t) => {
+  const { stub, a, b } = await cluster(t)
+  stub.enqueue({ content: [{ type: 'text', text: 'Paris is the capital of France.' }] })
+  const created = await fetch(`${a.url}/v1/responses`, { method: 'POST', headers: authHeaders, body: JSON.stringify({ model: MODEL, input: 'What is the capital of France?' }) })
+  t.equal(created.status, 200)
+  const first: any = await created.json()
+  t.match(first.id, /^resp_/)
+
+  const fetched = await fetch(`${b.url}/v1/responses/${first.id as string}`, { headers: authHeaders })
+  t.equal(fetched.status, 200, 'instance B finds the response instance A stored')
+  t.equal(((await fetched.json()) as any).id, first.id)
+
+  stub.reset()
+  stub.enqueue({ content: [{ type: 'text', text: 'About two million people.' }] })
+  const next = await fetch(`${b.url}/v1/responses`, { method: 'POST', headers: authHeaders, body: JSON.stringify({ model: MODEL, previous_response_id: first.id, input: 'And its population?' }) })
+  t.equal(next.status, 200, 'instance B continues it')
+  const sent = stub.requests[0].body
+  t.same(sent.messages.map((message: { role: string }) => message.role), ['user', 'assistant', 'user'], 'with the earlier turns replayed')
+  t.match(JSON.stringify(sent.messages[1]), /Paris is the capital of France/)
+})
