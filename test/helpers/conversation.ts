@@ -11,8 +11,8 @@ export interface TurnResult { status: number; key: string | undefined; cachedTok
  * so far plus a new user message, as chat clients do. Reports, per turn, the key the stub saw
  * and the cache reads the client was told about.
  */
-export async function playConversation (url: string, stub: AnthropicStub, options: { turns: number; topic: string; headers?: Record<string, string> }): Promise<TurnResult[]> {
-  const messages: Array<{ role: string; content: string }> = [{ role: 'system', content: LONG_SYSTEM }]
+export async function playConversation (url: string, stub: AnthropicStub, options: { turns: number; topic: string; headers?: Record<string, string>; system?: string }): Promise<TurnResult[]> {
+  const messages: Array<{ role: string; content: string }> = [{ role: 'system', content: options.system ?? LONG_SYSTEM }]
   const results: TurnResult[] = []
   for (let turn = 0; turn < options.turns; turn++) {
     messages.push({ role: 'user', content: `${options.topic}: question ${turn + 1}` })
