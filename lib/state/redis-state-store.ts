@@ -15,6 +15,7 @@ export interface RedisStateOptions {
 
 /** Longest wait between reconnection attempts; ioredis keeps trying for ever. */
 const MAX_RECONNECT_DELAY_MS = 2000
+const COMMAND_TIMEOUT_FLOOR_MS = 250
 /** While Redis is marked unreachable but the socket is open, it is pinged this often. */
 const PROBE_INTERVAL_MS = 500
 /** A value larger than this is kept locally only: Redis is for small shared facts. */
@@ -47,6 +48,9 @@ export class RedisStateStore implements StateStore {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       enableAutoPipelining: true,
+      // Bounds the wait of every command on this connection, including those of other users of
+      // `fastify.redis` (the mirror rate limit), when Redis is frozen rather than gone.
+      commandTimeout: Math.max(COMMAND_TIMEOUT_FLOOR_MS, options.timeoutMs * 5),
       connectTimeout: Math.max(1000, options.timeoutMs * 20),
       retryStrategy: (attempt) => Math.min(50 * attempt, MAX_RECONNECT_DELAY_MS)
     })

@@ -160,3 +160,22 @@ test('a stored response created on one instance is retrieved and continued on th
   t.same(sent.messages.map((message: { role: string }) => message.role), ['user', 'assistant', 'user'], 'with the earlier turns replayed')
   t.match(JSON.stringify(sent.messages[1]), /Paris is the capital of France/)
 })
+
+test('mirror mode\'s rate limit counts in Redis, and a Redis outage does not fail mirror requests', async (t) => {
+  const { redis, a } = await cluster(t, { ENABLE_MIRROR_API: true, MIRROR_API_PREFIX: '/mirror' })
+  const mirrorKey = `sk-ant-api03-${'M'.repeat(93)}AA`
+  const ask = async (): Promise<number> => (await fetch(`${a.url}/mirror/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${mirrorKey}`, 'content-type': 'application/json' }, body: JSON.stringify(hello('mirror')) })).status
+  t.equal(await ask(), 200, 'with Redis up')
+  const raw = new Redis(redis.url)
+  const counted = await raw.keys('claude2api:*mirror-rate*')
+  raw.disconnect()
+  t.ok(counted.length > 0, 'the mirror rate limit is counted in Redis, under REDIS_PREFIX')
+  await redis.kill()
+  await eventually(() => !a.app.state.connected, 'the outage is noticed')
+  t.equal(await ask(), 200, 'with Redis down')
+  await redis.restart()
+  await eventually(() => a.app.state.connected, 'back on Redis')
+  redis.pause()
+  t.equal(await ask(), 200, 'with Redis frozen')
+  redis.resume()
+})
