@@ -3,7 +3,7 @@ import { isReasoningBlock, type AnthropicMessage, type CacheControl, type Conten
 import { documentBlock, imageBlock, textBlock } from '../core/content-parts.js'
 import { invalidRequest } from '../errors.js'
 import { appendTurn, parseToolArguments, toolId } from '../core/conversation.js'
-import type { ThinkingStore } from '../core/thinking-store.js'
+import type { ThinkingLookup } from '../core/thinking-store.js'
 
 export interface ConvertedConversation {
   system: TextBlock[]
@@ -12,9 +12,9 @@ export interface ConvertedConversation {
   historyToolNames: Set<string>
 }
 
-interface ConvertContext { store: ThinkingStore | undefined; historyToolNames: Set<string> }
+interface ConvertContext { store: ThinkingLookup | undefined; historyToolNames: Set<string> }
 
-export function convertConversation (messages: ChatMessage[], store?: ThinkingStore): ConvertedConversation {
+export function convertConversation (messages: ChatMessage[], store?: ThinkingLookup): ConvertedConversation {
   const system: TextBlock[] = []
   const turns: AnthropicMessage[] = []
   const context: ConvertContext = { store, historyToolNames: new Set() }
@@ -112,6 +112,17 @@ function assistantBlocks (message: ChatMessage, param: string, context: ConvertC
   // OpenAI clients never send thinking back; the store gives this turn's blocks back unchanged.
   const thinking = context.store?.load(toolUses.map((use) => use.id))
   return [...(thinking ?? []), ...blocks, ...toolUses]
+}
+
+/** The tool-call ids of each assistant turn that made tool calls, as the translation will send them (for the thinking store). */
+export function toolCallTurns (messages: ChatMessage[]): string[][] {
+  const turns: string[][] = []
+  for (const message of messages) {
+    if (message.role !== 'assistant' || !message.tool_calls) continue
+    const ids = message.tool_calls.map((call) => call.id).filter((id) => id !== '').map((id) => toolId(id, 'id'))
+    if (ids.length > 0) turns.push(ids)
+  }
+  return turns
 }
 
 function toolUseBlock (call: NonNullable<ChatMessage['tool_calls']>[number], param: string): ToolUseBlock {

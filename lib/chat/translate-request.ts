@@ -3,7 +3,7 @@ import type { AnthropicMessage, AnthropicRequest, AnthropicTool, DocumentBlock }
 import { foldOldHistory } from './history.js'
 import type { CapabilityTable, ModelCapabilities } from '../anthropic/capabilities.js'
 import { checkUnsupportedFields } from './request-fields.js'
-import type { ThinkingStore } from '../core/thinking-store.js'
+import type { ThinkingLookup } from '../core/thinking-store.js'
 import { convertConversation, type ConvertedConversation } from './translate-messages.js'
 import { startWithUserTurn } from '../core/conversation.js'
 import { applyCaching, applyServiceTier, applyUserId, preparePrefill } from '../core/request-rules.js'
@@ -20,7 +20,8 @@ export interface TranslateOptions {
   unsupportedFields: UnsupportedFieldPolicy
   autoCache: boolean
   maxHistoryChars: number
-  thinkingStore?: ThinkingStore
+  /** The thinking blocks of this request's tool-use turns, found beforehand (ThinkingStore.recall). */
+  thinkingStore?: ThinkingLookup
 }
 
 export interface TranslationPlan {

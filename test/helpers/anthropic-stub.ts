@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes, type Hash } from 'node:crypto'
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -17,6 +17,8 @@ export interface StubOptions {
   eventDelayMs?: number
   pingEvery?: number
   models?: StubModel[]
+  /** Model prompt caches per key (as Anthropic keeps them per organisation): usage then reports cache reads and writes. */
+  promptCache?: boolean
 }
 
 export interface StubModel {
@@ -1189,8 +1191,10 @@ class StubServer implements AnthropicStub {
   private readonly eventDelayMs: number
   private readonly pingEvery: number
   private readonly models: StubModel[]
+  private readonly promptCaches: PromptCaches | undefined
 
   constructor (opts: StubOptions) {
+    this.promptCaches = opts.promptCache === true ? new PromptCaches() : undefined
     this.keys = opts.keys
     this.chunkSize = Math.max(1, opts.chunkSize ?? 4)
     this.eventDelayMs = opts.eventDelayMs ?? 0
@@ -1334,6 +1338,9 @@ class StubServer implements AnthropicStub {
     if (reply.kind === 'error') return sendError(ex, reply.status, reply.type, reply.message, reply.headers)
     if (reply.kind === 'fault') return this.serveFault(ex, reply, params)
     const message = this.issue(reply, params.model)
+    if (this.promptCaches && reply.usage?.cache_read_input_tokens === undefined) {
+      Object.assign(message.usage, this.promptCaches.use(ex.record.key ?? '', body as Json))
+    }
     if (!params.stream) return sendJson(ex, 200, message, reply.headers)
     startSse(ex, reply.headers)
     if (await this.streamEvents(ex, messageEvents(message, this.chunkSize))) ex.res.end()
@@ -1410,4 +1417,71 @@ class StubServer implements AnthropicStub {
       this.timers.add(timer)
     })
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prompt caches per key
+// ---------------------------------------------------------------------------------------------
+
+/** How far back from a breakpoint earlier cache entries are looked for, as Anthropic documents. */
+const CACHE_LOOKBACK_BLOCKS = 20
+
+/**
+ * A prefix (tools, then system, then message blocks, in that order) is written to the cache at
+ * each cache breakpoint, and read back when a later request with the same key repeats it: the
+ * longest cached prefix found within the look-back window of a breakpoint is read, the rest up
+ * to the last breakpoint is written. Tokens are counted as characters / 4.
+ */
+class PromptCaches {
+  private readonly byKey = new Map<string, Set<string>>()
+
+  use (key: string, body: Json): { input_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number } {
+    const pieces = cachePieces(body)
+    const hashes: string[] = []
+    const tokens: number[] = []
+    const running: Hash = createHash('sha256')
+    let chars = 0
+    for (const piece of pieces) {
+      running.update(piece.text)
+      hashes.push(running.copy().digest('hex'))
+      chars += piece.text.length
+      tokens.push(Math.ceil(chars / 4))
+    }
+    const total = Math.max(1, Math.ceil(chars / 4))
+    const breakpoints = pieces.flatMap((piece, index) => piece.breakpoint ? [index] : [])
+    const seen = this.byKey.get(key) ?? new Set<string>()
+    this.byKey.set(key, seen)
+    let read = 0
+    for (const point of breakpoints) {
+      for (let index = point; index >= Math.max(0, point - CACHE_LOOKBACK_BLOCKS); index--) {
+        if (seen.has(hashes[index])) {
+          read = Math.max(read, tokens[index])
+          break
+        }
+      }
+    }
+    const last = breakpoints.at(-1)
+    const written = last === undefined ? 0 : Math.max(0, tokens[last] - read)
+    for (const point of breakpoints) seen.add(hashes[point])
+    return { input_tokens: Math.max(0, total - read - written), cache_read_input_tokens: read, cache_creation_input_tokens: written }
+  }
+}
+
+function cachePieces (body: Json): Array<{ text: string; breakpoint: boolean }> {
+  const pieces: Array<{ text: string; breakpoint: boolean }> = []
+  const add = (value: unknown, prefix: string): void => {
+    const breakpoint = typeof value === 'object' && value !== null && (value as Json).cache_control != null
+    pieces.push({ text: prefix + JSON.stringify(value, (name, item: unknown) => name === 'cache_control' ? undefined : item), breakpoint })
+  }
+  for (const tool of Array.isArray(body.tools) ? body.tools : []) add(tool, 'tool:')
+  if (typeof body.system === 'string') add(body.system, 'system:')
+  else for (const block of Array.isArray(body.system) ? body.system : []) add(block, 'system:')
+  for (const message of Array.isArray(body.messages) ? body.messages as Json[] : []) {
+    const content = message.content
+    if (typeof content === 'string') add(content, `${String(message.role)}:`)
+    else for (const block of Array.isArray(content) ? content : []) add(block, `${String(message.role)}:`)
+  }
+  // Automatic caching: a top-level cache_control puts the breakpoint on the last block.
+  if (body.cache_control != null && pieces.length > 0) pieces[pieces.length - 1].breakpoint = true
+  return pieces
 }
