@@ -12,6 +12,9 @@ export interface ConvertedConversation {
   historyToolNames: Set<string>
 }
 
+/** Tool names Anthropic accepts. */
+export const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/
+
 interface ConvertContext { store: ThinkingStore | undefined; historyToolNames: Set<string> }
 
 export function convertConversation (messages: ChatMessage[], store?: ThinkingStore): ConvertedConversation {
@@ -50,6 +53,30 @@ function leading (blocks: ContentBlock[], first: (block: ContentBlock) => boolea
   const front = blocks.filter(first)
   if (front.length === 0 || front.length === blocks.length) return blocks
   return [...front, ...blocks.filter((block) => !first(block))]
+}
+
+/**
+ * Every tool call must be answered in the very next user turn, and every tool result must answer
+ * a call of the turn just before it (Anthropic refuses anything else, as OpenAI does).
+ */
+export function checkToolPairing (messages: AnthropicMessage[]): void {
+  messages.forEach((turn, position) => {
+    if (turn.role === 'assistant') {
+      const next = messages[position + 1]
+      const answered = new Set(next?.role === 'user' ? next.content.flatMap((block) => block.type === 'tool_result' ? [block.tool_use_id] : []) : [])
+      const unanswered = turn.content.find((block) => block.type === 'tool_use' && !answered.has(block.id))
+      if (unanswered?.type === 'tool_use') {
+        throw invalidRequest(`messages: the tool call '${unanswered.id}' has no tool message answering it right after the assistant message that made it`, 'messages', 'tool_call_unanswered')
+      }
+      return
+    }
+    const previous = messages[position - 1]
+    const called = new Set(previous?.role === 'assistant' ? previous.content.flatMap((block) => block.type === 'tool_use' ? [block.id] : []) : [])
+    const stray = turn.content.find((block) => block.type === 'tool_result' && !called.has(block.tool_use_id))
+    if (stray?.type === 'tool_result') {
+      throw invalidRequest(`messages: the tool message for '${stray.tool_use_id}' does not answer a tool call of the assistant message right before it`, 'messages', 'tool_result_without_call')
+    }
+  })
 }
 
 /**
@@ -189,7 +216,9 @@ function toolUseBlock (call: NonNullable<ChatMessage['tool_calls']>[number], par
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw invalidRequest(`${param}.function.arguments must encode a JSON object`, `${param}.function.arguments`, 'invalid_tool_arguments')
   }
-  return { type: 'tool_use', id: toolId(call.id, `${param}.id`), name: call.function.name, input: input as Record<string, unknown> }
+  const name = call.function.name
+  if (!TOOL_NAME.test(name)) throw invalidRequest(`${param}.function.name '${name.slice(0, 80)}' must match ^[a-zA-Z0-9_-]{1,64}$`, `${param}.function.name`)
+  return { type: 'tool_use', id: toolId(call.id, `${param}.id`), name, input: input as Record<string, unknown> }
 }
 
 function toolResultBlock (message: ChatMessage, param: string): ToolResultBlock {

@@ -6,7 +6,7 @@ import { foldOldHistory } from './history.js'
 import type { CapabilityTable, ModelCapabilities } from '../anthropic/capabilities.js'
 import { checkUnsupportedFields, refuseOrDrop, type UnsupportedFieldPolicy } from './request-fields.js'
 import type { ThinkingStore } from '../core/thinking-store.js'
-import { convertConversation, foldLastToolExchange, lastToolTurnLacksThinking, type ConvertedConversation } from './translate-messages.js'
+import { checkToolPairing, convertConversation, foldLastToolExchange, TOOL_NAME, lastToolTurnLacksThinking, type ConvertedConversation } from './translate-messages.js'
 
 export interface TranslateOptions {
   capabilities: CapabilityTable
@@ -35,11 +35,11 @@ export const THINKING_SUFFIX = '-thinking'
 /** Sent as the first user turn when a conversation opens with the assistant. */
 export const CONVERSATION_START = '(start of conversation)'
 export const JSON_TOOL_DESCRIPTION = 'Give the final answer as the input of this tool.'
-const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/
 const BUDGETS: Record<string, number> = { minimal: 1024, low: 2048, medium: 8192, high: 16384, xhigh: 24576, max: 32000 }
 const EFFORT_ORDER = ['low', 'medium', 'high', 'xhigh', 'max']
 const EFFORTS = new Set(['none', 'minimal', ...EFFORT_ORDER])
 const MIN_ANSWER_TOKENS = 1024
+const MIN_THINKING_BUDGET = 1024
 const MAX_USER_ID_LENGTH = 256
 
 export function translateRequest (request: ChatCompletionRequest, options: TranslateOptions): TranslationPlan {
@@ -80,6 +80,7 @@ function buildConversation (messages: ChatMessage[], options: TranslateOptions):
   const conversation = convertConversation(history.messages, options.thinkingStore)
   if (history.transcript) prependTranscript(conversation.messages, history.transcript)
   startWithUserTurn(conversation.messages)
+  checkToolPairing(conversation.messages)
   return conversation
 }
 
@@ -104,6 +105,8 @@ function chooseMaxTokens (request: ChatCompletionRequest, options: TranslateOpti
 
 function applyTools (body: AnthropicRequest, request: ChatCompletionRequest, historyToolNames: Set<string>): void {
   const tools = (request.tools ?? []).map((tool, index) => convertTool(tool, `tools[${index}]`))
+  const repeated = tools.findIndex((tool, index) => tools.findIndex((other) => other.name === tool.name) !== index)
+  if (repeated >= 0) throw invalidRequest(`tools[${repeated}].function.name '${tools[repeated].name}' is already the name of another tool; tool names must be unique`, `tools[${repeated}].function.name`)
   if (tools.length > 0) body.tools = tools
   const choice = convertToolChoice(request, tools)
   if (choice) body.tool_choice = choice
@@ -170,7 +173,7 @@ function applyThinking (body: AnthropicRequest, request: ChatCompletionRequest, 
 }
 
 function wantedThinking (request: ChatCompletionRequest, caps: ModelCapabilities, thinkingModel: boolean, dropped: string[]): ThinkingWish {
-  if (request.thinking !== undefined && request.thinking !== null) return { kind: 'native', config: checkNativeThinking(request.thinking) }
+  if (request.thinking !== undefined && request.thinking !== null) return { kind: 'native', config: checkNativeThinking(request.thinking, request.model, caps) }
   const effort = request.reasoning_effort ?? (thinkingModel ? 'medium' : undefined)
   if (effort === undefined) return { kind: 'default' }
   if (!EFFORTS.has(effort)) throw invalidRequest(`reasoning_effort '${effort}' is not one of ${[...EFFORTS].join(', ')}`, 'reasoning_effort')
@@ -183,13 +186,45 @@ function wantedThinking (request: ChatCompletionRequest, caps: ModelCapabilities
   return { kind: 'default' }
 }
 
-function checkNativeThinking (thinking: unknown): ThinkingConfig {
-  const config = thinking as ThinkingConfig
-  if (typeof thinking !== 'object' || !['enabled', 'adaptive', 'disabled'].includes(config.type)) {
+const THINKING_FIELDS: Record<ThinkingConfig['type'], string[]> = { enabled: ['type', 'budget_tokens'], adaptive: ['type', 'display'], disabled: ['type'] }
+const THINKING_TYPES_OF: Record<ModelCapabilities['thinking'], string[]> = { budget: ['enabled'], adaptive: ['adaptive'], both: ['enabled', 'adaptive'], none: [] }
+
+/** Anthropic's own `thinking` object, checked field by field like the rest of the request and against the model. */
+function checkNativeThinking (thinking: unknown, model: string, caps: ModelCapabilities): ThinkingConfig {
+  if (typeof thinking !== 'object' || thinking === null || Array.isArray(thinking)) {
     throw invalidRequest("thinking must be an object with type 'enabled', 'adaptive' or 'disabled'", 'thinking')
   }
-  if (config.type === 'enabled' && !Number.isInteger(config.budget_tokens)) throw invalidRequest('thinking.budget_tokens must be an integer', 'thinking.budget_tokens')
-  return config
+  const fields = Object.fromEntries(Object.entries(thinking).filter(([, value]) => value !== null)) as Record<string, unknown>
+  const type = fields.type
+  if (type !== 'enabled' && type !== 'adaptive' && type !== 'disabled') {
+    throw invalidRequest("thinking.type must be 'enabled', 'adaptive' or 'disabled'", 'thinking.type')
+  }
+  const unknown = Object.keys(fields).find((key) => !THINKING_FIELDS[type].includes(key))
+  if (unknown !== undefined) {
+    throw invalidRequest(`thinking.${unknown} is not a field of thinking type '${type}', which takes ${THINKING_FIELDS[type].join(', ')}`, `thinking.${unknown}`)
+  }
+  if (type === 'disabled') {
+    if (caps.thinkingAlwaysOn) throw invalidRequest(`Model ${model} always thinks: thinking cannot be 'disabled'`, 'thinking.type')
+    return { type }
+  }
+  if (!THINKING_TYPES_OF[caps.thinking].includes(type)) {
+    const accepted = THINKING_TYPES_OF[caps.thinking].map((name) => `'${name}'`).join(' or ')
+    throw invalidRequest(accepted === '' ? `Model ${model} cannot think` : `Model ${model} takes thinking type ${accepted}, not '${type}'`, 'thinking.type')
+  }
+  if (type === 'adaptive') {
+    const display = fields.display
+    if (display === undefined) return { type }
+    if (display !== 'summarized' && display !== 'omitted') throw invalidRequest("thinking.display must be 'summarized' or 'omitted'", 'thinking.display')
+    return { type, display }
+  }
+  const budget = fields.budget_tokens
+  if (typeof budget !== 'number' || !Number.isInteger(budget) || budget < MIN_THINKING_BUDGET) {
+    throw invalidRequest(`thinking.budget_tokens must be an integer of at least ${MIN_THINKING_BUDGET}`, 'thinking.budget_tokens')
+  }
+  if (budget >= caps.maxOutputTokens) {
+    throw invalidRequest(`thinking.budget_tokens must be below ${caps.maxOutputTokens}, the output limit of model ${model}`, 'thinking.budget_tokens')
+  }
+  return { type, budget_tokens: budget }
 }
 
 function thinksWith (wish: ThinkingWish, caps: ModelCapabilities): boolean {
@@ -237,7 +272,8 @@ function setNativeThinking (body: AnthropicRequest, config: ThinkingConfig, caps
   body.thinking = config
   if (config.type === 'disabled') return THINKING_OFF
   if (config.type === 'adaptive') return { on: true, style: 'adaptive' }
-  if (body.max_tokens <= config.budget_tokens) body.max_tokens = Math.min(config.budget_tokens + MIN_ANSWER_TOKENS, Math.max(caps.maxOutputTokens, config.budget_tokens + 1))
+  // checkNativeThinking keeps the budget below the model's limit, so there is room for it.
+  if (body.max_tokens <= config.budget_tokens) body.max_tokens = Math.min(config.budget_tokens + MIN_ANSWER_TOKENS, caps.maxOutputTokens)
   return { on: true, style: 'budget' }
 }
 
