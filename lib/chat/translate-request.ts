@@ -186,7 +186,7 @@ function wantedThinking (request: ChatCompletionRequest, caps: ModelCapabilities
   return { kind: 'default' }
 }
 
-const THINKING_FIELDS: Record<ThinkingConfig['type'], string[]> = { enabled: ['type', 'budget_tokens'], adaptive: ['type', 'display'], disabled: ['type'] }
+const THINKING_FIELDS: Record<ThinkingConfig['type'], string[]> = { enabled: ['type', 'budget_tokens', 'display'], adaptive: ['type', 'display'], disabled: ['type'] }
 const THINKING_TYPES_OF: Record<ModelCapabilities['thinking'], string[]> = { budget: ['enabled'], adaptive: ['adaptive'], both: ['enabled', 'adaptive'], none: [] }
 
 /** Anthropic's own `thinking` object, checked field by field like the rest of the request and against the model. */
@@ -211,12 +211,10 @@ function checkNativeThinking (thinking: unknown, model: string, caps: ModelCapab
     const accepted = THINKING_TYPES_OF[caps.thinking].map((name) => `'${name}'`).join(' or ')
     throw invalidRequest(accepted === '' ? `Model ${model} cannot think` : `Model ${model} takes thinking type ${accepted}, not '${type}'`, 'thinking.type')
   }
-  if (type === 'adaptive') {
-    const display = fields.display
-    if (display === undefined) return { type }
-    if (display !== 'summarized' && display !== 'omitted') throw invalidRequest("thinking.display must be 'summarized' or 'omitted'", 'thinking.display')
-    return { type, display }
-  }
+  const display = fields.display
+  if (display !== undefined && display !== 'summarized' && display !== 'omitted') throw invalidRequest("thinking.display must be 'summarized' or 'omitted'", 'thinking.display')
+  const shown: { display?: 'summarized' | 'omitted' } = display === undefined ? {} : { display }
+  if (type === 'adaptive') return { type, ...shown }
   const budget = fields.budget_tokens
   if (typeof budget !== 'number' || !Number.isInteger(budget) || budget < MIN_THINKING_BUDGET) {
     throw invalidRequest(`thinking.budget_tokens must be an integer of at least ${MIN_THINKING_BUDGET}`, 'thinking.budget_tokens')
@@ -224,7 +222,7 @@ function checkNativeThinking (thinking: unknown, model: string, caps: ModelCapab
   if (budget >= caps.maxOutputTokens) {
     throw invalidRequest(`thinking.budget_tokens must be below ${caps.maxOutputTokens}, the output limit of model ${model}`, 'thinking.budget_tokens')
   }
-  return { type, budget_tokens: budget }
+  return { type, budget_tokens: budget, ...shown }
 }
 
 function thinksWith (wish: ThinkingWish, caps: ModelCapabilities): boolean {
