@@ -37,6 +37,12 @@ export interface ClaudeClient {
   createMessage (call: UpstreamCall): Promise<AnthropicResponse>
   openStream (call: UpstreamCall): Promise<UpstreamStream>
   listModels (options: { log: FastifyBaseLogger; callerKey?: string; signal?: AbortSignal }): Promise<UpstreamModel[]>
+  /** POST /v1/messages/count_tokens with the same key choice and retries as a message. */
+  countTokens (call: CountTokensCall): Promise<number>
+}
+
+export interface CountTokensCall extends CallContext {
+  body: Record<string, unknown>
 }
 
 declare module 'fastify' {
@@ -170,6 +176,13 @@ class AnthropicHttpClient implements ClaudeClient {
     })
   }
 
+  async countTokens (call: CountTokensCall): Promise<number> {
+    return await this.withRetries(call, async (key) => {
+      const response = this.post('/v1/messages/count_tokens', key, call.body, call.signal)
+      return parseJsonBody<{ input_tokens: number }>(await readBody(response.chunks)).input_tokens
+    })
+  }
+
   async listModels (options: { log: FastifyBaseLogger; callerKey?: string; signal?: AbortSignal }): Promise<UpstreamModel[]> {
     const cached = this.modelsCache
     if (!options.callerKey && cached && cached.until > Date.now()) return cached.models
@@ -231,7 +244,7 @@ class AnthropicHttpClient implements ClaudeClient {
         const response = await head
         if (response.statusCode < 200 || response.statusCode >= 300) {
           const text = await readBody(stream).catch(() => '')
-          throw parseErrorBody(response.statusCode, text, header(response, 'retry-after'), header(response, 'request-id'))
+          throw parseErrorBody(response.statusCode, text, header(response, 'retry-after'), header(response, 'request-id'), header(response, 'content-type'))
         }
         const body = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>
         for (let next = await body.next(); next.done !== true; next = await body.next()) {
@@ -264,9 +277,12 @@ class AnthropicHttpClient implements ClaudeClient {
       if (!call.callerKey && !key) break
       if (key) tried.add(key.index)
       try {
-        return await attempt(call.callerKey ?? key!.secret)
+        const result = await attempt(call.callerKey ?? key!.secret)
+        this.fastify.metrics.upstreamAttempt('ok')
+        return result
       } catch (error) {
         if (call.signal.aborted) throw clientGone()
+        this.fastify.metrics.upstreamFailure(error)
         // A rejected key says nothing about the request; the error that does is reported instead.
         if (!isKeyRejection(error, key)) lastError = error
         const verdict = this.judge(error, key, call.log, call.callerKey)
@@ -371,4 +387,4 @@ async function claudeClientPlugin (fastify: FastifyInstance): Promise<void> {
   fastify.decorate('claude', new AnthropicHttpClient(fastify, await buildAgents(fastify.config)))
 }
 
-export default fp(claudeClientPlugin, { name: 'claude-client', fastify: '5.x', dependencies: ['config', 'key-pool'] })
+export default fp(claudeClientPlugin, { name: 'claude-client', fastify: '5.x', dependencies: ['config', 'key-pool', 'metrics'] })

@@ -1,11 +1,11 @@
 import { test } from 'tap'
 import { startAnthropicStub, type AnthropicStub } from '../helpers/anthropic-stub.js'
-import { authHeaders, parseChunks, readSse, startGateway, UPSTREAM_KEYS, type RunningGateway } from '../helpers/gateway.js'
+import { anthropicApiKey, authHeaders, parseChunks, readSse, startGateway, UPSTREAM_KEYS, type RunningGateway } from '../helpers/gateway.js'
 
 type Tap = Parameters<Parameters<typeof test>[0]>[0]
 
-const CALLER_KEY = 'sk-ant-api03-caller-own-key-ZZZZZZZZZZZZZZZZ'
-const OTHER_CALLER_KEY = 'sk-ant-api03-another-caller-YYYYYYYYYYYYYYYY'
+const CALLER_KEY = anthropicApiKey('caller-own-key')
+const OTHER_CALLER_KEY = anthropicApiKey('another-caller')
 const MIRROR_CONFIG = { ENABLE_MIRROR_API: true, MIRROR_API_PREFIX: '/mirror' }
 
 async function setup (t: Tap, logLines?: string[]): Promise<{ stub: AnthropicStub; gateway: RunningGateway }> {
