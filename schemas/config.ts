@@ -35,7 +35,14 @@ export const ConfigSchema = Type.Object({
   RESPONSES_TTL_SECONDS: Type.Integer({ default: 604800, minimum: 1 }),
   RESPONSES_SECRET: Type.Optional(Type.String({ minLength: 16 })),
   WEB_SEARCH: { ...Bool, default: false },
-  SSE_KEEPALIVE_MS: Type.Integer({ default: 15000, minimum: 10 })
+  SSE_KEEPALIVE_MS: Type.Integer({ default: 15000, minimum: 10 }),
+  // Hardening (issue 11): load shedding, mirror-mode bounds, body deadline.
+  MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ default: 1000, minimum: 0 }),
+  MIRROR_BODY_LIMIT: Type.Integer({ default: 8388608, minimum: 1024 }),
+  MIRROR_RATE_LIMIT: Type.Integer({ default: 60, minimum: 1 }),
+  MIRROR_MAX_CONCURRENT: Type.Integer({ default: 16, minimum: 1 }),
+  METRICS_PUBLIC: Type.Boolean({ default: false }),
+  PUBLIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' }))
 })
 export type RawConfig = Static<typeof ConfigSchema>
 

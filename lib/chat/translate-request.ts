@@ -12,6 +12,7 @@ import { applyJsonFormat } from '../core/structured-output.js'
 import { applyThinkingWish, checkForcedToolWithThinking, checkNativeThinking, effortWish, type ThinkingDecision, type ThinkingWish } from '../core/thinking.js'
 import { declareHistoryTools, functionTool, mapToolChoice, type WantedToolChoice } from '../core/tools.js'
 import { refuseOrDrop, type UnsupportedFieldPolicy } from '../core/unsupported-fields.js'
+import { invalidRequest } from '../errors.js'
 
 export interface TranslateOptions {
   capabilities: CapabilityTable
@@ -43,6 +44,7 @@ export function translateRequest (request: ChatCompletionRequest, options: Trans
   const requestedModel = request.model
   const thinkingModel = requestedModel.endsWith(THINKING_SUFFIX)
   const model = thinkingModel ? requestedModel.slice(0, -THINKING_SUFFIX.length) : requestedModel
+  if (model.trim() === '') throw invalidRequest(`model '${requestedModel}' names no model: the ${THINKING_SUFFIX} suffix needs a model id before it`, 'model', 'model_not_found')
   const caps = options.capabilities.lookup(model)
 
   const conversation = buildConversation(request.messages, options)
