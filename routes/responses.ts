@@ -7,6 +7,7 @@ import { callerIdentity } from '../lib/core/caller-identity.js'
 import { GatewayError } from '../lib/errors.js'
 import { describeFailure } from '../lib/responses/failure.js'
 import { newId } from '../lib/responses/ids.js'
+import { pageOfItems } from '../lib/responses/input-items.js'
 import { withKeepAlive } from '../lib/responses/keep-alive.js'
 import { ReasoningSeal, sealSecret } from '../lib/responses/reasoning-seal.js'
 import { ResponseStore, withIds, type Conversation } from '../lib/responses/response-store.js'
@@ -16,20 +17,11 @@ import { translateResponsesRequest, type ResponsesPlan, type ResponsesTranslateO
 import { presentedKey } from '../plugins/auth.js'
 import type { UpstreamCall, UpstreamStream } from '../plugins/claude-client.js'
 import { errorResponses } from '../schemas/error.js'
+import { abortOnDisconnect } from './chat-completions.js'
 import {
   DeletedResponseSchema, InputItemsPageSchema, InputItemsQuerySchema, InputTokensRequestSchema, InputTokensSchema, ResponseIdParamsSchema,
-  ResponseObjectSchema, ResponsesRequestSchema, type InputItemsPage, type InputItemsQuery, type ResponseObject, type ResponsesRequest
+  ResponseObjectSchema, ResponsesRequestSchema, type ResponseObject, type ResponsesRequest
 } from '../schemas/responses.js'
-
-/** Aborts the upstream work as soon as the client goes away before its answer is complete. */
-function abortOnDisconnect (request: FastifyRequest, reply: FastifyReply): AbortSignal {
-  const controller = new AbortController()
-  if (request.raw.socket.destroyed) controller.abort()
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort()
-  })
-  return controller.signal
-}
 
 function notFound (id: string): GatewayError {
   return new GatewayError(404, 'not_found_error', `Response with id '${id}' not found.`, { param: 'id', code: 'response_not_found' })
@@ -70,23 +62,6 @@ function responseShell (id: string, request: ResponsesRequest, plan: ResponsesPl
     user: request.user ?? null,
     metadata: request.metadata ?? {}
   }
-}
-
-/** One page of a stored response's input items, the way OpenAI pages its lists. */
-export function pageOfItems (items: InputItem[], query: InputItemsQuery): InputItemsPage {
-  const ordered = query.order === 'asc' ? items : [...items].reverse()
-  const limit = query.limit ?? 20
-  let start = 0
-  let end = ordered.length
-  if (query.after !== undefined) start = ordered.findIndex((item) => item.id === query.after) + 1
-  if (query.before !== undefined) {
-    const position = ordered.findIndex((item) => item.id === query.before)
-    end = position < 0 ? 0 : position
-    start = Math.max(start, end - limit)
-  }
-  const data = ordered.slice(start, Math.min(end, start + limit))
-  const hasMore = query.before !== undefined ? start > 0 : start + data.length < end
-  return { object: 'list', data, first_id: (data[0]?.id as string | undefined) ?? null, last_id: (data.at(-1)?.id as string | undefined) ?? null, has_more: hasMore }
 }
 
 const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
