@@ -112,10 +112,15 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }
 
   /** After a finished response: thinking for later tool turns, and the response itself unless store is false. */
-  async function keep (identity: string, input: InputItem[], plan: ResponsesPlan, done: ResponsesStreamTranslator): Promise<void> {
+  async function keep (request: FastifyRequest, identity: string, input: InputItem[], plan: ResponsesPlan, done: ResponsesStreamTranslator): Promise<void> {
     for (const turn of done.toolTurnReasoning) thinkingStore.save(turn.callIds, turn.blocks)
     if (!plan.store) return
-    await store.save(identity, { response: done.response, input, thinking: Object.fromEntries(done.reasoningById) })
+    try {
+      await store.save(identity, { response: done.response, input, thinking: Object.fromEntries(done.reasoningById) })
+    } catch (error) {
+      // The answer is complete and goes out regardless; only a later retrieve or continuation misses it.
+      request.log.warn({ err: error, response: done.response.id }, 'could not store the response')
+    }
   }
 
   async function * streamBody (source: UpstreamStream, running: ResponsesStreamTranslator, finish: () => Promise<void>): AsyncGenerator<string> {
@@ -157,11 +162,11 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       const message = await fastify.claude.createMessage(call)
       fastify.metrics.recordUsage(request, plan.body.model, message.usage)
       for (const event of eventsOfMessage(message)) running.handle(event)
-      await keep(identity, input, plan, running)
+      await keep(request, identity, input, plan, running)
       return running.response
     }
     const source = fastify.metrics.observeStream(request, plan.body.model, await fastify.claude.openStream(call))
-    const body = withKeepAlive(streamBody(source, running, async () => await keep(identity, input, plan, running)), config.responses.keepAliveMs, KEEP_ALIVE)
+    const body = withKeepAlive(streamBody(source, running, async () => await keep(request, identity, input, plan, running)), config.responses.keepAliveMs, KEEP_ALIVE)
     return await (reply as FastifyReply)
       .header('content-type', 'text/event-stream; charset=utf-8')
       .header('cache-control', 'no-cache')

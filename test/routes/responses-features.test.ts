@@ -3,7 +3,7 @@
 import OpenAI from 'openai'
 import t from 'tap'
 import { startAnthropicStub } from '../helpers/anthropic-stub.js'
-import { CLIENT_KEY, startGateway } from '../helpers/gateway.js'
+import { anthropicApiKey, CLIENT_KEY, startGateway } from '../helpers/gateway.js'
 import { openHarness } from '../helpers/translation-harness.js'
 
 const h = await openHarness(t, {}, { chunkSize: 3 })
@@ -288,4 +288,39 @@ t.test('long pauses are kept alive with SSE comments', async (t) => {
   const { events, comments } = parseEvents(await (await post(slow.url, { model: SONNET, input: 'go', stream: true })).text())
   t.ok(comments > 0, 'keep-alive comments were written while the upstream was quiet')
   t.equal(events.at(-1)?.type, 'response.completed')
+})
+
+t.test('stored thinking goes back with previous_response_id and with item_reference', async (t) => {
+  const fresh = await openHarness(t)
+  const tools = [{ type: 'function', name: 'lookup', parameters: { type: 'object', properties: {} } }]
+  fresh.stub.enqueue({ content: [{ type: 'thinking', thinking: 'Look it up.', signature: 'sig-store-1' }, { type: 'tool_use', id: 'toolu_store_1', name: 'lookup', input: {} }] })
+  const first = await (await post(fresh.url, { model: OPUS, input: 'q', tools, reasoning: { effort: 'low' } })).json() as { id: string; output: Array<Record<string, any>> }
+  t.equal(first.output[0].encrypted_content, undefined, 'nothing sealed: the thinking stays on the server')
+
+  fresh.stub.enqueue({ content: [{ type: 'text', text: 'found' }] })
+  const chained = await post(fresh.url, { model: OPUS, tools, reasoning: { effort: 'low' }, previous_response_id: first.id, input: [{ type: 'function_call_output', call_id: 'toolu_store_1', output: 'r' }] })
+  t.equal(chained.status, 200)
+  t.same(fresh.stub.requests.at(-1)?.body.messages[1].content[0], { type: 'thinking', thinking: 'Look it up.', signature: 'sig-store-1' })
+
+  fresh.stub.enqueue({ content: [{ type: 'text', text: 'found again' }] })
+  const referenced = await post(fresh.url, {
+    model: OPUS, tools, reasoning: { effort: 'low' },
+    input: [{ role: 'user', content: 'q' }, { type: 'item_reference', id: first.output[0].id }, { type: 'item_reference', id: first.output[1].id }, { type: 'function_call_output', call_id: 'toolu_store_1', output: 'r' }]
+  })
+  t.equal(referenced.status, 200)
+  t.same(fresh.stub.requests.at(-1)?.body.messages[1].content.map((block: { type: string }) => block.type), ['thinking', 'tool_use'])
+  const missing = await post(fresh.url, { model: OPUS, input: [{ type: 'item_reference', id: 'msg_unknown' }] })
+  t.match(await missing.json(), { error: { code: 'item_not_found', param: 'input[0].id' } })
+})
+
+t.test('under the mirror prefix the caller’s own Anthropic key owns its responses', async (t) => {
+  const mirror = await openHarness(t, { ENABLE_MIRROR_API: true, MIRROR_API_PREFIX: '/mirror' })
+  const key = anthropicApiKey('responses-mirror-caller')
+  const other = anthropicApiKey('responses-mirror-other')
+  const mine = new OpenAI({ apiKey: key, baseURL: `${mirror.url}/mirror/v1`, maxRetries: 0 })
+  const created = await mine.responses.create({ model: SONNET, input: 'hello' })
+  t.equal(mirror.stub.requests[0].key, key, 'the upstream call uses the caller’s key')
+  t.equal((await mine.responses.retrieve(created.id)).id, created.id)
+  const theirs = new OpenAI({ apiKey: other, baseURL: `${mirror.url}/mirror/v1`, maxRetries: 0 })
+  t.equal((await statusOf(theirs.responses.retrieve(created.id))).status, 404)
 })
