@@ -25,7 +25,7 @@ export function completionId (): string {
 }
 
 /** Aborts the upstream work as soon as the client goes away before its answer is complete. */
-function abortOnDisconnect (request: FastifyRequest, reply: FastifyReply): AbortSignal {
+export function abortOnDisconnect (request: FastifyRequest, reply: FastifyReply): AbortSignal {
   const controller = new AbortController()
   // The client may have left while its body was being read: then 'close' has already fired.
   if (request.raw.socket.destroyed) controller.abort()
