@@ -16,24 +16,7 @@ import { buildGateway, CLIENT_KEY, startGateway, UPSTREAM_KEYS } from '../helper
 const CALLER_ANTHROPIC_KEY = 'sk-ant-api03-caller-own-key-ZZZZZZZZZZZZZZZZ'
 const MIRROR_PREFIX = '/mirror'
 const CHAT_BODY = { model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'Hello' }] }
-const ERROR_FIELDS = ['code', 'message', 'param', 'type']
-
-interface RouteEntry { method: string; url: string }
-
-/** Reads Fastify's route tree (`printRoutes({ commonPrefix: false })`) back into method + full path pairs. */
-function listRoutes (app: FastifyInstance): RouteEntry[] {
-  const parents: string[] = []
-  const routes: RouteEntry[] = []
-  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const match = /^([│├└─\s]*?)(\/\S*) \(([A-Z, ]+)\)$/.exec(line)
-    if (!match) continue
-    const level = match[1].length / 4 - 1
-    const url = (level > 0 ? parents[level - 1] : '') + match[2]
-    parents[level] = url
-    for (const method of match[3].split(', ')) routes.push({ method, url })
-  }
-  return routes
-}
+const ERROR_FIELDS = ['code', 'message', 'param', 'request_id', 'type']
 
 function isOpenAIError (body: unknown): boolean {
   const error = (body as { error?: Record<string, unknown> } | null)?.error
@@ -72,13 +55,16 @@ async function rawRequest (url: string, path: string, headers: Record<string, st
   })
 }
 
-test('every route but /health requires a valid client key', async (t) => {
+/** Routes anyone may read: liveness, readiness, the status page (its details come from /status) and the API description. */
+const PUBLIC_ROUTES = ['/health', '/health/ready', '/', '/openapi.json', '/docs']
+
+test('every route but the public ones requires a valid client key', async (t) => {
   const stub = await startAnthropicStub()
-  const app = await buildGateway(stub.url)
+  const routes: Array<{ method: string; url: string }> = []
+  const app = await buildGateway(stub.url, { routes })
   t.teardown(async () => { await app.close(); await stub.close() })
 
-  const routes = listRoutes(app)
-  const expected = ['/health', ...['/v1', '/hf/v1'].flatMap((prefix) => [`${prefix}/chat/completions`, `${prefix}/models`, `${prefix}/models/:id`])]
+  const expected = [...PUBLIC_ROUTES, '/health/details', '/metrics', '/status', ...['/v1', '/hf/v1'].flatMap((prefix) => [`${prefix}/chat/completions`, `${prefix}/models`, `${prefix}/models/:id`])]
   t.same([...new Set(routes.map((route) => route.url))].sort(), expected.sort(), 'the gateway serves exactly these routes')
 
   for (const route of routes) {
@@ -93,8 +79,8 @@ test('every route but /health requires a valid client key', async (t) => {
     ]
     for (const [what, headers] of attempts) {
       const response = await app.inject({ method: route.method as 'GET', url, headers, payload })
-      if (route.url === '/health') {
-        t.equal(response.statusCode, 200, `${route.method} /health answers with ${what}`)
+      if (PUBLIC_ROUTES.includes(route.url)) {
+        t.equal(response.statusCode, 200, `${route.method} ${route.url} answers with ${what}`)
         continue
       }
       t.equal(response.statusCode, 401, `${route.method} ${url} with ${what} → 401`)
