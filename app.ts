@@ -7,6 +7,8 @@ import claudeClientPlugin from './plugins/claude-client.js'
 import configPlugin, { type ConfigPluginOptions } from './plugins/config.js'
 import errorHandlerPlugin, { clientErrorHandler, frameworkErrorHandler } from './plugins/error-handler.js'
 import keyPoolPlugin from './plugins/key-pool.js'
+import loadSheddingPlugin from './plugins/load-shedding.js'
+import redactionPlugin from './plugins/redaction.js'
 import lifecyclePlugin from './plugins/lifecycle.js'
 import metricsPlugin from './plugins/metrics.js'
 import statePlugin from './plugins/state.js'
@@ -48,7 +50,9 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(configPlugin, options)
   await fastify.register(lifecyclePlugin)
   await fastify.register(sensible)
+  await fastify.register(redactionPlugin)
   await fastify.register(errorHandlerPlugin)
+  await fastify.register(loadSheddingPlugin)
   await fastify.register(statePlugin)
   await fastify.register(authPlugin)
   await fastify.register(keyPoolPlugin)

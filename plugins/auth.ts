@@ -1,7 +1,7 @@
 import { hash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { isAnthropicApiKey } from '../lib/anthropic/api-keys.js'
+import { apiKeyProblem } from '../lib/anthropic/api-keys.js'
 import { GatewayError } from '../lib/errors.js'
 
 declare module 'fastify' {
@@ -36,10 +36,10 @@ export function presentedKey (request: FastifyRequest): string | undefined {
  * Compares against every configured key without stopping early, on fixed-length digests,
  * so neither the position of a match nor the key's length shows in the timing.
  */
-export function matchesAnyKey (candidate: string, digests: Buffer[]): boolean {
+export function matchesAnyKey (candidate: string, digests: Buffer[], equal: (a: Buffer, b: Buffer) => boolean = timingSafeEqual): boolean {
   const wanted = digest(candidate)
   let found = false
-  for (const known of digests) found = timingSafeEqual(wanted, known) || found
+  for (const known of digests) found = equal(wanted, known) || found
   return found
 }
 
@@ -59,7 +59,8 @@ async function authPlugin (fastify: FastifyInstance): Promise<void> {
   fastify.decorate('requireAnthropicKey', async (request: FastifyRequest) => {
     const key = presentedKey(request)
     if (!key) throw unauthorized('Missing API key: in mirror mode send your Anthropic API key as "Authorization: Bearer <key>"')
-    if (!isAnthropicApiKey(key)) throw unauthorized('Mirror mode takes an Anthropic API key (sk-ant-api…)')
+    const problem = apiKeyProblem(key)
+    if (problem !== undefined) throw unauthorized(`Mirror mode takes your own Anthropic API key; the key presented was refused: ${problem}`)
     request.callerAnthropicKey = key
   })
 }

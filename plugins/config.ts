@@ -8,7 +8,7 @@ import { Compile } from 'typebox/compile'
 import { isWebSessionKey } from '../lib/anthropic/api-keys.js'
 import type { CapabilityRule } from '../lib/anthropic/capabilities.js'
 import type { ThinkingFormat } from '../lib/chat/translate-response.js'
-import type { UnsupportedFieldPolicy } from '../lib/chat/request-fields.js'
+import type { UnsupportedFieldPolicy } from '../lib/core/unsupported-fields.js'
 import { CapabilityRulesSchema, ConfigSchema, type RawConfig } from '../schemas/config.js'
 
 export interface GatewayConfig {
@@ -21,7 +21,16 @@ export interface GatewayConfig {
   port: number
   proxy: string | undefined
   retryCount: number
-  mirror: { enabled: boolean; prefix: string }
+  mirror: {
+    enabled: boolean
+    prefix: string
+    /** Largest body on mirror routes (anyone with an Anthropic key may call them). */
+    bodyLimit: number
+    /** Requests per minute per client address. */
+    ratePerMinute: number
+    /** Mirror requests in flight at once on this instance. */
+    maxConcurrent: number
+  }
   maxHistoryChars: number
   defaultMaxTokens: number | undefined
   logLevel: string
@@ -34,6 +43,9 @@ export interface GatewayConfig {
   modelsCacheSeconds: number
   thinkingStoreSize: number
   capabilityOverrides: CapabilityRule[]
+  responses: { ttlSeconds: number; secret: string | undefined; webSearch: boolean; keepAliveMs: number }
+  /** Mean event-loop delay above which new requests get 503 (0: never). */
+  maxEventLoopDelayMs: number
   /** /metrics without a client key (for scrapers inside a private network). */
   metricsPublic: boolean
   /** The address clients reach the gateway at, for the status page's connection examples; else taken from the request. */
@@ -158,7 +170,7 @@ export function buildConfig (raw: RawConfig, warn: (message: string) => void = (
     ...parseAddress(raw.ADDRESS, raw.PORT),
     proxy: raw.PROXY,
     retryCount: raw.RETRY_COUNT ?? Math.max(1, Math.min(upstreamKeys.length, 5)),
-    mirror: { enabled: raw.ENABLE_MIRROR_API, prefix },
+    mirror: { enabled: raw.ENABLE_MIRROR_API, prefix, bodyLimit: Math.min(raw.MIRROR_BODY_LIMIT, raw.BODY_LIMIT), ratePerMinute: raw.MIRROR_RATE_LIMIT, maxConcurrent: raw.MIRROR_MAX_CONCURRENT },
     maxHistoryChars: raw.MAX_CHAT_HISTORY_LENGTH,
     defaultMaxTokens: raw.DEFAULT_MAX_TOKENS,
     logLevel: raw.LOG_LEVEL,
@@ -171,6 +183,8 @@ export function buildConfig (raw: RawConfig, warn: (message: string) => void = (
     modelsCacheSeconds: raw.MODELS_CACHE_SECONDS,
     thinkingStoreSize: raw.THINKING_STORE_SIZE,
     capabilityOverrides: parseCapabilityRules(raw.MODEL_CAPABILITIES),
+    responses: { ttlSeconds: raw.RESPONSES_TTL_SECONDS, secret: raw.RESPONSES_SECRET, webSearch: raw.WEB_SEARCH, keepAliveMs: raw.SSE_KEEPALIVE_MS },
+    maxEventLoopDelayMs: raw.MAX_EVENT_LOOP_DELAY_MS,
     metricsPublic: raw.METRICS_PUBLIC,
     publicBaseUrl: raw.PUBLIC_BASE_URL?.replace(/\/+$/, '')
   }

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import mirrorLimits from '../plugins/mirror-limits.js'
 import chatCompletionRoutes from './chat-completions.js'
 import modelRoutes from './models.js'
+import responsesRoutes from './responses.js'
 
 export interface ApiOptions {
   /** Mirror mode: callers bring their own Anthropic key instead of a client key. */
@@ -9,9 +11,11 @@ export interface ApiOptions {
 
 /** The OpenAI-compatible API, mounted under /v1, /hf/v1 and the mirror prefix. */
 const apiRoutes: FastifyPluginAsyncTypebox<ApiOptions> = async (fastify, options) => {
+  if (options.mirror) await fastify.register(mirrorLimits)
   fastify.addHook('onRequest', options.mirror ? fastify.requireAnthropicKey : fastify.requireClientKey)
   await fastify.register(chatCompletionRoutes)
   await fastify.register(modelRoutes)
+  await fastify.register(responsesRoutes)
 }
 
 export default apiRoutes

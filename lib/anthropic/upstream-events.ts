@@ -2,6 +2,7 @@ import { StringDecoder } from 'node:string_decoder'
 import type { StreamPayload, UpstreamEvent } from './types.js'
 import { UpstreamError, UpstreamNetworkError } from '../errors.js'
 import { SseParser } from './sse-parser.js'
+import { redactAnthropicKeys } from '../core/redact.js'
 
 /** Reads a whole response body as text. */
 export async function readBody (stream: AsyncIterable<Buffer | string>): Promise<string> {
@@ -20,16 +21,20 @@ export function parseJsonBody<T> (text: string): T {
   }
 }
 
-/** An upstream error body (`{type:"error", error:{type,message}}`) as an UpstreamError. */
-export function parseErrorBody (status: number, body: string, retryAfter: string | undefined, requestId: string | undefined): UpstreamError {
+/**
+ * An upstream error body (`{type:"error", error:{type,message}}`) as an UpstreamError. Its message
+ * may quote the request (a proxy echoing headers): keys are removed. A body that is not JSON
+ * (an HTML page from a proxy) is described by status and content type, never quoted.
+ */
+export function parseErrorBody (status: number, body: string, retryAfter: string | undefined, requestId: string | undefined, contentType?: string): UpstreamError {
   let type = 'api_error'
   let message = `HTTP ${status}`
   try {
-    const parsed = JSON.parse(body) as { error?: { type?: string; message?: string } }
-    type = parsed.error?.type ?? type
-    message = parsed.error?.message ?? message
+    const parsed = JSON.parse(body) as { error?: { type?: unknown; message?: unknown } }
+    if (typeof parsed.error?.type === 'string') type = parsed.error.type
+    if (typeof parsed.error?.message === 'string') message = redactAnthropicKeys(parsed.error.message)
   } catch {
-    if (body.trim()) message = `HTTP ${status}: ${body.trim().slice(0, 200)}`
+    message = `HTTP ${status} with a ${contentType ?? 'untyped'} body of ${Buffer.byteLength(body)} bytes that is not an API error (not shown)`
   }
   const seconds = retryAfter !== undefined ? Number(retryAfter) : NaN
   return new UpstreamError(status, type, message, {
@@ -64,7 +69,10 @@ export async function * readEvents (stream: AsyncIterable<Buffer | string>): Asy
 
 function parseEvent (event: UpstreamEvent): StreamPayload {
   try {
-    return JSON.parse(event.data) as StreamPayload
+    const payload = JSON.parse(event.data) as StreamPayload
+    // An error event's text goes to the client and the log; it may quote the request.
+    if (payload.type === 'error' && typeof payload.error?.message === 'string') payload.error.message = redactAnthropicKeys(payload.error.message)
+    return payload
   } catch {
     throw new UpstreamNetworkError(`upstream sent an unreadable ${event.event} event`, 'EBADEVENT')
   }

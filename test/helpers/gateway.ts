@@ -14,6 +14,8 @@ export interface GatewayOptions {
   logLines?: string[]
   /** Every route the app registers (one entry per method, HEAD included), collected by an onRoute hook. */
   routes?: Array<{ method: string; url: string }>
+  /** Extra plugins registered beside the app before it is ready (e.g. a route that logs on purpose). */
+  extraPlugins?: Array<(fastify: FastifyInstance) => Promise<void>>
 }
 
 export interface RunningGateway {
@@ -45,9 +47,12 @@ export async function buildGateway (upstreamUrl: string, options: GatewayOptions
       APIKEY: CLIENT_KEY,
       ANTHROPIC_BASE_URL: upstreamUrl,
       LOG_LEVEL: lines ? 'info' : 'warn',
+      // A busy test machine is not an overloaded gateway; load shedding has its own test.
+      MAX_EVENT_LOOP_DELAY_MS: 0,
       ...options.config
     }
   })
+  for (const plugin of options.extraPlugins ?? []) await fastify.register(plugin)
   await fastify.ready()
   return fastify
 }
@@ -78,4 +83,9 @@ export async function readSse (response: Response): Promise<string[]> {
 /** Parses the JSON chunks of an SSE body, leaving out `[DONE]`. */
 export function parseChunks (payloads: string[]): Array<Record<string, any>> {
   return payloads.filter((payload) => payload !== '[DONE]').map((payload) => JSON.parse(payload) as Record<string, any>)
+}
+
+/** A key with the shape of a real Anthropic API key (108 characters), made from a readable label. */
+export function anthropicApiKey (label: string): string {
+  return `sk-ant-api03-${label.replace(/[^A-Za-z0-9_-]/g, '-').padEnd(93, 'x').slice(0, 93)}AA`
 }

@@ -100,6 +100,18 @@ t.test('image-data-url', async (t) => {
   t.equal(h.stub.requests.length, 0, 'nothing sent upstream')
 })
 
+t.test('image-data-url over the 5 MB per-image limit is a 400 naming the part, before any upstream call', async (t) => {
+  h.stub.reset()
+  // The review's payload: 10 MB of URL-safe letters and line breaks.
+  const huge = '-_\n'.repeat(3.5 * 1024 * 1024)
+  const answer = await chatJson(h.url, chat([user([{ type: 'text', text: 'Big' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${huge}` } }])]))
+  t.equal(answer.status, 400)
+  t.equal(answer.body.error.code, 'image_too_large')
+  t.equal(answer.body.error.param, 'messages[0].content[1].image_url.url')
+  t.match(answer.body.error.message, /5 MB/)
+  t.equal(h.stub.requests.length, 0, 'nothing sent upstream')
+})
+
 t.test('image-http-url', async (t) => {
   h.stub.reset()
   let fetched = 0

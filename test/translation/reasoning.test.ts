@@ -159,3 +159,11 @@ t.test('an empty thinking store never fails the turn', async (t) => {
 })
 
 type Tap = Parameters<Parameters<typeof t.test>[0]>[0]
+
+t.test("a model id that is only the '-thinking' suffix is a 400 naming model, not sent upstream", async (t) => {
+  const { status, sent, error } = await sentFor({ ...hello, model: '-thinking' })
+  t.equal(status, 400)
+  t.equal(error.param, 'model')
+  t.match(error.message, /model/)
+  t.equal(sent, undefined, 'nothing went upstream')
+})

@@ -1,0 +1,51 @@
+/** What a secret is replaced with wherever it would leave the process. */
+export const REDACTED = '[redacted]'
+
+/**
+ * Anything shaped like an Anthropic key (API, admin or session), whoever it belongs to. At least
+ * 16 characters after the prefix: a real key has about 100, and a log label's bare 'sk-ant-api…'
+ * carries nothing secret.
+ */
+const ANTHROPIC_KEY_SOURCE = 'sk-ant-[A-Za-z0-9_-]{16,}'
+const ANTHROPIC_KEY = new RegExp(ANTHROPIC_KEY_SOURCE, 'g')
+
+function escapeRegExp (text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+/** Removes Anthropic-shaped keys from text that came from elsewhere (an upstream error, say). */
+export function redactAnthropicKeys (text: string): string {
+  return text.includes('sk-ant-') ? text.replace(ANTHROPIC_KEY, REDACTED) : text
+}
+
+/**
+ * The one redaction step for text leaving the process: every secret it has been given (as
+ * written, and as it reads inside a JSON string) and anything shaped like an Anthropic key.
+ */
+export class Redactor {
+  private readonly secrets = new Set<string>()
+  private pattern = ANTHROPIC_KEY
+
+  add (secrets: Iterable<string>): void {
+    for (const secret of secrets) {
+      if (secret === '') continue
+      this.secrets.add(secret)
+      this.secrets.add(JSON.stringify(secret).slice(1, -1))
+    }
+    // Longest first, so a secret that contains another is removed whole.
+    const alternatives = [...this.secrets].sort((a, b) => b.length - a.length).map(escapeRegExp)
+    this.pattern = new RegExp([...alternatives, ANTHROPIC_KEY_SOURCE].join('|'), 'g')
+  }
+
+  redact (text: string): string {
+    this.pattern.lastIndex = 0
+    return this.pattern.test(text) ? text.replace(this.pattern, REDACTED) : text
+  }
+}
+
+/**
+ * The logger is created before the configuration is read, so the secrets it must hide are
+ * registered here once known (a process may hold several gateways in tests: hiding the union
+ * of their secrets is the safe side).
+ */
+export const logRedactor = new Redactor()

@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { logRedactor, Redactor } from '../lib/core/redact.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Removes every configured secret and anything shaped like an Anthropic key from text. */
+    redact: (text: string) => string
+  }
+}
+
+/**
+ * One redaction step for what leaves the process: log lines (through the logger's stream hook)
+ * and every error response, in any protocol's shape, body and headers alike. Successful answers
+ * are the model's own words and headers the gateway wrote itself; they are left alone.
+ */
+async function redactionPlugin (fastify: FastifyInstance): Promise<void> {
+  const { config } = fastify
+  const secrets = [...config.clientKeys, ...config.upstreamKeys]
+  const redactor = new Redactor()
+  redactor.add(secrets)
+  logRedactor.add(secrets)
+  fastify.decorate('redact', (text: string) => redactor.redact(text))
+
+  fastify.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.statusCode < 400) return payload
+    for (const [name, value] of Object.entries(reply.getHeaders())) {
+      if (typeof value === 'string') reply.header(name, redactor.redact(value))
+    }
+    return typeof payload === 'string' ? redactor.redact(payload) : payload
+  })
+}
+
+export default fp(redactionPlugin, { name: 'redaction', fastify: '5.x', dependencies: ['config'] })
