@@ -180,11 +180,12 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const call: UpstreamCall = { body: plan.body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey }
     if (!plan.stream) {
       const message = await fastify.claude.createMessage(call)
+      fastify.metrics.recordUsage(request, plan.body.model, message.usage)
       for (const event of eventsOfMessage(message)) running.handle(event)
       await keep(identity, input, plan, running)
       return running.response
     }
-    const source = await fastify.claude.openStream(call)
+    const source = fastify.metrics.observeStream(request, plan.body.model, await fastify.claude.openStream(call))
     const body = withKeepAlive(streamBody(source, running, async () => await keep(identity, input, plan, running)), config.responses.keepAliveMs, KEEP_ALIVE)
     return await (reply as FastifyReply)
       .header('content-type', 'text/event-stream; charset=utf-8')
