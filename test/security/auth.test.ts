@@ -18,23 +18,6 @@ const MIRROR_PREFIX = '/mirror'
 const CHAT_BODY = { model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'Hello' }] }
 const ERROR_FIELDS = ['code', 'message', 'param', 'request_id', 'type']
 
-interface RouteEntry { method: string; url: string }
-
-/** Reads Fastify's route tree (`printRoutes({ commonPrefix: false })`) back into method + full path pairs. */
-function listRoutes (app: FastifyInstance): RouteEntry[] {
-  const parents: string[] = []
-  const routes: RouteEntry[] = []
-  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const match = /^([│├└─\s]*?)(\S+) \(([A-Z, ]+)\)$/.exec(line)
-    if (!match) continue
-    const level = match[1].length / 4 - 1
-    const url = (level > 0 ? parents[level - 1] : '') + match[2]
-    parents[level] = url
-    for (const method of match[3].split(', ')) routes.push({ method, url })
-  }
-  return routes
-}
-
 function isOpenAIError (body: unknown): boolean {
   const error = (body as { error?: Record<string, unknown> } | null)?.error
   return error !== undefined && error !== null && JSON.stringify(Object.keys(error).sort()) === JSON.stringify(ERROR_FIELDS) &&
@@ -72,8 +55,8 @@ async function rawRequest (url: string, path: string, headers: Record<string, st
   })
 }
 
-/** Routes anyone may call: the status page shell and the liveness and readiness checks (they show no pool details). */
-const PUBLIC_ROUTES = new Set(['/', '/health', '/health/ready'])
+/** Routes anyone may read: liveness, readiness, the status page shell (its details come from /status) and the API description. */
+const PUBLIC_ROUTES = new Set(['/', '/health', '/health/ready', '/openapi.json', '/docs'])
 
 /** What an authenticated caller sends to each protected route (by pattern); every protected route must be listed. */
 const AUTHORISED_REQUESTS: Record<string, { payload?: Record<string, unknown>; id?: string }> = {
@@ -102,10 +85,10 @@ function isAnthropicError (body: unknown): boolean {
 
 test('every route but the public ones requires a valid client key', async (t) => {
   const stub = await startAnthropicStub()
-  const app = await buildGateway(stub.url)
+  const routes: Array<{ method: string; url: string }> = []
+  const app = await buildGateway(stub.url, { routes })
   t.teardown(async () => { await app.close(); await stub.close() })
 
-  const routes = listRoutes(app).filter((route) => route.method !== 'OPTIONS')
   const unlisted = routes.filter((route) => !PUBLIC_ROUTES.has(route.url) && !(patternOf(route.url) in AUTHORISED_REQUESTS))
   t.same(unlisted, [], 'every route is either public or has an authorised request in this test')
   t.ok(routes.some((route) => route.url === '/v1/chat/completions') && routes.some((route) => route.url === '/hf/v1/chat/completions'), 'the API is served under /v1 and /hf/v1')
