@@ -4,7 +4,8 @@ import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import { networkErrorToClient, UpstreamNetworkError } from '../lib/errors.js'
 import { echoRequestedModel } from '../lib/messages/model-echo.js'
 import { readRequestHead, replaceString } from '../lib/messages/request-head.js'
-import { abortOnDisconnect, type RawAnswer } from '../plugins/claude-client.js'
+import type { RawAnswer } from '../plugins/claude-client.js'
+import { abortOnDisconnect } from './chat-completions.js'
 
 function headerValue (value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(',') : value

@@ -1,8 +1,12 @@
 /** What a secret is replaced with wherever it would leave the process. */
 export const REDACTED = '[redacted]'
 
-/** Anything shaped like an Anthropic key (API, admin or session), whoever it belongs to. */
-const ANTHROPIC_KEY_SOURCE = 'sk-ant-[A-Za-z0-9_-]+'
+/**
+ * Anything shaped like an Anthropic key (API, admin or session), whoever it belongs to. At least
+ * 16 characters after the prefix: a real key has about 100, and a log label's bare 'sk-ant-api…'
+ * carries nothing secret.
+ */
+const ANTHROPIC_KEY_SOURCE = 'sk-ant-[A-Za-z0-9_-]{16,}'
 const ANTHROPIC_KEY = new RegExp(ANTHROPIC_KEY_SOURCE, 'g')
 
 function escapeRegExp (text: string): string {
