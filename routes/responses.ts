@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { CapabilityTable } from '../lib/anthropic/capabilities.js'
 import type { AnthropicRequest, ReasoningBlock } from '../lib/anthropic/types.js'
+import { conversationAffinity, sessionIdFromHeaders } from '../lib/core/affinity.js'
 import { callerIdentity } from '../lib/core/caller-identity.js'
 import { GatewayError } from '../lib/errors.js'
 import { describeFailure } from '../lib/responses/failure.js'
@@ -12,7 +13,7 @@ import { withKeepAlive } from '../lib/responses/keep-alive.js'
 import { ReasoningSeal, sealSecret } from '../lib/responses/reasoning-seal.js'
 import { ResponseStore, withIds, type Conversation } from '../lib/responses/response-store.js'
 import { eventsOfMessage, KEEP_ALIVE, ResponsesStreamTranslator } from '../lib/responses/stream-translator.js'
-import { inputItems, type InputContext, type InputItem } from '../lib/responses/translate-input.js'
+import { inputItems, toolCallIdsOf, type InputContext, type InputItem } from '../lib/responses/translate-input.js'
 import { translateResponsesRequest, type ResponsesPlan, type ResponsesTranslateOptions } from '../lib/responses/translate-request.js'
 import { presentedKey } from '../plugins/auth.js'
 import type { UpstreamCall, UpstreamStream } from '../plugins/claude-client.js'
@@ -93,11 +94,12 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       references.set(item.id, found.item)
       for (const [itemId, blocks] of Object.entries(found.stored.thinking)) thinkingById.set(itemId, blocks)
     }
+    const callIds = toolCallIdsOf([...history.items, ...inputItems(request.input), ...references.values()])
     const context: InputContext = {
       unseal: (blob, param) => seal.unseal(blob, identity, param),
       thinkingById,
       references,
-      thinkingStore
+      thinkingStore: await thinkingStore.recall(identity, callIds.map((id) => [id]))
     }
     return { history, context }
   }
@@ -113,7 +115,7 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   /** After a finished response: thinking for later tool turns, and the response itself unless store is false. */
   async function keep (request: FastifyRequest, identity: string, input: InputItem[], plan: ResponsesPlan, done: ResponsesStreamTranslator): Promise<void> {
-    for (const turn of done.toolTurnReasoning) thinkingStore.save(turn.callIds, turn.blocks)
+    for (const turn of done.toolTurnReasoning) await thinkingStore.save(identity, turn.callIds, turn.blocks)
     if (!plan.store) return
     try {
       await store.save(identity, { response: done.response, input, thinking: Object.fromEntries(done.reasoningById) })
@@ -157,7 +159,9 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (plan.dropped.length > 0) reply.header('x-claude2api-dropped-fields', plan.dropped.join(','))
     const input = withIds(inputItems(request.body.input).map((item) => item.type === 'item_reference' && typeof item.id === 'string' ? context.references.get(item.id) ?? item : item))
     const running = translator(responseShell(newId('resp'), request.body, plan), plan, identity)
-    const call: UpstreamCall = { body: plan.body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey }
+    // plan.body holds the whole conversation (rebuilt from previous_response_id), so a chain keeps one name.
+    const affinity = conversationAffinity({ sessionId: sessionIdFromHeaders(request.headers), promptCacheKey: request.body.prompt_cache_key ?? undefined }, plan.body)
+    const call: UpstreamCall = { body: plan.body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey, affinity }
     if (!plan.stream) {
       const message = await fastify.claude.createMessage(call)
       fastify.metrics.recordUsage(request, plan.body.model, message.usage)
