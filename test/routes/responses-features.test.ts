@@ -324,3 +324,29 @@ t.test('under the mirror prefix the caller’s own Anthropic key owns its respon
   const theirs = new OpenAI({ apiKey: other, baseURL: `${mirror.url}/mirror/v1`, maxRetries: 0 })
   t.equal((await statusOf(theirs.responses.retrieve(created.id))).status, 404)
 })
+
+t.test('streamed tool calls: arguments deltas, custom input, each call its own item', async (t) => {
+  h.stub.reset()
+  const tools = [
+    { type: 'function', name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+    { type: 'custom', name: 'run_sql' }
+  ]
+  h.stub.enqueue({ content: [
+    { type: 'tool_use', id: 'toolu_stream_1', name: 'get_weather', input: { city: 'Paris' } },
+    { type: 'tool_use', id: 'toolu_stream_2', name: 'run_sql', input: { input: 'select 1' } }
+  ] })
+  const { events } = parseEvents(await (await post(h.url, { model: SONNET, input: 'go', tools, stream: true })).text())
+  const types = events.map((event) => event.type).filter((type, index, all) => type !== all[index - 1])
+  t.same(types, [
+    'response.created', 'response.in_progress',
+    'response.output_item.added', 'response.function_call_arguments.delta', 'response.function_call_arguments.done', 'response.output_item.done',
+    'response.output_item.added', 'response.custom_tool_call_input.delta', 'response.custom_tool_call_input.done', 'response.output_item.done',
+    'response.completed'
+  ])
+  const args = events.filter((event) => event.type === 'response.function_call_arguments.delta').map((event) => event.data.delta).join('')
+  t.equal(args, '{"city":"Paris"}')
+  const done = events.filter((event) => event.type === 'response.output_item.done').map((event) => event.data.item)
+  t.match(done[0], { type: 'function_call', call_id: 'toolu_stream_1', name: 'get_weather', arguments: '{"city":"Paris"}', status: 'completed' })
+  t.match(done[1], { type: 'custom_tool_call', call_id: 'toolu_stream_2', name: 'run_sql', input: 'select 1' })
+  t.same(events.at(-1)?.data.response.output.map((item: { type: string }) => item.type), ['function_call', 'custom_tool_call'])
+})
