@@ -13,7 +13,8 @@ import { matchesAnyKey } from '../../plugins/auth.js'
 import { startAnthropicStub, type AnthropicStub } from '../helpers/anthropic-stub.js'
 import { buildGateway, CLIENT_KEY, startGateway, UPSTREAM_KEYS } from '../helpers/gateway.js'
 
-const CALLER_ANTHROPIC_KEY = 'sk-ant-api03-caller-own-key-ZZZZZZZZZZZZZZZZ'
+/** A caller's own key in the documented shape (sk-ant-api03- and 95 more characters), which mirror mode requires. */
+const CALLER_ANTHROPIC_KEY = 'sk-ant-api03-caller-own-key-ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZAA'
 const MIRROR_PREFIX = '/mirror'
 const CHAT_BODY = { model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'Hello' }] }
 const ERROR_FIELDS = ['code', 'message', 'param', 'request_id', 'type']
