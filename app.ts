@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import sensible from '@fastify/sensible'
 import swagger from '@fastify/swagger'
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
+import affinityPlugin from './plugins/affinity.js'
 import authPlugin from './plugins/auth.js'
 import claudeClientPlugin from './plugins/claude-client.js'
 import configPlugin, { type ConfigPluginOptions } from './plugins/config.js'
@@ -56,6 +57,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(statePlugin)
   await fastify.register(authPlugin)
   await fastify.register(keyPoolPlugin)
+  await fastify.register(affinityPlugin)
   await fastify.register(metricsPlugin)
   await fastify.register(claudeClientPlugin)
   await fastify.register(thinkingStorePlugin)
