@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import type { Server } from 'node:http'
+import type { FastifyHttpOptions, FastifyInstance, FastifyServerOptions } from 'fastify'
 import sensible from '@fastify/sensible'
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import authPlugin from './plugins/auth.js'
@@ -8,6 +9,7 @@ import errorHandlerPlugin, { clientErrorHandler, frameworkErrorHandler } from '.
 import keyPoolPlugin from './plugins/key-pool.js'
 import loadSheddingPlugin from './plugins/load-shedding.js'
 import redactionPlugin from './plugins/redaction.js'
+import requestDeadlinesPlugin from './plugins/request-deadlines.js'
 import statePlugin from './plugins/state.js'
 import thinkingStorePlugin from './plugins/thinking-store.js'
 import apiRoutes from './routes/api.js'
@@ -16,7 +18,7 @@ import healthRoutes from './routes/health.js'
 export type AppOptions = ConfigPluginOptions
 
 /** Server-level options the app relies on; server.ts and the tests both create Fastify with them. */
-export function serverOptions (logger: FastifyServerOptions['logger']): FastifyServerOptions {
+export function serverOptions (logger: FastifyServerOptions['logger']): FastifyHttpOptions<Server> {
   return {
     logger,
     // Fastify's two info lines per request are replaced by one debug line (below), so that
@@ -26,6 +28,8 @@ export function serverOptions (logger: FastifyServerOptions['logger']): FastifyS
     bodyLimit: 64 * 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Node checks request deadlines (BODY_TIMEOUT_MS) this often; its default is 30 s.
+    http: { connectionsCheckingInterval: 1000 },
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler
   }
@@ -44,6 +48,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(redactionPlugin)
   await fastify.register(errorHandlerPlugin)
   await fastify.register(loadSheddingPlugin)
+  await fastify.register(requestDeadlinesPlugin)
   await fastify.register(statePlugin)
   await fastify.register(authPlugin)
   await fastify.register(keyPoolPlugin)

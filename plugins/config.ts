@@ -45,6 +45,8 @@ export interface GatewayConfig {
   capabilityOverrides: CapabilityRule[]
   /** Mean event-loop delay above which new requests get 503 (0: never). */
   maxEventLoopDelayMs: number
+  /** Time a request (headers and body) has to arrive in full. */
+  bodyTimeoutMs: number
 }
 
 export interface ConfigPluginOptions {
@@ -178,7 +180,8 @@ export function buildConfig (raw: RawConfig, warn: (message: string) => void = (
     modelsCacheSeconds: raw.MODELS_CACHE_SECONDS,
     thinkingStoreSize: raw.THINKING_STORE_SIZE,
     capabilityOverrides: parseCapabilityRules(raw.MODEL_CAPABILITIES),
-    maxEventLoopDelayMs: raw.MAX_EVENT_LOOP_DELAY_MS
+    maxEventLoopDelayMs: raw.MAX_EVENT_LOOP_DELAY_MS,
+    bodyTimeoutMs: raw.BODY_TIMEOUT_MS
   }
 }
 

@@ -36,7 +36,8 @@ export const ConfigSchema = Type.Object({
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ default: 1000, minimum: 0 }),
   MIRROR_BODY_LIMIT: Type.Integer({ default: 8388608, minimum: 1024 }),
   MIRROR_RATE_LIMIT: Type.Integer({ default: 60, minimum: 1 }),
-  MIRROR_MAX_CONCURRENT: Type.Integer({ default: 16, minimum: 1 })
+  MIRROR_MAX_CONCURRENT: Type.Integer({ default: 16, minimum: 1 }),
+  BODY_TIMEOUT_MS: Type.Integer({ default: 120000, minimum: 1 })
 })
 export type RawConfig = Static<typeof ConfigSchema>
 

@@ -27,7 +27,8 @@ const defaults: RawConfig = {
   MAX_EVENT_LOOP_DELAY_MS: 1000,
   MIRROR_BODY_LIMIT: 1024 * 1024,
   MIRROR_RATE_LIMIT: 60,
-  MIRROR_MAX_CONCURRENT: 16
+  MIRROR_MAX_CONCURRENT: 16,
+  BODY_TIMEOUT_MS: 1000
 }
 
 function writeYaml (text: string): string {
