@@ -1,8 +1,11 @@
 /** What a secret is replaced with wherever it would leave the process. */
 export const REDACTED = '[redacted]'
 
-/** Anything shaped like an Anthropic key (API, admin or session), whoever it belongs to. */
-const ANTHROPIC_KEY_SOURCE = 'sk-ant-[A-Za-z0-9_-]+'
+/**
+ * Anything shaped like an Anthropic key (API, admin or session), whoever it belongs to. Ten key
+ * characters at least, so that the gateway's own mentions of a key kind (`sk-ant-api…`) stay.
+ */
+const ANTHROPIC_KEY_SOURCE = 'sk-ant-[A-Za-z0-9_-]{10,}'
 const ANTHROPIC_KEY = new RegExp(ANTHROPIC_KEY_SOURCE, 'g')
 
 function escapeRegExp (text: string): string {
