@@ -1,5 +1,5 @@
 import type { Server } from 'node:http'
-import type { FastifyHttpOptions, FastifyInstance, FastifyServerOptions } from 'fastify'
+import { LogController, type FastifyHttpOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import sensible from '@fastify/sensible'
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import authPlugin from './plugins/auth.js'
@@ -23,7 +23,7 @@ export function serverOptions (logger: FastifyServerOptions['logger']): FastifyH
     logger,
     // Fastify's two info lines per request are replaced by one debug line (below), so that
     // logging costs nothing per request at the default level.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Bodies are limited per route from the configuration; this is only the ceiling.
     bodyLimit: 64 * 1024 * 1024,
     return503OnClosing: true,

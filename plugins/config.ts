@@ -102,12 +102,37 @@ function splitList (value: string | undefined): string[] {
   return (value ?? '').split(',').map((item) => item.trim()).filter(Boolean)
 }
 
-function parseAddress (address: string, port: number | undefined): { host: string; port: number } {
-  const colon = address.lastIndexOf(':')
-  const host = address.slice(0, colon).replace(/^\[|\]$/g, '') || '0.0.0.0'
-  const listenPort = port ?? Number(address.slice(colon + 1))
-  if (!Number.isInteger(listenPort) || listenPort > 65535) throw new ConfigError(`ADDRESS '${address}' has an invalid port`)
+const DEFAULT_PORT = 8080
+const HOST = /^[^\s/?#@]+$/
+
+/** `host:port`, `host` (port 8080), `:port`, `[v6]:port`, `[v6]` or a bare IPv6 address; PORT wins over the port given here. */
+export function parseAddress (address: string, port: number | undefined): { host: string; port: number } {
+  const invalid = (what: string): ConfigError => new ConfigError(`ADDRESS '${address}' ${what}: write host:port, e.g. 127.0.0.1:8080, or just a host`)
+  const trimmed = address.trim()
+  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(trimmed)
+  let host: string
+  let portText: string | undefined
+  if (bracketed) [host, portText] = [bracketed[1], bracketed[2]]
+  else if (trimmed.split(':').length === 2) [host, portText] = trimmed.split(':')
+  else [host, portText] = [trimmed, undefined]
+  if (host === '' && portText !== undefined) host = '0.0.0.0'
+  if (!HOST.test(host)) throw invalid('has no valid host')
+  if (port !== undefined) return { host, port }
+  if (portText === undefined) return { host, port: DEFAULT_PORT }
+  const listenPort = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN
+  if (!(listenPort >= 0 && listenPort <= 65535)) throw invalid('has an invalid port')
   return { host, port: listenPort }
+}
+
+interface SchemaIssue { instancePath?: string; keyword?: string; message?: string; params?: { allowedValues?: unknown[]; missingProperty?: string } }
+
+/** One sentence per failed setting, naming the field and, for a choice, the values allowed (never the value given: it may be a secret). */
+function describeSchemaError (error: Error & { errors?: SchemaIssue[] }): string {
+  const issue = error.errors?.[0]
+  if (!issue) return error.message.replace(/env\//g, '')
+  const field = issue.instancePath?.replace(/^\//, '') || issue.params?.missingProperty || 'a setting'
+  if (issue.keyword === 'enum' && Array.isArray(issue.params?.allowedValues)) return `${field} must be one of: ${issue.params.allowedValues.join(', ')}`
+  return `${field} ${issue.message ?? 'is invalid'}`
 }
 
 function parseCapabilityRules (raw: string | undefined): CapabilityRule[] {
@@ -197,7 +222,7 @@ async function configPlugin (fastify: FastifyInstance, options: ConfigPluginOpti
       dotenv: source.data === undefined
     })
   } catch (error) {
-    throw new ConfigError(`${(error as Error).message.replace(/^env\//, '').replace(/env\//g, '')} (from ${source.origin})`)
+    throw new ConfigError(`${describeSchemaError(error as Error)} (from ${source.origin})`)
   }
   const raw = (fastify as unknown as { rawConfig: RawConfig }).rawConfig
   fastify.decorate('config', buildConfig(raw, (message) => fastify.log.warn(message)))
