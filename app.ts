@@ -10,10 +10,15 @@ import keyPoolPlugin from './plugins/key-pool.js'
 import loadSheddingPlugin from './plugins/load-shedding.js'
 import redactionPlugin from './plugins/redaction.js'
 import requestDeadlinesPlugin from './plugins/request-deadlines.js'
+import lifecyclePlugin from './plugins/lifecycle.js'
+import metricsPlugin from './plugins/metrics.js'
 import statePlugin from './plugins/state.js'
 import thinkingStorePlugin from './plugins/thinking-store.js'
+import { requestIdFor } from './lib/ops/request-id.js'
 import apiRoutes from './routes/api.js'
 import healthRoutes from './routes/health.js'
+import metricsRoutes from './routes/metrics.js'
+import rootRoutes from './routes/root.js'
 
 export type AppOptions = ConfigPluginOptions
 
@@ -31,7 +36,8 @@ export function serverOptions (logger: FastifyServerOptions['logger']): FastifyH
     // Node checks request deadlines (BODY_TIMEOUT_MS) this often; its default is 30 s.
     http: { connectionsCheckingInterval: 1000 },
     frameworkErrors: frameworkErrorHandler,
-    clientErrorHandler
+    clientErrorHandler,
+    genReqId: (request) => requestIdFor(request.headers['x-request-id'])
   }
 }
 
@@ -44,6 +50,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
     request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request completed')
   })
   await fastify.register(configPlugin, options)
+  await fastify.register(lifecyclePlugin)
   await fastify.register(sensible)
   await fastify.register(redactionPlugin)
   await fastify.register(errorHandlerPlugin)
@@ -52,11 +59,14 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(statePlugin)
   await fastify.register(authPlugin)
   await fastify.register(keyPoolPlugin)
+  await fastify.register(metricsPlugin)
   await fastify.register(claudeClientPlugin)
   await fastify.register(thinkingStorePlugin)
 
   const { config } = fastify
   await fastify.register(healthRoutes)
+  await fastify.register(metricsRoutes)
+  await fastify.register(rootRoutes)
   for (const prefix of ['/v1', '/hf/v1']) await fastify.register(apiRoutes, { prefix, mirror: false })
   if (config.mirror.enabled) await fastify.register(apiRoutes, { prefix: `${config.mirror.prefix}/v1`, mirror: true })
 }

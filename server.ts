@@ -25,6 +25,7 @@ async function shutdown (signal: string): Promise<void> {
     return
   }
   closing = true
+  server.startDraining()
   server.log.info({ signal }, 'shutting down: no new connections, running requests may finish')
   const grace = setTimeout(() => {
     server.log.warn('grace period over; closing the remaining connections')

@@ -9,6 +9,9 @@ export interface PoolKey {
 
 export interface PoolStatus { total: number; healthy: number; cooling: number; disabled: number }
 
+/** One key as operators may see it: its label and health, never the secret. */
+export interface PoolKeyView { label: string; state: 'healthy' | 'cooling' | 'disabled'; coolingSeconds: number; disabledReason: string | null }
+
 /** Logs name a key by its position and a short prefix, never by the secret. */
 export function keyLabel (secret: string, index: number): string {
   return `key#${index + 1} (${secret.slice(0, 10)}…)`
@@ -59,5 +62,15 @@ export class KeyPool {
     const disabled = this.keys.filter((key) => key.disabledReason !== null).length
     const cooling = this.keys.filter((key) => key.disabledReason === null && key.coolingUntil > time).length
     return { total: this.keys.length, healthy: this.keys.length - disabled - cooling, cooling, disabled }
+  }
+
+  /** Every key's label and health, for the status page and metrics. */
+  describe (): PoolKeyView[] {
+    const time = this.now()
+    return this.keys.map((key) => {
+      const cooling = key.disabledReason === null && key.coolingUntil > time
+      const state = key.disabledReason !== null ? 'disabled' : cooling ? 'cooling' : 'healthy'
+      return { label: key.label, state, coolingSeconds: cooling ? Math.ceil((key.coolingUntil - time) / 1000) : 0, disabledReason: key.disabledReason }
+    })
   }
 }

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto'
 import http from 'node:http'
 import https from 'node:https'
 import type { Readable } from 'node:stream'
@@ -36,6 +37,12 @@ export interface ClaudeClient {
   createMessage (call: UpstreamCall): Promise<AnthropicResponse>
   openStream (call: UpstreamCall): Promise<UpstreamStream>
   listModels (options: { log: FastifyBaseLogger; callerKey?: string; signal?: AbortSignal }): Promise<UpstreamModel[]>
+  /** POST /v1/messages/count_tokens with the same key choice and retries as a message. */
+  countTokens (call: CountTokensCall): Promise<number>
+}
+
+export interface CountTokensCall extends CallContext {
+  body: Record<string, unknown>
 }
 
 declare module 'fastify' {
@@ -101,9 +108,35 @@ function responseOf (stream: Readable & { once: Readable['once'] }): Promise<Res
   })
 }
 
+/** Mirror keys the upstream rate limited, by digest (never the key itself), with when they may be used again. */
+class CallerCooldowns {
+  private readonly until = new Map<string, number>()
+
+  constructor (private readonly limit = 10_000) {}
+
+  set (callerKey: string, seconds: number): void {
+    const id = hash('sha256', callerKey)
+    this.until.delete(id)
+    this.until.set(id, Date.now() + seconds * 1000)
+    if (this.until.size > this.limit) this.until.delete(this.until.keys().next().value!)
+  }
+
+  /** Whole seconds the caller must still wait, or undefined when it may go ahead. */
+  secondsLeft (callerKey: string): number | undefined {
+    const id = hash('sha256', callerKey)
+    const until = this.until.get(id)
+    if (until === undefined) return undefined
+    const left = until - Date.now()
+    if (left > 0) return Math.ceil(left / 1000)
+    this.until.delete(id)
+    return undefined
+  }
+}
+
 class AnthropicHttpClient implements ClaudeClient {
   private readonly http: Got
   private modelsCache: { models: UpstreamModel[]; until: number } | undefined
+  private readonly callerCooldowns = new CallerCooldowns()
 
   constructor (private readonly fastify: FastifyInstance, agents: Agents) {
     const { config } = fastify
@@ -140,6 +173,13 @@ class AnthropicHttpClient implements ClaudeClient {
         close()
         throw error
       }
+    })
+  }
+
+  async countTokens (call: CountTokensCall): Promise<number> {
+    return await this.withRetries(call, async (key) => {
+      const response = this.post('/v1/messages/count_tokens', key, call.body, call.signal)
+      return parseJsonBody<{ input_tokens: number }>(await readBody(response.chunks)).input_tokens
     })
   }
 
@@ -228,6 +268,7 @@ class AnthropicHttpClient implements ClaudeClient {
    * been tried, a server fault may be retried on a key that already failed.
    */
   private async withRetries<T> (call: CallContext, attempt: (key: string) => Promise<T>): Promise<T> {
+    if (call.callerKey) this.refuseCoolingCaller(call.callerKey)
     const tried = new Set<number>()
     let failures = 0
     let lastError: unknown
@@ -236,12 +277,15 @@ class AnthropicHttpClient implements ClaudeClient {
       if (!call.callerKey && !key) break
       if (key) tried.add(key.index)
       try {
-        return await attempt(call.callerKey ?? key!.secret)
+        const result = await attempt(call.callerKey ?? key!.secret)
+        this.fastify.metrics.upstreamAttempt('ok')
+        return result
       } catch (error) {
         if (call.signal.aborted) throw clientGone()
+        this.fastify.metrics.upstreamFailure(error)
         // A rejected key says nothing about the request; the error that does is reported instead.
         if (!isKeyRejection(error, key)) lastError = error
-        const verdict = this.judge(error, key, call.log)
+        const verdict = this.judge(error, key, call.log, call.callerKey)
         if (verdict === 'give-up') break
         if (verdict === 'retry' && ++failures < this.fastify.config.retryCount) {
           await sleep(backoffMs(failures - 1), undefined, { signal: call.signal }).catch(() => {})
@@ -252,21 +296,31 @@ class AnthropicHttpClient implements ClaudeClient {
     throw this.finalError(lastError, call)
   }
 
+  private refuseCoolingCaller (callerKey: string): void {
+    const wait = this.callerCooldowns.secondsLeft(callerKey)
+    if (wait === undefined) return
+    throw new GatewayError(429, 'rate_limit_error', `Your Anthropic API key is rate limited upstream; retry in ${wait}s`, { code: 'caller_key_rate_limited', headers: { 'retry-after': String(wait) } })
+  }
+
   private nextKey (tried: ReadonlySet<number>, lastError: unknown): PoolKey | undefined {
     const { keyPool } = this.fastify
     return keyPool.acquire(tried) ?? (isServerFault(lastError) ? keyPool.acquire() : undefined)
   }
 
   /** Updates the key's health from the failure and says what to do next. */
-  private judge (error: unknown, key: PoolKey | undefined, log: FastifyBaseLogger): 'next-key' | 'retry' | 'give-up' {
+  private judge (error: unknown, key: PoolKey | undefined, log: FastifyBaseLogger, callerKey?: string): 'next-key' | 'retry' | 'give-up' {
     if (error instanceof UpstreamNetworkError) {
       log.warn({ key: key?.label, code: error.code }, 'upstream unreachable')
       return 'retry'
     }
     if (!(error instanceof UpstreamError)) return 'give-up'
     if (error.status === 429) {
-      // A caller's own key (mirror mode) has no other key to fall back on: its retry-after is the caller's to honour.
-      if (!key) return 'give-up'
+      // A caller's own key (mirror mode) has no other key to fall back on: its retry-after is the
+      // caller's to honour, and the gateway holds it to it rather than asking the upstream again.
+      if (!key) {
+        if (callerKey) this.callerCooldowns.set(callerKey, error.retryAfterSeconds ?? DEFAULT_COOLDOWN_SECONDS)
+        return 'give-up'
+      }
       this.fastify.keyPool.coolDown(key, error.retryAfterSeconds ?? DEFAULT_COOLDOWN_SECONDS)
       log.warn({ key: key.label, retryAfter: error.retryAfterSeconds }, 'upstream key rate limited; cooling down')
       return 'next-key'
@@ -333,4 +387,4 @@ async function claudeClientPlugin (fastify: FastifyInstance): Promise<void> {
   fastify.decorate('claude', new AnthropicHttpClient(fastify, await buildAgents(fastify.config)))
 }
 
-export default fp(claudeClientPlugin, { name: 'claude-client', fastify: '5.x', dependencies: ['config', 'key-pool'] })
+export default fp(claudeClientPlugin, { name: 'claude-client', fastify: '5.x', dependencies: ['config', 'key-pool', 'metrics'] })

@@ -8,7 +8,7 @@ import { Compile } from 'typebox/compile'
 import { isWebSessionKey } from '../lib/anthropic/api-keys.js'
 import type { CapabilityRule } from '../lib/anthropic/capabilities.js'
 import type { ThinkingFormat } from '../lib/chat/translate-response.js'
-import type { UnsupportedFieldPolicy } from '../lib/chat/request-fields.js'
+import type { UnsupportedFieldPolicy } from '../lib/core/unsupported-fields.js'
 import { CapabilityRulesSchema, ConfigSchema, type RawConfig } from '../schemas/config.js'
 
 export interface GatewayConfig {
@@ -43,10 +43,15 @@ export interface GatewayConfig {
   modelsCacheSeconds: number
   thinkingStoreSize: number
   capabilityOverrides: CapabilityRule[]
+  responses: { ttlSeconds: number; secret: string | undefined; webSearch: boolean; keepAliveMs: number }
   /** Mean event-loop delay above which new requests get 503 (0: never). */
   maxEventLoopDelayMs: number
   /** Time a request (headers and body) has to arrive in full. */
   bodyTimeoutMs: number
+  /** /metrics without a client key (for scrapers inside a private network). */
+  metricsPublic: boolean
+  /** The address clients reach the gateway at, for the status page's connection examples; else taken from the request. */
+  publicBaseUrl: string | undefined
 }
 
 export interface ConfigPluginOptions {
@@ -205,7 +210,10 @@ export function buildConfig (raw: RawConfig, warn: (message: string) => void = (
     modelsCacheSeconds: raw.MODELS_CACHE_SECONDS,
     thinkingStoreSize: raw.THINKING_STORE_SIZE,
     capabilityOverrides: parseCapabilityRules(raw.MODEL_CAPABILITIES),
+    responses: { ttlSeconds: raw.RESPONSES_TTL_SECONDS, secret: raw.RESPONSES_SECRET, webSearch: raw.WEB_SEARCH, keepAliveMs: raw.SSE_KEEPALIVE_MS },
     maxEventLoopDelayMs: raw.MAX_EVENT_LOOP_DELAY_MS,
+    metricsPublic: raw.METRICS_PUBLIC,
+    publicBaseUrl: raw.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     bodyTimeoutMs: raw.BODY_TIMEOUT_MS
   }
 }

@@ -64,11 +64,17 @@ function registerBodyParsers (fastify: FastifyInstance): void {
   })
 }
 
+/** The error body with the id the request was logged under, so a user's report can be matched to the log. */
+function bodyFor (error: GatewayError, request: FastifyRequest): OpenAIErrorBody & { error: { request_id: string } } {
+  const body = error.toBody()
+  return { error: { ...body.error, request_id: request.id } }
+}
+
 /** Fastify's `frameworkErrors` option: malformed URLs and over-long path parameters in the OpenAI shape. */
 export function frameworkErrorHandler (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const mapped = toGatewayError(error)
   request.log.info({ status: mapped.status, code: mapped.code }, mapped.message)
-  void reply.code(mapped.status).send(mapped.toBody())
+  void reply.code(mapped.status).send(bodyFor(mapped, request))
 }
 
 /** The raw HTTP answer to a request Node could not even parse (bad request line, huge headers, timeout). */
@@ -95,12 +101,11 @@ async function errorHandlerPlugin (fastify: FastifyInstance): Promise<void> {
     const mapped = toGatewayError(error)
     if (mapped.status >= 500 && !(error instanceof GatewayError)) request.log.error({ err: error }, 'unexpected error')
     else request.log.info({ status: mapped.status, code: mapped.code }, mapped.message)
-    const body: OpenAIErrorBody = mapped.toBody()
-    return reply.code(mapped.status).headers(mapped.headers).send(body)
+    return reply.code(mapped.status).headers(mapped.headers).send(bodyFor(mapped, request))
   })
   fastify.setNotFoundHandler((request, reply) => {
-    const body = new GatewayError(404, 'not_found_error', `Unknown route ${request.method} ${request.url.split('?')[0]}`, { code: 'unknown_route' }).toBody()
-    return reply.code(404).send(body)
+    const notFound = new GatewayError(404, 'not_found_error', `Unknown route ${request.method} ${request.url.split('?')[0]}`, { code: 'unknown_route' })
+    return reply.code(404).send(bodyFor(notFound, request))
   })
 }
 

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import mirrorLimits from '../plugins/mirror-limits.js'
 import chatCompletionRoutes from './chat-completions.js'
 import modelRoutes from './models.js'
+import responsesRoutes from './responses.js'
 
 export interface ApiOptions {
   /** Mirror mode: callers bring their own Anthropic key instead of a client key. */
@@ -14,6 +15,7 @@ const apiRoutes: FastifyPluginAsyncTypebox<ApiOptions> = async (fastify, options
   fastify.addHook('onRequest', options.mirror ? fastify.requireAnthropicKey : fastify.requireClientKey)
   await fastify.register(chatCompletionRoutes)
   await fastify.register(modelRoutes)
+  await fastify.register(responsesRoutes)
 }
 
 export default apiRoutes

@@ -66,17 +66,19 @@ const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     thinkingStore
   }
 
-  async function answer (plan: TranslationPlan, call: UpstreamCall): Promise<ChatCompletion> {
+  async function answer (request: FastifyRequest, plan: TranslationPlan, call: UpstreamCall): Promise<ChatCompletion> {
     const id = completionId()
     const created = Math.floor(Date.now() / 1000)
     const messages = await perChoice(plan.n, call, async (shared) => await fastify.claude.createMessage(shared), () => {})
+    for (const message of messages) fastify.metrics.recordUsage(request, plan.body.model, message.usage)
     const translated = messages.map((message, index) => translateMessage(message, index, plan.jsonTool, config.thinkingFormat))
     for (const item of translated) if (item.reasoning) thinkingStore.save(item.reasoning.toolCallIds, item.reasoning.blocks)
     return buildCompletion(id, created, plan.requestedModel, translated)
   }
 
   async function stream (reply: FastifyReply, plan: TranslationPlan, call: UpstreamCall): Promise<FastifyReply> {
-    const sources = await perChoice(plan.n, call, async (shared) => await fastify.claude.openStream(shared), (source: UpstreamStream) => source.close())
+    const open = async (shared: UpstreamCall): Promise<UpstreamStream> => fastify.metrics.observeStream(reply.request, plan.body.model, await fastify.claude.openStream(shared))
+    const sources = await perChoice(plan.n, call, open, (source: UpstreamStream) => source.close())
     const body = completionStream(sources, {
       identity: { id: completionId(), created: Math.floor(Date.now() / 1000), model: plan.requestedModel, includeUsage: plan.includeUsage },
       jsonTool: plan.jsonTool,
@@ -101,7 +103,7 @@ const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (plan.dropped.length > 0) reply.header('x-claude2api-dropped-fields', plan.dropped.join(','))
     const call: UpstreamCall = { body: plan.body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey }
     if (plan.stream) return await stream(reply, plan, call)
-    return await answer(plan, call)
+    return await answer(request, plan, call)
   })
 }
 

@@ -33,12 +33,18 @@ export const ConfigSchema = Type.Object({
   MODELS_CACHE_SECONDS: Type.Integer({ default: 300, minimum: 0 }),
   THINKING_STORE_SIZE: Type.Integer({ default: 10000, minimum: 1 }),
   MODEL_CAPABILITIES: Type.Optional(Type.String()),
+  RESPONSES_TTL_SECONDS: Type.Integer({ default: 604800, minimum: 1 }),
+  RESPONSES_SECRET: Type.Optional(Type.String({ minLength: 16 })),
+  WEB_SEARCH: { ...Bool, default: false },
+  SSE_KEEPALIVE_MS: Type.Integer({ default: 15000, minimum: 10 }),
   // Hardening (issue 11): load shedding, mirror-mode bounds, body deadline.
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ default: 1000, minimum: 0 }),
   MIRROR_BODY_LIMIT: Type.Integer({ default: 8388608, minimum: 1024 }),
   MIRROR_RATE_LIMIT: Type.Integer({ default: 60, minimum: 1 }),
   MIRROR_MAX_CONCURRENT: Type.Integer({ default: 16, minimum: 1 }),
-  BODY_TIMEOUT_MS: Type.Integer({ default: 120000, minimum: 1 })
+  BODY_TIMEOUT_MS: Type.Integer({ default: 120000, minimum: 1 }),
+  METRICS_PUBLIC: Type.Boolean({ default: false }),
+  PUBLIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' }))
 })
 export type RawConfig = Static<typeof ConfigSchema>
 

@@ -5,7 +5,9 @@ export const ErrorResponseSchema = Type.Object({
     message: Type.String(),
     type: Type.String(),
     param: Type.Union([Type.String(), Type.Null()]),
-    code: Type.Union([Type.String(), Type.Null()])
+    code: Type.Union([Type.String(), Type.Null()]),
+    /** The x-request-id of the answer: what to quote when reporting a problem. */
+    request_id: Type.Optional(Type.String())
   })
 })
 export type ErrorResponse = Static<typeof ErrorResponseSchema>

@@ -1,7 +1,8 @@
 import type { ReasoningBlock, StreamPayload } from '../anthropic/types.js'
 import { UpstreamError, UpstreamNetworkError } from '../errors.js'
 import { ChunkWriter, DONE_CHUNK, StreamTranslator, type StreamIdentity } from './stream-translator.js'
-import { addUsage, emptyUsage, type ThinkingFormat } from './translate-response.js'
+import { addUsage, emptyUsage } from '../core/usage.js'
+import type { ThinkingFormat } from './translate-response.js'
 
 /** One upstream stream per choice, already past its `message_start`. */
 export interface ChoiceSource { first: StreamPayload; rest: AsyncIterator<StreamPayload>; close: () => void }

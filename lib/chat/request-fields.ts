@@ -1,7 +1,7 @@
 import type { ChatCompletionRequest } from '../../schemas/chat-completion.js'
 import { invalidRequest } from '../errors.js'
+import type { UnsupportedFieldPolicy } from '../core/unsupported-fields.js'
 
-export type UnsupportedFieldPolicy = 'error' | 'drop'
 
 // OpenAI fields with no Claude meaning. A value that asks for nothing (the field's default)
 // is accepted quietly since many clients always send defaults; any other value is refused
@@ -31,12 +31,6 @@ const HANDLED = new Set([
   'top_k', 'n', 'stop', 'tools', 'tool_choice', 'parallel_tool_calls', 'response_format', 'reasoning_effort', 'user',
   'metadata', 'service_tier', 'thinking'
 ])
-
-/** Applies the policy to one field: a 400 naming it, or its name added to the dropped list. */
-export function refuseOrDrop (field: string, message: string, param: string, policy: UnsupportedFieldPolicy, dropped: string[]): void {
-  if (policy === 'error') throw invalidRequest(`${message} (or set UNSUPPORTED_FIELDS=drop)`, param, 'unsupported_parameter')
-  if (!dropped.includes(field)) dropped.push(field)
-}
 
 /**
  * Checks every top-level field of the request against the policy. Returns the names of the

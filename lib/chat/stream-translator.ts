@@ -1,6 +1,7 @@
 import type { Usage } from '../../schemas/chat-completion.js'
 import type { AnthropicUsage, ContentBlock, ReasoningBlock, StreamPayload } from '../anthropic/types.js'
-import { finishReasonOf, mapUsage, REASONING_SEPARATOR, THINK_CLOSE, THINK_OPEN, type FinishReason, type ThinkingFormat } from './translate-response.js'
+import { finishReasonOf, mergeUsage, mapUsage, type FinishReason } from '../core/usage.js'
+import { REASONING_SEPARATOR, THINK_CLOSE, THINK_OPEN, type ThinkingFormat } from './translate-response.js'
 
 /** Where the translator is in the upstream's event sequence. */
 export type StreamState = 'awaiting-start' | 'streaming' | 'finished' | 'failed'
@@ -223,11 +224,7 @@ export class StreamTranslator {
   private onMessageDelta (event: Extract<StreamPayload, { type: 'message_delta' }>): string {
     if (event.delta.stop_reason !== undefined) this.stopReason = event.delta.stop_reason
     // message_delta usage is cumulative: later values replace earlier ones.
-    if (event.usage) this.upstreamUsage = { ...this.upstreamUsage, ...definedOnly(event.usage) }
+    if (event.usage) this.upstreamUsage = mergeUsage(this.upstreamUsage, event.usage)
     return ''
   }
-}
-
-function definedOnly (usage: AnthropicUsage): AnthropicUsage {
-  return Object.fromEntries(Object.entries(usage).filter(([, value]) => value !== null && value !== undefined))
 }

@@ -2,7 +2,7 @@ import type { ChatMessage, ContentPart } from '../../schemas/chat-completion.js'
 import { isReasoningBlock, type AnthropicMessage, type CacheControl, type ContentBlock, type DocumentBlock, type ImageBlock, type TextBlock, type ToolResultBlock, type ToolUseBlock } from '../anthropic/types.js'
 import { documentBlock, imageBlock, textBlock } from '../core/content-parts.js'
 import { invalidRequest } from '../errors.js'
-import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../json-depth.js'
+import { appendTurn, parseToolArguments, toolId } from '../core/conversation.js'
 import type { ThinkingStore } from '../core/thinking-store.js'
 
 export interface ConvertedConversation {
@@ -29,61 +29,6 @@ export function convertConversation (messages: ChatMessage[], store?: ThinkingSt
   })
   if (turns.length === 0) throw invalidRequest('messages must hold at least one non-empty user or assistant message', 'messages')
   return { system, messages: turns, historyToolNames: context.historyToolNames }
-}
-
-/**
- * Consecutive turns of one role are merged, which is what the upstream does with them too. Tool
- * results must lead a user turn and thinking must lead an assistant turn, so those go first.
- */
-function appendTurn (turns: AnthropicMessage[], turn: AnthropicMessage): void {
-  const last = turns.at(-1)
-  if (last && last.role === turn.role) {
-    const merged = [...last.content, ...turn.content]
-    last.content = turn.role === 'user' ? leading(merged, (block) => block.type === 'tool_result') : leading(merged, isReasoningBlock)
-  } else {
-    turns.push(turn)
-  }
-}
-
-/** The blocks that match first, each group keeping its order. */
-function leading (blocks: ContentBlock[], first: (block: ContentBlock) => boolean): ContentBlock[] {
-  const front = blocks.filter(first)
-  if (front.length === 0 || front.length === blocks.length) return blocks
-  return [...front, ...blocks.filter((block) => !first(block))]
-}
-
-/**
- * True when the request continues a tool-use turn (the last assistant turn called tools and
- * the next turn answers them) whose thinking blocks are not there to send back.
- */
-export function lastToolTurnLacksThinking (messages: AnthropicMessage[]): boolean {
-  const position = messages.findLastIndex((message) => message.role === 'assistant')
-  if (position < 0) return false
-  const assistant = messages[position]
-  const next = messages[position + 1]
-  const continuesToolTurn = assistant.content.some((block) => block.type === 'tool_use') &&
-    next?.role === 'user' && next.content.some((block) => block.type === 'tool_result')
-  return continuesToolTurn && !isReasoningBlock(assistant.content[0])
-}
-
-/** Rewrites the last tool call and its results as plain text, for models that cannot skip thinking. */
-export function foldLastToolExchange (messages: AnthropicMessage[]): void {
-  const position = messages.findLastIndex((message) => message.role === 'assistant')
-  const assistant = messages[position]
-  const results = messages[position + 1]
-  const names = new Map<string, string>()
-  assistant.content = assistant.content.map((block) => {
-    if (block.type !== 'tool_use') return block
-    names.set(block.id, block.name)
-    return { type: 'text', text: `[called tool ${block.name} (${block.id}) with ${JSON.stringify(block.input)}]` }
-  })
-  results.content = results.content.flatMap((block) => block.type === 'tool_result' ? toolResultAsText(block, names.get(block.tool_use_id) ?? 'tool') : [block])
-}
-
-function toolResultAsText (block: ToolResultBlock, name: string): ContentBlock[] {
-  const head = `[result of tool ${name} (${block.tool_use_id})${block.is_error ? ', an error' : ''}]`
-  if (typeof block.content === 'string') return [{ type: 'text', text: block.content.trim() === '' ? head : `${head}\n${block.content}` }]
-  return [{ type: 'text', text: head }, ...block.content]
 }
 
 function systemBlocks (message: ChatMessage, param: string): TextBlock[] {
@@ -169,27 +114,9 @@ function assistantBlocks (message: ChatMessage, param: string, context: ConvertC
   return [...(thinking ?? []), ...blocks, ...toolUses]
 }
 
-/** Claude's tool ids match ^[a-zA-Z0-9_-]+$; other characters some clients use become '_' (the same way on both sides). */
-function toolId (id: string, param: string): string {
-  if (id === '') throw invalidRequest(`${param} must not be empty`, param)
-  return id.replace(/[^a-zA-Z0-9_-]/g, '_')
-}
-
 function toolUseBlock (call: NonNullable<ChatMessage['tool_calls']>[number], param: string): ToolUseBlock {
-  let input: unknown
-  const raw = call.function.arguments
-  if (exceedsJsonDepth(raw, MAX_JSON_DEPTH)) {
-    throw invalidRequest(`${param}.function.arguments nests deeper than ${MAX_JSON_DEPTH} levels`, `${param}.function.arguments`, 'invalid_tool_arguments')
-  }
-  try {
-    input = raw.trim() === '' ? {} : JSON.parse(raw)
-  } catch {
-    throw invalidRequest(`${param}.function.arguments is not valid JSON`, `${param}.function.arguments`, 'invalid_tool_arguments')
-  }
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw invalidRequest(`${param}.function.arguments must encode a JSON object`, `${param}.function.arguments`, 'invalid_tool_arguments')
-  }
-  return { type: 'tool_use', id: toolId(call.id, `${param}.id`), name: call.function.name, input: input as Record<string, unknown> }
+  const input = parseToolArguments(call.function.arguments, `${param}.function.arguments`)
+  return { type: 'tool_use', id: toolId(call.id, `${param}.id`), name: call.function.name, input }
 }
 
 function toolResultBlock (message: ChatMessage, param: string): ToolResultBlock {

@@ -85,11 +85,16 @@ export function imageBlock (part: ContentPart, param: string): ImageBlock {
   const raw = part.image_url
   const url = typeof raw === 'string' ? raw : raw?.url
   if (!url) throw invalidRequest(`${param}.image_url.url is required`, `${param}.image_url`)
-  const block: ImageBlock = url.startsWith('data:')
-    ? { type: 'image', source: imageSourceFromDataUrl(url, `${param}.image_url.url`) }
-    : { type: 'image', source: { type: 'url', url: checkHttpUrl(url, `${param}.image_url.url`) } }
+  const block = imageFromUrl(url, `${param}.image_url.url`)
   if (part.cache_control) block.cache_control = part.cache_control
   return block
+}
+
+/** An image given by URL: a base64 data URL of a supported type, or an http(s) URL the upstream fetches. */
+export function imageFromUrl (url: string, param: string): ImageBlock {
+  return url.startsWith('data:')
+    ? { type: 'image', source: imageSourceFromDataUrl(url, param) }
+    : { type: 'image', source: { type: 'url', url: checkHttpUrl(url, param) } }
 }
 
 function imageSourceFromDataUrl (url: string, param: string): ImageBlock['source'] {
@@ -133,8 +138,15 @@ export function documentBlock (part: ContentPart, param: string): DocumentBlock 
     const what = file.file_id ? 'file_id is not supported; send the file inline as file_data' : 'file.file_data is required'
     throw invalidRequest(`${param}: ${what}`, `${param}.file`, 'unsupported_file')
   }
-  const parsed = parseDataUrl(file.file_data, `${param}.file.file_data`)
-  const mediaType = effectiveFileType(parsed.mediaType, file.filename)
+  const block = documentFromDataUrl(file.file_data, file.filename, param, `${param}.file.file_data`)
+  if (part.cache_control) block.cache_control = part.cache_control
+  return block
+}
+
+/** A file as a data URL: PDFs become base64 documents, text-like files text documents. */
+export function documentFromDataUrl (fileData: string, filename: string | undefined, param: string, dataParam: string): DocumentBlock {
+  const parsed = parseDataUrl(fileData, dataParam)
+  const mediaType = effectiveFileType(parsed.mediaType, filename)
   const base64 = parsed.base64
   let block: DocumentBlock
   if (mediaType === 'application/pdf') {
@@ -142,9 +154,15 @@ export function documentBlock (part: ContentPart, param: string): DocumentBlock 
   } else if (TEXT_FILE_TYPES.has(mediaType) || mediaType.startsWith('text/')) {
     block = { type: 'document', source: { type: 'text', media_type: 'text/plain', data: Buffer.from(base64, 'base64').toString('utf8') } }
   } else {
-    throw invalidRequest(`Unsupported file type '${mediaType || 'unknown'}' at ${param}; supported: application/pdf and text files (text/*, application/json)`, `${param}.file.file_data`, 'unsupported_media_type')
+    throw invalidRequest(`Unsupported file type '${mediaType || 'unknown'}' at ${param}; supported: application/pdf and text files (text/*, application/json)`, dataParam, 'unsupported_media_type')
   }
-  if (file.filename) block.title = file.filename
-  if (part.cache_control) block.cache_control = part.cache_control
+  if (filename) block.title = filename
+  return block
+}
+
+/** A document the upstream fetches itself (PDF by URL). */
+export function documentFromUrl (url: string, filename: string | undefined, param: string): DocumentBlock {
+  const block: DocumentBlock = { type: 'document', source: { type: 'url', url: checkHttpUrl(url, param) } }
+  if (filename) block.title = filename
   return block
 }

@@ -12,6 +12,8 @@ export interface GatewayOptions {
   config?: Record<string, unknown>
   /** Everything the gateway logs, as lines of JSON. */
   logLines?: string[]
+  /** Extra plugins registered beside the app before it is ready (e.g. a route that logs on purpose). */
+  extraPlugins?: Array<(fastify: FastifyInstance) => Promise<void>>
 }
 
 export interface RunningGateway {
@@ -42,6 +44,7 @@ export async function buildGateway (upstreamUrl: string, options: GatewayOptions
       ...options.config
     }
   })
+  for (const plugin of options.extraPlugins ?? []) await fastify.register(plugin)
   await fastify.ready()
   return fastify
 }

@@ -44,3 +44,16 @@ test('labels show a short prefix only', async (t) => {
   t.equal(label, 'key#2 (sk-ant-api…)')
   t.notOk(label.includes(secret.slice(0, 14)))
 })
+
+test('with every key cooling, the wait is until the soonest one is back', async (t) => {
+  const time = { now: 0 }
+  const pool = poolAt(time, 3)
+  const [a, b, c] = [pool.acquire()!, pool.acquire()!, pool.acquire()!]
+  pool.coolDown(a, 40)
+  pool.coolDown(b, 7)
+  pool.coolDown(c, 90)
+  t.equal(pool.acquire(), undefined, 'no key to hand out')
+  t.equal(pool.secondsUntilAvailable(), 7)
+  time.now += 2500
+  t.equal(pool.secondsUntilAvailable(), 5, 'rounded up: 4.5 s left')
+})

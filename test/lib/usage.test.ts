@@ -2,7 +2,7 @@
 import fc from 'fast-check'
 import { test } from 'tap'
 import type { AnthropicUsage } from '../../lib/anthropic/types.js'
-import { addUsage, emptyUsage, finishReasonOf, mapStopReason, mapUsage } from '../../lib/chat/translate-response.js'
+import { addUsage, emptyUsage, finishReasonOf, mapStopReason, mapUsage } from '../../lib/core/usage.js'
 
 const count = fc.integer({ min: 0, max: 10_000_000 })
 const maybeCount = fc.option(count, { nil: undefined })

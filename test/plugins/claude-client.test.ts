@@ -115,3 +115,36 @@ test('a stream that pings and then breaks before message_start is retried: the c
   t.equal(payloads.at(-1), '[DONE]')
   t.equal(hits, 2)
 })
+
+test('an error event before message_start is retried on another key: the client had nothing yet', async (t) => {
+  const { stub, gateway } = await setup(t, { ANTHROPIC_API_KEYS: KEYS.slice(0, 2).join(','), RETRY_COUNT: 2 })
+  // A 200 whose very first event is `error` (afterEvents 0: not even message_start was sent).
+  stub.keyBehaviour.set(KEYS[0], { kind: 'fault', fault: 'error-event-mid-stream', afterEvents: 0 })
+  const response = await postChat(gateway.url, { ...CHAT, stream: true })
+  const payloads = await readSse(response)
+  t.equal(response.status, 200)
+  const chunks = parseChunks(payloads)
+  t.same(chunks.filter((chunk) => chunk.error !== undefined), [], 'no error reached the client')
+  t.equal(chunks.map((chunk) => chunk.choices?.[0]?.delta?.content ?? '').join(''), 'Hello from the stub.')
+  t.equal(payloads.at(-1), '[DONE]')
+  t.same(stub.requests.map((request) => request.key), [KEYS[0], KEYS[1]], 'the second key answered')
+})
+
+// A ninth audit mutation (readEvents no longer counting an `error` event as the end of the
+// stream) is equivalent: the stream translator stops pulling events at the first `error`, so
+// the end-of-body check after the loop that the mutation would change is never reached.
+
+test('every key rate limited: retry-after is the soonest cooldown, on the request and on the next one', async (t) => {
+  const { stub, gateway } = await setup(t, { ANTHROPIC_API_KEYS: KEYS.join(',') })
+  const cooldowns = [40, 7, 90]
+  KEYS.forEach((key, index) => stub.keyBehaviour.set(key, { kind: 'error', status: 429, type: 'rate_limit_error', message: 'Rate limited', headers: { 'retry-after': String(cooldowns[index]) } }))
+  const first = await postChat(gateway.url, CHAT)
+  t.equal(first.status, 429)
+  t.equal(first.headers.get('retry-after'), '7', 'the key that is back first decides')
+  const second = await postChat(gateway.url, CHAT)
+  t.equal(second.status, 429)
+  const wait = Number(second.headers.get('retry-after'))
+  // A moment has passed since the cooldowns began, so 7 or 6 s remain; never the 40 or 90 of the others.
+  t.ok(wait >= 1 && wait <= 7, `retry-after ${wait} is the soonest cooldown`)
+  t.equal(stub.requests.length, 3, 'the second request found every key cooling and did not go upstream')
+})

@@ -105,5 +105,4 @@ test(`${STREAMS} concurrent streams each get their own complete answer`, async (
   t.ok(allInFlight, 'every upstream request was in flight before any answer came back')
   t.equal(wrong.length, 0, 'every stream complete with its own content')
   t.equal(stub.requests.length, STREAMS, 'one upstream request per stream')
-  t.ok(finished - started < 45000, `finished in ${finished - started} ms`)
 })

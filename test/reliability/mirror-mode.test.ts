@@ -5,6 +5,7 @@ import { anthropicApiKey, authHeaders, parseChunks, readSse, startGateway, UPSTR
 type Tap = Parameters<Parameters<typeof test>[0]>[0]
 
 const CALLER_KEY = anthropicApiKey('caller-own-key')
+const OTHER_CALLER_KEY = anthropicApiKey('another-caller')
 const MIRROR_CONFIG = { ENABLE_MIRROR_API: true, MIRROR_API_PREFIX: '/mirror' }
 
 async function setup (t: Tap, logLines?: string[]): Promise<{ stub: AnthropicStub; gateway: RunningGateway }> {
@@ -56,8 +57,20 @@ test('mirror: a rate-limited caller key gives the caller 429 with retry-after; t
   const response = await chat(gateway, '/mirror/v1/chat/completions', CALLER_KEY, true)
   t.equal(response.status, 429)
   t.equal(response.headers.get('retry-after'), '9')
-  t.same(stub.requests.map((request) => request.key), [CALLER_KEY], 'only the caller key, and not again before its retry-after')
+  t.same(stub.requests.map((request) => request.key), [CALLER_KEY], 'only the caller key, no pool key instead')
   t.match(gateway.app.keyPool.status(), { healthy: UPSTREAM_KEYS.length, cooling: 0 })
+
+  // A second request with the same key before its retry-after: answered by the gateway itself.
+  stub.keyBehaviour.delete(CALLER_KEY)
+  const again = await chat(gateway, '/mirror/v1/chat/completions', CALLER_KEY, false)
+  t.equal(again.status, 429, 'still rate limited')
+  const wait = Number(again.headers.get('retry-after'))
+  t.ok(wait >= 1 && wait <= 9, `retry-after ${wait}: what is left of the 9 s`)
+  t.same(stub.requests.map((request) => request.key), [CALLER_KEY], 'not sent upstream again before its retry-after')
+
+  // Another caller's key is not held back by it.
+  const other = await chat(gateway, '/mirror/v1/chat/completions', OTHER_CALLER_KEY, false)
+  t.equal(other.status, 200)
 })
 
 test('mirror: the model list is fetched with the caller key', async (t) => {

@@ -19,3 +19,51 @@ test('every answer, success or error, carries the x-request-id the gateway logs'
   t.not(ids[0], ids[1], 'ids differ between requests')
   for (const id of ids) t.ok(logLines.some((line) => (JSON.parse(line) as { reqId?: string }).reqId === id), `the log has lines for ${String(id)}`)
 })
+
+test('generated ids are 96 random bits in hex, never a per-process counter', async (t) => {
+  const stub = await startAnthropicStub()
+  const app = await buildGateway(stub.url)
+  t.teardown(async () => { await app.close(); await stub.close() })
+  const ids = new Set<string>()
+  for (let index = 0; index < 20; index++) {
+    const answer = await app.inject({ method: 'GET', url: '/health' })
+    const id = String(answer.headers['x-request-id'])
+    t.match(id, /^[0-9a-f]{24}$/)
+    ids.add(id)
+  }
+  t.equal(ids.size, 20, 'no id repeats')
+})
+
+test('a well-formed incoming x-request-id is kept; a malformed one is replaced', async (t) => {
+  const stub = await startAnthropicStub()
+  const logLines: string[] = []
+  const app = await buildGateway(stub.url, { logLines })
+  t.teardown(async () => { await app.close(); await stub.close() })
+
+  const kept = await app.inject({ method: 'GET', url: '/v1/models', headers: { authorization: 'Bearer wrong', 'x-request-id': 'lb-trace.0042:abcDEF_-' } })
+  t.equal(kept.headers['x-request-id'], 'lb-trace.0042:abcDEF_-')
+  t.equal(kept.json().error.request_id, 'lb-trace.0042:abcDEF_-', 'the error body names the same id')
+  t.ok(logLines.some((line) => (JSON.parse(line) as { reqId?: string }).reqId === 'lb-trace.0042:abcDEF_-'), 'the log line carries it')
+
+  for (const bad of ['short', 'x'.repeat(65), 'has space in it', 'semi;colon;id', 'ünïcode-id-value']) {
+    const answer = await app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': bad } })
+    t.match(String(answer.headers['x-request-id']), /^[0-9a-f]{24}$/, `${JSON.stringify(bad)} is replaced by a fresh id`)
+  }
+})
+
+test('error bodies carry the request id: validation, auth, unknown route', async (t) => {
+  const stub = await startAnthropicStub()
+  const app = await buildGateway(stub.url)
+  t.teardown(async () => { await app.close(); await stub.close() })
+  const answers = [
+    await app.inject({ method: 'POST', url: '/v1/chat/completions', headers: authHeaders, payload: { model: 'claude-sonnet-4-6' } }),
+    await app.inject({ method: 'GET', url: '/v1/models', headers: { authorization: 'Bearer wrong' } }),
+    await app.inject({ method: 'GET', url: '/no/such/route' })
+  ]
+  t.same(answers.map((answer) => answer.statusCode), [400, 401, 404])
+  for (const answer of answers) {
+    const body = answer.json()
+    t.equal(body.error.request_id, answer.headers['x-request-id'])
+    t.type(body.error.message, 'string')
+  }
+})

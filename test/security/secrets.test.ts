@@ -4,6 +4,7 @@
  * logs or in anything sent back to clients, and client keys never travel upstream.
  */
 import { randomBytes } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
 import { test } from 'tap'
 import { startAnthropicStub } from '../helpers/anthropic-stub.js'
 import { startGateway } from '../helpers/gateway.js'
@@ -131,4 +132,54 @@ test('no key of any kind appears in logs or client responses, and client keys ne
   t.equal(traceOf(upstreamKeys[0], upstreamTraffic), 'the whole key', 'the detector finds a key where it is (upstream traffic carries the pool keys)')
   for (const secret of [clientKey, otherClientKey, wrongClientKey]) t.equal(traceOf(secret, upstreamTraffic), undefined, `${secret.name} never went upstream`)
   t.notOk(stub.requests.some((request) => request.headers.authorization !== undefined), 'no Authorization header is forwarded upstream')
+})
+
+test('keys in request headers are redacted wherever a log line carries them, at every level', async (t) => {
+  // Nothing in the gateway logs request headers today; this route does, in each shape code could
+  // use (the request object, a headers object, the headers beside an error), so the redaction
+  // itself is exercised and checked on the captured output.
+  const clientKey = makeSecret('client key', 'client-')
+  const mirrorKey = makeSecret('mirror caller key', 'sk-ant-api03-')
+  const poolKey = makeSecret('upstream key', 'sk-ant-api03-')
+  const stub = await startAnthropicStub({ keys: [poolKey.value] })
+  const logLines: string[] = []
+  const probe = async (fastify: FastifyInstance): Promise<void> => {
+    fastify.post('/probe', async (request) => {
+      request.log.trace({ req: request }, 'probe: the request object')
+      request.log.debug({ req: { method: request.method, url: request.url, headers: request.headers } }, 'probe: req with headers')
+      request.log.info({ headers: request.headers }, 'probe: headers')
+      request.log.error({ err: new Error('probe failure'), headers: request.headers }, 'probe: an error beside the headers')
+      return { ok: true }
+    })
+  }
+  const gateway = await startGateway(stub.url, {
+    logLines,
+    extraPlugins: [probe],
+    config: { ANTHROPIC_API_KEYS: poolKey.value, APIKEY: clientKey.value, ENABLE_MIRROR_API: true, MIRROR_API_PREFIX: MIRROR_PREFIX, LOG_LEVEL: 'trace' }
+  })
+  t.teardown(async () => { await gateway.close(); await stub.close() })
+
+  const sent = [
+    { authorization: `Bearer ${clientKey.value}` },
+    { 'x-api-key': clientKey.value },
+    { authorization: `Bearer ${mirrorKey.value}` },
+    { 'x-api-key': mirrorKey.value }
+  ]
+  for (const headers of sent) {
+    const response = await fetch(`${gateway.url}/probe`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{}' })
+    t.equal(response.status, 200)
+  }
+  await gateway.close()
+
+  const probeLines = logLines.filter((line) => line.includes('probe:'))
+  t.equal(probeLines.length, sent.length * 4, 'every probe line was written (trace and debug included)')
+  for (const entry of probeLines.map((line) => JSON.parse(line) as Record<string, any>)) {
+    const headers = entry.headers ?? entry.req?.headers ?? {}
+    // Censored or left out altogether: either way the key's value is not there.
+    for (const name of ['authorization', 'x-api-key']) {
+      if (headers[name] !== undefined) t.notMatch(String(headers[name]), /client-|sk-ant-/, `${String(entry.msg)}: ${name} is censored`)
+    }
+  }
+  const logText = logLines.join('\n')
+  for (const secret of [clientKey, mirrorKey, poolKey]) t.equal(traceOf(secret, logText), undefined, `${secret.name} is not in the logs`)
 })

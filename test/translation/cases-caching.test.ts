@@ -129,3 +129,49 @@ t.test('cache-stable-prefix', async (t) => {
   t.ok(after.includes(`messages.${bodyN.messages.length - 1}.content.0`), "…and turn N's last breakpoint is still there for turn N+1 to read")
   t.equal(bodyN1.messages[1].content[0].signature, 'sig-stable-prefix', 'the thinking was restored the same way both times')
 })
+
+t.test('client breakpoints with AUTO_CACHE=false: each kept where the client put it, none added', async (t) => {
+  const off = await openHarness(t, { AUTO_CACHE: false })
+  const FIVE = { type: 'ephemeral', ttl: '5m' }
+  const body = chat([
+    { role: 'system', content: [{ type: 'text', text: 'Shared rules' }, { type: 'text', text: 'More rules', cache_control: HOUR }] },
+    user('First question'),
+    assistant('First answer'),
+    user([{ type: 'text', text: 'Second question', cache_control: FIVE }])
+  ], { tools: [{ ...functionTool('lookup'), cache_control: HOUR }, functionTool('search')] })
+  t.equal((await chatJson(off.url, body)).status, 200)
+  t.strictSame(breakpoints(off.stub.requests[0].body), [
+    { path: 'tools.0', cacheControl: HOUR },
+    { path: 'system.1', cacheControl: HOUR },
+    { path: 'messages.2.content.0', cacheControl: FIVE }
+  ], 'a tool, a system part and a message part keep their own breakpoints, and nothing else is marked')
+})
+
+t.test('automatic breakpoints never replace, move or reorder the client\'s own', async (t) => {
+  const FIVE = { type: 'ephemeral', ttl: '5m' }
+  const cases: Array<{ what: string; body: Record<string, unknown>; client: Breakpoint[] }> = [
+    {
+      what: 'a 5m breakpoint on the first of two tools',
+      body: chat([user('Hi')], { tools: [{ ...functionTool('lookup'), cache_control: FIVE }, functionTool('search')] }),
+      client: [{ path: 'tools.0', cacheControl: FIVE }]
+    },
+    {
+      what: 'a 1h breakpoint early in the conversation and a 5m one on the newest turn',
+      body: chat([
+        { role: 'system', content: 'Rules' },
+        user([{ type: 'text', text: 'First', cache_control: HOUR }]),
+        assistant('Answer'),
+        user([{ type: 'text', text: 'Second' }, { type: 'text', text: 'Third', cache_control: FIVE }])
+      ], { tools: [functionTool('lookup')] }),
+      client: [{ path: 'messages.0.content.0', cacheControl: HOUR }, { path: 'messages.2.content.1', cacheControl: FIVE }]
+    }
+  ]
+  for (const { what, body, client } of cases) {
+    h.stub.reset()
+    t.equal((await chatJson(h.url, body)).status, 200, `${what}: accepted`)
+    const points = breakpoints(h.stub.requests[0].body)
+    t.ok(points.length <= 4, `${what}: at most four breakpoints`)
+    const clientPaths = client.map((point) => point.path)
+    t.strictSame(points.filter((point) => clientPaths.includes(point.path)), client, `${what}: the client's breakpoints are where they were, unchanged and in order`)
+  }
+})

@@ -112,24 +112,32 @@ t.test('thinking-with-forced-tool', async (t) => {
 
 t.test('thinking-budget-limits', async (t) => {
   const efforts = ['minimal', 'low', 'medium', 'high', 'xhigh', 'max']
-  for (const effort of efforts) {
-    for (const maxTokens of [undefined, 200, 5000, 60000]) {
-      h.stub.reset()
-      const extra: Record<string, unknown> = { reasoning_effort: effort, temperature: 0.2, top_k: 5 }
-      if (maxTokens !== undefined) extra.max_tokens = maxTokens
-      const answer = await chatJson(h.url, chat([user('Think')], extra))
-      const label = `${effort}, max_tokens ${maxTokens ?? 'unset'}`
-      t.equal(answer.status, 200, `${label}: accepted`)
-      const sent = h.stub.requests[0].body
-      const budget = sent.thinking.budget_tokens
-      t.ok(budget >= 1024 && budget < sent.max_tokens, `${label}: 1024 ≤ budget ${budget} < max_tokens ${sent.max_tokens}`)
-      t.ok(sent.max_tokens <= 64000, `${label}: within the model's output limit`)
-      if (maxTokens !== undefined && maxTokens > budget) t.equal(sent.max_tokens, maxTokens, `${label}: a roomy max_tokens is kept`)
-      t.equal(sent.temperature, undefined, `${label}: temperature left unset`)
-      t.equal(sent.top_k, undefined, `${label}: top_k left unset`)
-      t.equal(answer.headers.get('x-claude2api-dropped-fields'), 'temperature,top_k', `${label}: reported as dropped`)
+  // Each model's own output limit, written out: Sonnet 4.5 64000, Opus 4.1 32000.
+  const models: Array<[string, number]> = [['claude-sonnet-4-5-20250929', 64000], ['claude-opus-4-1-20250805', 32000]]
+  for (const [model, limit] of models) {
+    for (const effort of efforts) {
+      for (const maxTokens of [undefined, 200, 5000, 31000, 60000]) {
+        h.stub.reset()
+        const extra: Record<string, unknown> = { reasoning_effort: effort, temperature: 0.2, top_k: 5 }
+        if (maxTokens !== undefined) extra.max_tokens = maxTokens
+        const answer = await chatJson(h.url, { ...chat([user('Think')], extra), model })
+        const label = `${model}, ${effort}, max_tokens ${maxTokens ?? 'unset'}`
+        t.equal(answer.status, 200, `${label}: accepted`)
+        const sent = h.stub.requests[0].body
+        const budget = sent.thinking.budget_tokens
+        t.ok(budget >= 1024 && budget < sent.max_tokens, `${label}: 1024 ≤ budget ${budget} < max_tokens ${sent.max_tokens}`)
+        t.ok(sent.max_tokens <= limit, `${label}: max_tokens ${sent.max_tokens} within the model's output limit ${limit}`)
+        if (maxTokens !== undefined && maxTokens > budget && maxTokens <= limit) t.equal(sent.max_tokens, maxTokens, `${label}: a roomy max_tokens is kept`)
+        t.equal(sent.temperature, undefined, `${label}: temperature left unset`)
+        t.equal(sent.top_k, undefined, `${label}: top_k left unset`)
+        t.equal(answer.headers.get('x-claude2api-dropped-fields'), 'temperature,top_k', `${label}: reported as dropped`)
+      }
     }
   }
+  // The largest budget on the 32000 model: max_tokens is raised to make room, but only up to 32000.
+  h.stub.reset()
+  await chatJson(h.url, { ...chat([user('Think')], { reasoning_effort: 'max' }), model: 'claude-opus-4-1-20250805' })
+  t.equal(h.stub.requests[0].body.max_tokens, 32000, 'raised max_tokens clamped to the 32000 limit')
   h.stub.reset()
   const one = await chatJson(h.url, chat([user('Think')], { reasoning_effort: 'low', temperature: 1 }))
   t.equal(one.status, 200)

@@ -206,3 +206,36 @@ t.test('tools-in-history-without-tools', async (t) => {
   t.strictSame(sent.tools.map((tool: any) => ({ name: tool.name, input_schema: tool.input_schema })), [{ name: 'get_weather', input_schema: { type: 'object' } }], 'the called tool is declared minimally')
   t.strictSame(sent.tool_choice, { type: 'none' }, 'and not offered')
 })
+
+t.test('tool-results-first-in-merged-turn', async (t) => {
+  // A user message slipped in between a tool call and its result: both become one user turn,
+  // and Anthropic wants the tool_result blocks first in it.
+  h.stub.reset()
+  const body = chat([
+    user('Weather in Paris?'),
+    assistant(null, [toolCall('call_1', 'get_weather', { city: 'Paris' })]),
+    user('Please hurry.'),
+    toolMessage('call_1', 'Sunny')
+  ], { tools: [weather] })
+  const answer = await chatJson(h.url, body)
+  t.equal(answer.status, 200, 'the stub accepted the request')
+  t.strictSame(h.stub.requests[0].body.messages[2].content.map((block: any) => [block.type, block.text ?? block.tool_use_id]), [
+    ['tool_result', 'call_1'],
+    ['text', 'Please hurry.']
+  ], 'one user turn: the result first, then the text')
+})
+
+t.test('parallel-tool-calls-without-tools', async (t) => {
+  // Clients send parallel_tool_calls:false by default; with no tools it asks for nothing.
+  for (const parallel of [false, true]) {
+    h.stub.reset()
+    const answer = await chatJson(h.url, chat([user('Hello')], { parallel_tool_calls: parallel }))
+    t.equal(answer.status, 200, `parallel_tool_calls ${parallel} without tools: accepted`)
+    t.equal(h.stub.requests[0].body.tool_choice, undefined, 'no tool_choice sent')
+    t.equal(h.stub.requests[0].body.tools, undefined, 'no tools sent')
+  }
+  h.stub.reset()
+  const withTools = await chatJson(h.url, chat([user('Hello')], { tools: [weather], parallel_tool_calls: false }))
+  t.equal(withTools.status, 200)
+  t.strictSame(h.stub.requests[0].body.tool_choice, { type: 'auto', disable_parallel_tool_use: true }, 'with tools it becomes disable_parallel_tool_use')
+})

@@ -68,3 +68,32 @@ test('a newest turn longer than the limit still has everything older folded', as
   t.equal(kept[0].content, `1: ${'z'.repeat(300)}`, 'the kept part starts at the newest user turn')
   t.strictSame(kept.map((message) => message.role), ['user', 'assistant', 'tool', 'assistant'])
 })
+
+/** Characters a message counts for, as the folding rule defines them: its text plus its tool-call arguments. */
+function sizeOf (message: ChatMessage): number {
+  const text = typeof message.content === 'string' ? message.content.length : 0
+  return text + (message.tool_calls ?? []).reduce((sum, call) => sum + call.function.arguments.length, 0)
+}
+
+function sizeFrom (messages: ChatMessage[], start: number): number {
+  return messages.slice(start).filter((message) => message.role !== 'system').reduce((sum, message) => sum + sizeOf(message), 0)
+}
+
+test('the kept turns fit in the limit, and the cut is the earliest user turn from which they fit', async (t) => {
+  // The limit is often exactly the size of the turns from some user message on, so a cut that
+  // treats "exactly at the limit" as too big is caught.
+  const input = fc.tuple(fc.array(stepArb, { minLength: 1, maxLength: 10 }), fc.nat(), fc.integer({ min: -1, max: 1 }))
+  fc.assert(fc.property(input, ([steps, pick, delta]) => {
+    const messages = conversation([...steps, { kind: 'chat', text: 'the newest question' }])
+    const userStarts = messages.flatMap((message, index) => message.role === 'user' ? [index] : [])
+    const limit = Math.max(1, sizeFrom(messages, userStarts[pick % userStarts.length]) + delta)
+    const { messages: kept } = foldOldHistory(messages, limit)
+    const firstKept = kept.find((message) => message.role !== 'system')!
+    const start = messages.indexOf(firstKept)
+    const newestUser = userStarts.at(-1)!
+    if (start !== newestUser && sizeFrom(messages, start) > limit) return false
+    // Every earlier user turn would have been too big to start from.
+    return userStarts.filter((index) => index < start).every((index) => sizeFrom(messages, index) > limit)
+  }), { numRuns: 500 })
+  t.pass('500 conversations: the kept part fits and starts as early as it can')
+})

@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium } from 'playwright-core'
+import { test } from 'tap'
+import { startAnthropicStub } from '../helpers/anthropic-stub.js'
+import { CLIENT_KEY, postChat, startGateway, UPSTREAM_KEYS } from '../helpers/gateway.js'
+
+const CHROMIUM = '/usr/bin/chromium'
+/** Set UPDATE_SCREENSHOT=1 to refresh the committed docs/status-page.png; otherwise it goes to a temp dir. */
+const SCREENSHOT = process.env.UPDATE_SCREENSHOT === '1' ? 'docs/status-page.png' : undefined
+
+test('the status page in a real headless Chromium: loads, shows the pool, follows traffic, no console errors', async (t) => {
+  const stub = await startAnthropicStub()
+  const gateway = await startGateway(stub.url)
+  const profile = mkdtempSync(join(tmpdir(), 'claude2api-chromium-'))
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    viewport: { width: 1100, height: 1300 }
+  })
+  t.teardown(async () => {
+    await browser.close()
+    rmSync(profile, { recursive: true, force: true })
+    await gateway.close()
+    await stub.close()
+  })
+  const problems: string[] = []
+  const page = await browser.newPage()
+  page.on('console', (message) => { if (message.type() === 'error' || message.type() === 'warning') problems.push(`${message.type()}: ${message.text()}`) })
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
+
+  const loaded = await page.goto(`${gateway.url}/`)
+  t.equal(loaded?.status(), 200)
+  t.equal(await page.title(), 'claude2api')
+  t.equal(await page.textContent('#health'), 'ok')
+  t.equal(await page.isVisible('#details'), false, 'pool details are hidden until a key is given')
+  t.match(await page.textContent('#connect') ?? '', `ANTHROPIC_BASE_URL=${gateway.url}`)
+  t.match(await page.textContent('#connect') ?? '', `base_url = "${gateway.url}/v1"`)
+  const html = await page.content()
+  for (const secret of [...UPSTREAM_KEYS, CLIENT_KEY]) t.notOk(html.includes(secret), 'no key in the page')
+
+  await page.fill('#key', 'wrong-key')
+  await page.click('button[type=submit]')
+  await page.waitForFunction("document.getElementById('message').textContent === 'That key was not accepted.'")
+  // The browser reports the refused fetch itself; that one is expected.
+  problems.splice(0, problems.length, ...problems.filter((line) => !line.includes('status of 401')))
+
+  await page.fill('#key', CLIENT_KEY)
+  await page.click('button[type=submit]')
+  await page.waitForSelector('#details:not([hidden])')
+  /** Rows of a table body as their cells' text. */
+  const rows = async (selector: string): Promise<string[][]> => (await page.locator(`${selector} tr`).all()).reduce<Promise<string[][]>>(async (done, row) => [...await done, await row.locator('td').allTextContents()], Promise.resolve([]))
+  const states = async (): Promise<string[]> => (await rows('#keys')).map((cells) => `${cells[0]} ${cells[1]}`)
+  t.same(await states(), ['key#1 (sk-ant-api…) healthy', 'key#2 (sk-ant-api…) healthy'])
+  t.same((await rows('#traffic'))[0], ['requests', '0'], 'no traffic yet')
+  t.ok((await page.locator('#models li').allTextContents()).includes('claude-sonnet-4-6'), 'models are listed')
+
+  stub.enqueue(
+    { kind: 'error', status: 429, type: 'rate_limit_error', message: 'slow down', headers: { 'retry-after': '120' } },
+    { content: [{ type: 'text', text: 'hello' }], usage: { input_tokens: 21, output_tokens: 8 } }
+  )
+  t.equal((await postChat(gateway.url, { model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'hi' }] })).status, 200)
+  t.equal((await postChat(gateway.url, { model: 'claude-sonnet-4-6' })).status, 400)
+
+  // The page refreshes itself every few seconds; wait for it to show the new state.
+  await page.waitForFunction("document.querySelector('#traffic tr td:last-child').textContent === '2'", undefined, { timeout: 30_000 })
+  const traffic = Object.fromEntries((await rows('#traffic')).map((cells) => [cells[0], cells[1]]))
+  t.equal(traffic.requests, '2')
+  t.equal(traffic['client errors (4xx)'], '1')
+  t.equal(traffic['input tokens'], '21')
+  t.equal(traffic['output tokens'], '8')
+  t.same((await states()).map((line) => line.split(' ').at(-1)).sort(), ['cooling', 'healthy'], 'the rate-limited key shows as cooling')
+  t.match(await page.locator('#keys').textContent(), /cooling1\d\d s/, 'with its cooldown left (of 120 s)')
+
+  await page.reload()
+  await page.waitForSelector('#details:not([hidden])')
+  t.pass('the key is remembered for the session')
+
+  await page.screenshot({ path: SCREENSHOT ?? join(profile, 'status-page.png'), fullPage: true })
+  t.same(problems, [], 'no console errors or warnings')
+})
