@@ -24,7 +24,7 @@ test('while the event loop lags, requests get 503 with retry-after in the OpenAI
   t.equal(response.statusCode, 503)
   t.equal(response.headers['retry-after'], '5')
   const body = response.json()
-  t.same(Object.keys(body.error).sort(), ['code', 'message', 'param', 'type'])
+  t.same(Object.keys(body.error).sort(), ['code', 'message', 'param', 'request_id', 'type'])
   t.match(body, { error: { type: 'server_error', code: 'overloaded', param: null, message: /overloaded.*retry/ } })
   t.equal(stub.requests.length, 0, 'nothing went upstream')
 })

@@ -11,9 +11,9 @@ import type { FastifyInstance } from 'fastify'
 import { test } from 'tap'
 import { matchesAnyKey } from '../../plugins/auth.js'
 import { startAnthropicStub, type AnthropicStub } from '../helpers/anthropic-stub.js'
-import { buildGateway, CLIENT_KEY, startGateway, UPSTREAM_KEYS } from '../helpers/gateway.js'
+import { anthropicApiKey, buildGateway, CLIENT_KEY, startGateway, UPSTREAM_KEYS } from '../helpers/gateway.js'
 
-const CALLER_ANTHROPIC_KEY = 'sk-ant-api03-caller-own-key-ZZZZZZZZZZZZZZZZ'
+const CALLER_ANTHROPIC_KEY = anthropicApiKey('caller-own-key')
 const MIRROR_PREFIX = '/mirror'
 const CHAT_BODY = { model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'Hello' }] }
 const ERROR_FIELDS = ['code', 'message', 'param', 'type']

@@ -60,7 +60,7 @@ test('mirror requests per client address are limited (MIRROR_RATE_LIMIT) with a 
   t.equal(limited.status, 429)
   t.ok(Number(limited.headers.get('retry-after')) > 0, 'retry-after is set')
   const body = await limited.json() as any
-  t.same(Object.keys(body.error).sort(), ['code', 'message', 'param', 'type'], 'the OpenAI error shape')
+  t.same(Object.keys(body.error).sort(), ['code', 'message', 'param', 'request_id', 'type'], 'the OpenAI error shape')
   t.match(body, { error: { type: 'rate_limit_error', code: 'mirror_rate_limited', message: /2 requests per minute per client address/ } })
   const pooled = await fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers: authHeaders, body: JSON.stringify(CHAT) })
   t.equal(pooled.status, 200, '/v1 is not limited by the mirror limit')
