@@ -2,10 +2,11 @@
 export const REDACTED = '[redacted]'
 
 /**
- * Anything shaped like an Anthropic key (API, admin or session), whoever it belongs to. Ten key
- * characters at least, so that the gateway's own mentions of a key kind (`sk-ant-api…`) stay.
+ * Anything shaped like an Anthropic key (API, admin or session), whoever it belongs to. At least
+ * 16 characters after the prefix: a real key has about 100, and a log label's bare 'sk-ant-api…'
+ * carries nothing secret.
  */
-const ANTHROPIC_KEY_SOURCE = 'sk-ant-[A-Za-z0-9_-]{10,}'
+const ANTHROPIC_KEY_SOURCE = 'sk-ant-[A-Za-z0-9_-]{16,}'
 const ANTHROPIC_KEY = new RegExp(ANTHROPIC_KEY_SOURCE, 'g')
 
 function escapeRegExp (text: string): string {

@@ -40,7 +40,7 @@ for (const testCase of CASES) {
       t.equal(response.status, testCase.status)
       t.match(response.headers.get('content-type'), /^application\/json/)
       t.same(Object.keys(body), ['error'])
-      t.same(Object.keys(body.error).sort(), ['code', 'message', 'param', 'type'])
+      t.same(Object.keys(body.error).sort(), ['code', 'message', 'param', 'request_id', 'type'])
       t.equal(body.error.type, testCase.type)
       t.ok(body.error.message.includes(testCase.reply.kind === 'error' ? testCase.reply.message : ''), `the upstream message is kept: ${body.error.message}`)
       t.equal(stub.requests.length, testCase.retried ? 2 : 1, testCase.retried ? 'tried on each key' : 'not retried')

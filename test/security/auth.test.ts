@@ -16,7 +16,7 @@ import { anthropicApiKey, buildGateway, CLIENT_KEY, startGateway, UPSTREAM_KEYS 
 const CALLER_ANTHROPIC_KEY = anthropicApiKey('caller-own-key')
 const MIRROR_PREFIX = '/mirror'
 const CHAT_BODY = { model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'Hello' }] }
-const ERROR_FIELDS = ['code', 'message', 'param', 'type']
+const ERROR_FIELDS = ['code', 'message', 'param', 'request_id', 'type']
 
 interface RouteEntry { method: string; url: string }
 

@@ -316,7 +316,7 @@ const mutatedRequest: fc.Arbitrary<JsonObject> = fc.tuple(
 // Sending and judging answers
 // ---------------------------------------------------------------------------------------------
 
-const ERROR_FIELDS = ['code', 'message', 'param', 'type']
+const ERROR_FIELDS = ['code', 'message', 'param', 'request_id', 'type']
 
 class Verdict extends Error {}
 
