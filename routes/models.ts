@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { GatewayError } from '../lib/errors.js'
-import { BUILT_IN_MODELS, toOpenAIModels } from '../lib/model-list.js'
+import { currentBuiltInModels, toOpenAIModels } from '../lib/model-list.js'
 import { errorResponses } from '../schemas/error.js'
 import { ModelListSchema, ModelParamsSchema, ModelSchema, type Model } from '../schemas/models.js'
 
@@ -11,7 +11,7 @@ const modelRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     } catch (error) {
       if (callerKey && error instanceof GatewayError && error.status === 401) throw error
       log.warn({ err: error instanceof Error ? error.message : String(error) }, 'upstream model list unavailable; serving the built-in list')
-      return toOpenAIModels(BUILT_IN_MODELS)
+      return toOpenAIModels(currentBuiltInModels())
     }
   }
 
