@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { load as loadYaml } from 'js-yaml'
 import { Compile } from 'typebox/compile'
-import { isWebSessionKey } from '../lib/anthropic/api-keys.js'
+import { apiKeyProblem, isWebSessionKey } from '../lib/anthropic/api-keys.js'
+import { keyLabel } from '../lib/key-pool.js'
 import type { CapabilityRule } from '../lib/anthropic/capabilities.js'
 import type { ThinkingFormat } from '../lib/chat/translate-response.js'
 import type { UnsupportedFieldPolicy } from '../lib/core/unsupported-fields.js'
@@ -173,6 +174,10 @@ function upstreamKeysOf (raw: RawConfig, warn: (message: string) => void): strin
   if (keys.some(isWebSessionKey)) {
     throw new ConfigError(`${field} holds a claude.ai web session key (sk-ant-sid…); only Anthropic API keys (sk-ant-api…) are supported`)
   }
+  keys.forEach((key, index) => {
+    const problem = apiKeyProblem(key)
+    if (problem) warn(`${field}: ${keyLabel(key, index)} will be refused upstream: ${problem}; put a key from the Anthropic Console in its place`)
+  })
   return keys
 }
 
@@ -235,6 +240,25 @@ async function configPlugin (fastify: FastifyInstance, options: ConfigPluginOpti
   const raw = (fastify as unknown as { rawConfig: RawConfig }).rawConfig
   fastify.decorate('config', buildConfig(raw, (message) => fastify.log.warn(message)))
   fastify.log.level = fastify.config.logLevel
+  if (!options.configData) logConfigSource(fastify, source.origin, process.env)
+}
+
+/** Environment variables that name a setting: the ones a config file makes the gateway ignore. */
+export function shadowedVariables (env: NodeJS.ProcessEnv): string[] {
+  return Object.keys(ConfigSchema.properties).filter((name) => env[name] !== undefined)
+}
+
+/** Once at start-up: where the settings came from, and what a config file made the gateway ignore (names only). */
+function logConfigSource (fastify: FastifyInstance, origin: string, env: NodeJS.ProcessEnv): void {
+  if (origin === 'environment') {
+    fastify.log.info(`configuration read from the environment${existsSync('.env') ? ' and .env' : ''} (there is no config.yaml)`)
+    return
+  }
+  fastify.log.info(`configuration read from ${origin}; the environment and .env are not read`)
+  const shadowed = shadowedVariables(env)
+  if (shadowed.length > 0) {
+    fastify.log.warn(`${origin} wins over the environment: ${shadowed.join(', ')} ${shadowed.length === 1 ? 'is' : 'are'} set in the environment and ignored; put ${shadowed.length === 1 ? 'it' : 'them'} in ${origin} or remove the file`)
+  }
 }
 
 export default fp(configPlugin, { name: 'config', fastify: '5.x' })

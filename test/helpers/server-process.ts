@@ -16,7 +16,7 @@ export interface ServerRun {
 
 /**
  * Runs `node dist/server.js` in an empty directory holding `files`, with only `env` (and PATH).
- * It runs until it exits, or until it listens (then it is stopped with SIGTERM), or for 20 s.
+ * It runs until it exits, or until it listens (then it is stopped with SIGTERM), or for 60 s (a busy machine can take long to start it).
  */
 export async function runServerProcess (env: Record<string, string>, files: Record<string, string> = {}): Promise<ServerRun> {
   const cwd = mkdtempSync(join(tmpdir(), 'claude2api-server-'))
@@ -33,7 +33,7 @@ export async function runServerProcess (env: Record<string, string>, files: Reco
   }
   child.stdout.on('data', onOutput)
   child.stderr.on('data', onOutput)
-  const killer = setTimeout(() => child.kill('SIGKILL'), 20000)
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60000)
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve))
   clearTimeout(killer)
   rmSync(cwd, { recursive: true, force: true })
