@@ -1,10 +1,27 @@
+import { hash } from 'node:crypto'
+
 export interface PoolKey {
   /** Position in the pool, stable for the process lifetime; used in logs instead of the key. */
   readonly index: number
   readonly secret: string
   readonly label: string
+  /** A digest of the secret: how instances name the key to each other in shared state. */
+  readonly id: string
   coolingUntil: number
   disabledReason: string | null
+  disabledAt: number
+  lastError: string | null
+  /** When this instance last changed or learnt the key's state (0: never). */
+  changedAt: number
+}
+
+/** What instances share about a key (never the secret). */
+export interface KeyRecord {
+  coolingUntil: number
+  disabledReason: string | null
+  disabledAt: number
+  lastError: string | null
+  changedAt: number
 }
 
 export interface PoolStatus { total: number; healthy: number; cooling: number; disabled: number }
@@ -19,37 +36,104 @@ export function keyLabel (secret: string, index: number): string {
   return secret.startsWith('sk-ant-') ? `key#${index + 1} (${secret.slice(0, 10)}…)` : `key#${index + 1}`
 }
 
-/** Round-robin over the keys that are neither cooling down nor disabled. */
+/** 16 hex digits of the key's SHA-256: enough to tell keys apart, useless to recover them. */
+export function keyId (secret: string): string {
+  return hash('sha256', secret, 'hex').slice(0, 16)
+}
+
+/**
+ * Round-robin over the keys that are neither cooling down nor disabled. Everything here is
+ * synchronous and local; `onChange` lets the owner share each change, and `merge` takes in
+ * what other instances changed.
+ */
 export class KeyPool {
   private readonly keys: PoolKey[]
+  private readonly byId = new Map<string, PoolKey>()
   private cursor = 0
 
-  constructor (secrets: string[], private readonly now: () => number = Date.now) {
-    this.keys = secrets.map((secret, index) => ({ index, secret, label: keyLabel(secret, index), coolingUntil: 0, disabledReason: null }))
+  constructor (secrets: string[], private readonly now: () => number = Date.now, private readonly onChange: (key: PoolKey) => void = () => {}) {
+    this.keys = secrets.map((secret, index) => ({ index, secret, label: keyLabel(secret, index), id: keyId(secret), coolingUntil: 0, disabledReason: null, disabledAt: 0, lastError: null, changedAt: 0 }))
+    for (const key of this.keys) this.byId.set(key.id, key)
   }
 
   get size (): number {
     return this.keys.length
   }
 
-  /** The next usable key not in `tried`, or undefined when none is left. */
-  acquire (tried: ReadonlySet<number> = new Set()): PoolKey | undefined {
+  get all (): readonly PoolKey[] {
+    return this.keys
+  }
+
+  find (id: string): PoolKey | undefined {
+    return this.byId.get(id)
+  }
+
+  /** The next usable key not in `tried` (the `preferred` one when it is usable), or undefined when none is left. */
+  acquire (tried: ReadonlySet<number> = new Set(), preferred?: string): PoolKey | undefined {
     const time = this.now()
+    if (preferred !== undefined) {
+      const key = this.byId.get(preferred)
+      if (key && !tried.has(key.index) && this.usable(key, time)) return key
+    }
     for (let step = 0; step < this.keys.length; step++) {
       const key = this.keys[(this.cursor + step) % this.keys.length]
-      if (tried.has(key.index) || key.disabledReason !== null || key.coolingUntil > time) continue
+      if (tried.has(key.index) || !this.usable(key, time)) continue
       this.cursor = (key.index + 1) % this.keys.length
       return key
     }
     return undefined
   }
 
-  coolDown (key: PoolKey, seconds: number): void {
+  /** True when the key is in rotation now. */
+  usable (key: PoolKey, time = this.now()): boolean {
+    return key.disabledReason === null && key.coolingUntil <= time
+  }
+
+  coolDown (key: PoolKey, seconds: number, error = 'rate limited'): void {
     key.coolingUntil = Math.max(key.coolingUntil, this.now() + seconds * 1000)
+    key.lastError = error
+    this.changed(key)
   }
 
   disable (key: PoolKey, reason: string): void {
     key.disabledReason = reason
+    key.disabledAt = this.now()
+    key.lastError = reason
+    this.changed(key)
+  }
+
+  /** Back into rotation (a re-check found the key working again). */
+  enable (key: PoolKey): void {
+    key.disabledReason = null
+    key.disabledAt = 0
+    this.changed(key)
+  }
+
+  /** Disabled keys whose last check is at least `afterMs` old. */
+  dueForRecheck (afterMs: number): PoolKey[] {
+    const time = this.now()
+    return this.keys.filter((key) => key.disabledReason !== null && time - key.disabledAt >= afterMs)
+  }
+
+  recordOf (key: PoolKey): KeyRecord {
+    return { coolingUntil: key.coolingUntil, disabledReason: key.disabledReason, disabledAt: key.disabledAt, lastError: key.lastError, changedAt: key.changedAt }
+  }
+
+  /**
+   * Takes in the shared record of a key: the newer of the two states wins. Returns true when
+   * this instance knows something newer that the shared state lacks (the owner then writes it).
+   */
+  merge (key: PoolKey, record: KeyRecord | undefined): boolean {
+    if (record === undefined) return key.changedAt > 0 && (key.disabledReason !== null || key.coolingUntil > this.now())
+    if (record.changedAt < key.changedAt) return true
+    if (record.changedAt > key.changedAt) {
+      key.coolingUntil = record.coolingUntil
+      key.disabledReason = record.disabledReason
+      key.disabledAt = record.disabledAt
+      key.lastError = record.lastError
+      key.changedAt = record.changedAt
+    }
+    return false
   }
 
   /** Seconds until the first cooling key is usable again; undefined when none is cooling. */
@@ -75,4 +159,38 @@ export class KeyPool {
       return { label: key.label, state, coolingSeconds: cooling ? Math.ceil((key.coolingUntil - time) / 1000) : 0, disabledReason: key.disabledReason }
     })
   }
+
+  private changed (key: PoolKey): void {
+    // Strictly increasing, so that two changes within one millisecond still order.
+    key.changedAt = Math.max(this.now(), key.changedAt + 1)
+    this.onChange(key)
+  }
+}
+
+/** Parses a shared record; anything malformed reads as absent. */
+export function parseKeyRecord (text: string | undefined): KeyRecord | undefined {
+  if (text === undefined) return undefined
+  try {
+    const value = JSON.parse(text) as Partial<KeyRecord>
+    if (typeof value.coolingUntil !== 'number' || typeof value.changedAt !== 'number' || typeof value.disabledAt !== 'number') return undefined
+    return { coolingUntil: value.coolingUntil, changedAt: value.changedAt, disabledAt: value.disabledAt, disabledReason: typeof value.disabledReason === 'string' ? value.disabledReason : null, lastError: typeof value.lastError === 'string' ? value.lastError : null }
+  } catch {
+    return undefined
+  }
+}
+
+/** A 403 about the credential itself (the key, its organisation or workspace), not about what was asked. */
+const KEY_LEVEL_403 = /\b(api[ _-]?key|x-api-key|this key|credential|key (is|has been) (disabled|revoked|suspended))\b|\b(organization|organisation|workspace|account)\b.*\b(disabled|suspended|archived|deactivated|banned)\b/i
+/** Words that tie a 403 to the request (a model, feature or beta the key may not use). */
+const REQUEST_LEVEL_403 = /\b(model|models|beta|feature|tool|tools|file|files|batch|region)\b/i
+
+/**
+ * Whether an upstream refusal says the key itself is unusable, so that it leaves the pool:
+ * always for 401; for 403 only when the message is about the key and not about the request
+ * (a model the organisation may not use is the caller's problem and goes back to the caller).
+ */
+export function rejectsKey (status: number, message: string): boolean {
+  if (status === 401) return true
+  if (status !== 403) return false
+  return KEY_LEVEL_403.test(message) && !REQUEST_LEVEL_403.test(message)
 }

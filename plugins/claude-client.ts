@@ -8,7 +8,7 @@ import fp from 'fastify-plugin'
 import got, { RequestError, type Got, type Response } from 'got'
 import type { AnthropicRequest, AnthropicResponse, StreamPayload } from '../lib/anthropic/types.js'
 import { GatewayError, networkErrorToClient, toClientError, UpstreamError, UpstreamNetworkError } from '../lib/errors.js'
-import type { PoolKey } from '../lib/key-pool.js'
+import { rejectsKey, type PoolKey } from '../lib/key-pool.js'
 import { parseErrorBody, parseJsonBody, readBody, readEvents } from '../lib/anthropic/upstream-events.js'
 import type { GatewayConfig } from './config.js'
 
@@ -18,6 +18,8 @@ interface CallContext {
   log: FastifyBaseLogger
   /** Mirror mode: the caller's own key, used instead of the pool. */
   callerKey?: string
+  /** The conversation this call belongs to (lib/core/affinity.ts): it keeps to the key it used before while that key is healthy. */
+  affinity?: string
 }
 
 export interface UpstreamCall extends CallContext {
@@ -37,6 +39,8 @@ export interface ClaudeClient {
   createMessage (call: UpstreamCall): Promise<AnthropicResponse>
   openStream (call: UpstreamCall): Promise<UpstreamStream>
   listModels (options: { log: FastifyBaseLogger; callerKey?: string; signal?: AbortSignal }): Promise<UpstreamModel[]>
+  /** A cheap models call with one key: 'ok' on 200, 'rejected' when the key is refused, else 'unknown'. */
+  checkKey (secret: string): Promise<'ok' | 'rejected' | 'unknown'>
   /** POST /v1/messages/count_tokens with the same key choice and retries as a message. */
   countTokens (call: CountTokensCall): Promise<number>
 }
@@ -52,6 +56,9 @@ declare module 'fastify' {
 }
 
 const DEFAULT_COOLDOWN_SECONDS = 30
+const KEY_CHECK_TIMEOUT_MS = 10000
+/** How often disabled keys are looked at; each is re-checked once KEY_RECHECK_SECONDS have passed. */
+const RECHECK_TICK_MAX_MS = 5000
 /** For calls nobody cancels; the first-byte, idle and total deadlines still bound them. */
 const NEVER_ABORTED = new AbortController().signal
 
@@ -196,6 +203,15 @@ class AnthropicHttpClient implements ClaudeClient {
     return models
   }
 
+  async checkKey (secret: string): Promise<'ok' | 'rejected' | 'unknown'> {
+    try {
+      await readBody(this.get('/v1/models?limit=1', secret, AbortSignal.timeout(KEY_CHECK_TIMEOUT_MS)).chunks)
+      return 'ok'
+    } catch (error) {
+      return error instanceof UpstreamError && rejectsKey(error.status, error.message) ? 'rejected' : 'unknown'
+    }
+  }
+
   private post (path: string, key: string, body: unknown, signal: AbortSignal): UpstreamBody {
     const stream = this.http.stream.post(this.fastify.config.baseUrl + path, {
       json: body,
@@ -272,12 +288,14 @@ class AnthropicHttpClient implements ClaudeClient {
     const tried = new Set<number>()
     let failures = 0
     let lastError: unknown
+    const preferred = call.affinity !== undefined && !call.callerKey ? await this.fastify.affinity.preferredKey(call.affinity) : undefined
     while (failures < this.fastify.config.retryCount) {
-      const key = call.callerKey ? undefined : this.nextKey(tried, lastError)
+      const key = call.callerKey ? undefined : this.nextKey(tried, lastError, preferred)
       if (!call.callerKey && !key) break
       if (key) tried.add(key.index)
       try {
         const result = await attempt(call.callerKey ?? key!.secret)
+        if (key && call.affinity !== undefined && key.id !== preferred) void this.fastify.affinity.remember(call.affinity, key.id).catch(() => {})
         this.fastify.metrics.upstreamAttempt('ok')
         return result
       } catch (error) {
@@ -302,9 +320,9 @@ class AnthropicHttpClient implements ClaudeClient {
     throw new GatewayError(429, 'rate_limit_error', `Your Anthropic API key is rate limited upstream; retry in ${wait}s`, { code: 'caller_key_rate_limited', headers: { 'retry-after': String(wait) } })
   }
 
-  private nextKey (tried: ReadonlySet<number>, lastError: unknown): PoolKey | undefined {
+  private nextKey (tried: ReadonlySet<number>, lastError: unknown, preferred: string | undefined): PoolKey | undefined {
     const { keyPool } = this.fastify
-    return keyPool.acquire(tried) ?? (isServerFault(lastError) ? keyPool.acquire() : undefined)
+    return keyPool.acquire(tried, preferred) ?? (isServerFault(lastError) ? keyPool.acquire(new Set(), preferred) : undefined)
   }
 
   /** Updates the key's health from the failure and says what to do next. */
@@ -321,7 +339,7 @@ class AnthropicHttpClient implements ClaudeClient {
         if (callerKey) this.callerCooldowns.set(callerKey, error.retryAfterSeconds ?? DEFAULT_COOLDOWN_SECONDS)
         return 'give-up'
       }
-      this.fastify.keyPool.coolDown(key, error.retryAfterSeconds ?? DEFAULT_COOLDOWN_SECONDS)
+      this.fastify.keyPool.coolDown(key, error.retryAfterSeconds ?? DEFAULT_COOLDOWN_SECONDS, `429 ${error.upstreamType}`)
       log.warn({ key: key.label, retryAfter: error.retryAfterSeconds }, 'upstream key rate limited; cooling down')
       return 'next-key'
     }
@@ -365,9 +383,9 @@ function clientGone (): GatewayError {
   return new GatewayError(499, 'invalid_request_error', 'The client closed the connection before the answer was ready', { code: 'client_closed_request' })
 }
 
-/** A pool key the upstream refuses for good (mirror keys are the caller's business). */
+/** A pool key the upstream refuses as a credential (mirror keys are the caller's business). */
 function isKeyRejection (error: unknown, key: PoolKey | undefined): boolean {
-  return key !== undefined && error instanceof UpstreamError && (error.status === 401 || error.status === 403)
+  return key !== undefined && error instanceof UpstreamError && rejectsKey(error.status, error.message)
 }
 
 function isServerFault (error: unknown): boolean {
@@ -383,8 +401,41 @@ function header (response: Response, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value
 }
 
-async function claudeClientPlugin (fastify: FastifyInstance): Promise<void> {
-  fastify.decorate('claude', new AnthropicHttpClient(fastify, await buildAgents(fastify.config)))
+/** Disabled keys get a cheap models call after KEY_RECHECK_SECONDS and come back if it answers 200. */
+async function recheckDisabledKeys (fastify: FastifyInstance): Promise<void> {
+  const { keyPool, claude, config, log } = fastify
+  for (const key of keyPool.dueForRecheck(config.keyRecheckSeconds * 1000)) {
+    const verdict = await claude.checkKey(key.secret)
+    if (verdict === 'ok') {
+      keyPool.enable(key)
+      log.info({ key: key.label }, 'upstream key answers again; back in the pool')
+    } else {
+      // Starts the wait for the next check.
+      keyPool.disable(key, key.disabledReason ?? verdict)
+      log.debug({ key: key.label, verdict }, 'upstream key still unusable')
+    }
+  }
 }
 
-export default fp(claudeClientPlugin, { name: 'claude-client', fastify: '5.x', dependencies: ['config', 'key-pool', 'metrics'] })
+function startKeyRechecks (fastify: FastifyInstance): void {
+  const seconds = fastify.config.keyRecheckSeconds
+  if (seconds === 0 || fastify.keyPool.size === 0) return
+  let timer: NodeJS.Timeout | undefined
+  let running = false
+  fastify.addHook('onReady', async () => {
+    timer = setInterval(() => {
+      if (running) return
+      running = true
+      recheckDisabledKeys(fastify).catch((error: unknown) => fastify.log.warn({ err: error }, 'key re-check failed')).finally(() => { running = false })
+    }, Math.max(100, Math.min(RECHECK_TICK_MAX_MS, seconds * 500)))
+    timer.unref()
+  })
+  fastify.addHook('onClose', async () => { if (timer !== undefined) clearInterval(timer) })
+}
+
+async function claudeClientPlugin (fastify: FastifyInstance): Promise<void> {
+  fastify.decorate('claude', new AnthropicHttpClient(fastify, await buildAgents(fastify.config)))
+  startKeyRechecks(fastify)
+}
+
+export default fp(claudeClientPlugin, { name: 'claude-client', fastify: '5.x', dependencies: ['config', 'key-pool', 'affinity', 'metrics'] })

@@ -42,7 +42,12 @@ export interface GatewayConfig {
   timeouts: { connect: number; firstByte: number; idle: number; total: number }
   shutdownGraceMs: number
   modelsCacheSeconds: number
-  thinkingStoreSize: number
+  thinkingTtlSeconds: number
+  /** Shared state; undefined keeps everything in this process's memory. */
+  redis: { url: string; prefix: string; timeoutMs: number } | undefined
+  keyRecheckSeconds: number
+  keyStateRefreshMs: number
+  affinityTtlSeconds: number
   capabilityOverrides: CapabilityRule[]
   responses: { ttlSeconds: number; secret: string | undefined; webSearch: boolean; keepAliveMs: number }
   /** Mean event-loop delay above which new requests get 503 (0: never). */
@@ -213,7 +218,11 @@ export function buildConfig (raw: RawConfig, warn: (message: string) => void = (
     timeouts: { connect: raw.CONNECT_TIMEOUT_MS, firstByte: raw.FIRST_BYTE_TIMEOUT_MS, idle: raw.IDLE_TIMEOUT_MS, total: raw.TOTAL_TIMEOUT_MS },
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
     modelsCacheSeconds: raw.MODELS_CACHE_SECONDS,
-    thinkingStoreSize: raw.THINKING_STORE_SIZE,
+    thinkingTtlSeconds: raw.THINKING_TTL_SECONDS,
+    redis: raw.REDIS_URL ? { url: raw.REDIS_URL, prefix: raw.REDIS_PREFIX, timeoutMs: raw.REDIS_TIMEOUT_MS } : undefined,
+    keyRecheckSeconds: raw.KEY_RECHECK_SECONDS,
+    keyStateRefreshMs: raw.KEY_STATE_REFRESH_MS,
+    affinityTtlSeconds: raw.AFFINITY_TTL_SECONDS,
     capabilityOverrides: parseCapabilityRules(raw.MODEL_CAPABILITIES),
     responses: { ttlSeconds: raw.RESPONSES_TTL_SECONDS, secret: raw.RESPONSES_SECRET, webSearch: raw.WEB_SEARCH, keepAliveMs: raw.SSE_KEEPALIVE_MS },
     maxEventLoopDelayMs: raw.MAX_EVENT_LOOP_DELAY_MS,

@@ -22,6 +22,8 @@ async function mirrorLimitsPlugin (fastify: FastifyInstance): Promise<void> {
     max: ratePerMinute,
     timeWindow: 60_000,
     redis: fastify.redis ?? undefined,
+    // Redis down or slow must not fail a request: the limit is then not counted.
+    skipOnError: true,
     nameSpace: 'claude2api-mirror-rate:',
     errorResponseBuilder: (_request, context) => new GatewayError(429, 'rate_limit_error',
       `Mirror mode allows ${context.max} requests per minute per client address; retry in ${context.after}`,

@@ -14,11 +14,36 @@ declare module 'fastify' {
 
 /** 256 MB of characters at most for everything kept in memory. */
 const MEMORY_STATE_MAX_CHARS = 256 * 1024 * 1024
+/** With Redis, the local view only bridges outages: a smaller bound. */
+const LOCAL_VIEW_MAX_CHARS = 64 * 1024 * 1024
+/** Start-up waits this long for Redis at most, then serves from the local view until it connects. */
+const STARTUP_WAIT_MS = 2000
 
 async function statePlugin (fastify: FastifyInstance): Promise<void> {
-  const store: StateStore = new MemoryStateStore({ maxChars: MEMORY_STATE_MAX_CHARS })
+  const { redis } = fastify.config
+  if (!redis) {
+    const store = new MemoryStateStore({ maxChars: MEMORY_STATE_MAX_CHARS })
+    fastify.decorate('state', store)
+    fastify.decorate('redis', null)
+    fastify.addHook('onClose', async () => { await store.close() })
+    return
+  }
+  // Loaded only with REDIS_URL, so that a single instance carries no Redis code.
+  const { RedisStateStore, redactRedisUrl } = await import('../lib/state/redis-state-store.js')
+  const where = redactRedisUrl(redis.url)
+  const store = new RedisStateStore({
+    url: redis.url,
+    prefix: redis.prefix,
+    timeoutMs: redis.timeoutMs,
+    localMaxChars: LOCAL_VIEW_MAX_CHARS,
+    onChange: (connected, reason) => {
+      if (connected) fastify.log.info({ redis: where }, 'shared state: connected to Redis')
+      else fastify.log.warn({ redis: where, reason }, 'shared state: Redis unreachable; using this instance\'s local view until it is back')
+    }
+  })
+  await store.waitUntilReady(STARTUP_WAIT_MS)
   fastify.decorate('state', store)
-  fastify.decorate('redis', null)
+  fastify.decorate('redis', store.redis)
   fastify.addHook('onClose', async () => { await store.close() })
 }
 

@@ -2,10 +2,14 @@ import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { conversationAffinity, sessionIdFromHeaders } from '../lib/core/affinity.js'
 import { completionStream } from '../lib/chat/completion-stream.js'
 import { CapabilityTable } from '../lib/anthropic/capabilities.js'
 import { translateRequest, type TranslateOptions, type TranslationPlan } from '../lib/chat/translate-request.js'
+import { toolCallTurns } from '../lib/chat/translate-messages.js'
 import { buildCompletion, translateMessage } from '../lib/chat/translate-response.js'
+import { callerIdentity } from '../lib/core/caller-identity.js'
+import { presentedKey } from '../plugins/auth.js'
 import type { UpstreamCall, UpstreamStream } from '../plugins/claude-client.js'
 import { ChatCompletionRequestSchema, ChatCompletionSchema, type ChatCompletion } from '../schemas/chat-completion.js'
 import { errorResponses } from '../schemas/error.js'
@@ -21,7 +25,7 @@ export function completionId (): string {
 }
 
 /** Aborts the upstream work as soon as the client goes away before its answer is complete. */
-function abortOnDisconnect (request: FastifyRequest, reply: FastifyReply): AbortSignal {
+export function abortOnDisconnect (request: FastifyRequest, reply: FastifyReply): AbortSignal {
   const controller = new AbortController()
   // The client may have left while its body was being read: then 'close' has already fired.
   if (request.raw.socket.destroyed) controller.abort()
@@ -55,6 +59,12 @@ async function perChoice<T> (n: number, call: UpstreamCall, run: (call: Upstream
   throw firstFailure.error
 }
 
+/** `prompt_cache_key`, when the client sent one (it is not sent upstream: Claude has no such field). */
+function promptCacheKeyOf (body: object): string | undefined {
+  const value = (body as { prompt_cache_key?: unknown }).prompt_cache_key
+  return typeof value === 'string' ? value : undefined
+}
+
 const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { config, thinkingStore } = fastify
   const translateOptions: TranslateOptions = {
@@ -62,28 +72,27 @@ const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     defaultMaxTokens: config.defaultMaxTokens,
     unsupportedFields: config.unsupportedFields,
     autoCache: config.autoCache,
-    maxHistoryChars: config.maxHistoryChars,
-    thinkingStore
+    maxHistoryChars: config.maxHistoryChars
   }
 
-  async function answer (request: FastifyRequest, plan: TranslationPlan, call: UpstreamCall): Promise<ChatCompletion> {
+  async function answer (request: FastifyRequest, plan: TranslationPlan, call: UpstreamCall, owner: string): Promise<ChatCompletion> {
     const id = completionId()
     const created = Math.floor(Date.now() / 1000)
     const messages = await perChoice(plan.n, call, async (shared) => await fastify.claude.createMessage(shared), () => {})
     for (const message of messages) fastify.metrics.recordUsage(request, plan.body.model, message.usage)
     const translated = messages.map((message, index) => translateMessage(message, index, plan.jsonTool, config.thinkingFormat))
-    for (const item of translated) if (item.reasoning) thinkingStore.save(item.reasoning.toolCallIds, item.reasoning.blocks)
+    for (const item of translated) if (item.reasoning) await thinkingStore.save(owner, item.reasoning.toolCallIds, item.reasoning.blocks)
     return buildCompletion(id, created, plan.requestedModel, translated)
   }
 
-  async function stream (reply: FastifyReply, plan: TranslationPlan, call: UpstreamCall): Promise<FastifyReply> {
+  async function stream (reply: FastifyReply, plan: TranslationPlan, call: UpstreamCall, owner: string): Promise<FastifyReply> {
     const open = async (shared: UpstreamCall): Promise<UpstreamStream> => fastify.metrics.observeStream(reply.request, plan.body.model, await fastify.claude.openStream(shared))
     const sources = await perChoice(plan.n, call, open, (source: UpstreamStream) => source.close())
     const body = completionStream(sources, {
       identity: { id: completionId(), created: Math.floor(Date.now() / 1000), model: plan.requestedModel, includeUsage: plan.includeUsage },
       jsonTool: plan.jsonTool,
       thinkingFormat: config.thinkingFormat,
-      onReasoning: (ids, blocks) => thinkingStore.save(ids, blocks)
+      onReasoning: async (ids, blocks) => { await thinkingStore.save(owner, ids, blocks) }
     })
     return await reply
       .header('content-type', 'text/event-stream; charset=utf-8')
@@ -99,11 +108,14 @@ const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: ChatCompletionSchema, ...errorResponses }
     }
   }, async (request, reply) => {
-    const plan = translateRequest(request.body, translateOptions)
+    const owner = callerIdentity(presentedKey(request) ?? '')
+    const thinking = await thinkingStore.recall(owner, toolCallTurns(request.body.messages))
+    const plan = translateRequest(request.body, { ...translateOptions, thinkingStore: thinking })
     if (plan.dropped.length > 0) reply.header('x-claude2api-dropped-fields', plan.dropped.join(','))
-    const call: UpstreamCall = { body: plan.body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey }
-    if (plan.stream) return await stream(reply, plan, call)
-    return await answer(request, plan, call)
+    const affinity = conversationAffinity({ sessionId: sessionIdFromHeaders(request.headers), promptCacheKey: promptCacheKeyOf(request.body) }, plan.body)
+    const call: UpstreamCall = { body: plan.body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey, affinity }
+    if (plan.stream) return await stream(reply, plan, call, owner)
+    return await answer(request, plan, call, owner)
   })
 }
 

@@ -3,33 +3,26 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { CapabilityTable } from '../lib/anthropic/capabilities.js'
 import type { AnthropicRequest, ReasoningBlock } from '../lib/anthropic/types.js'
+import { conversationAffinity, sessionIdFromHeaders } from '../lib/core/affinity.js'
 import { callerIdentity } from '../lib/core/caller-identity.js'
 import { GatewayError } from '../lib/errors.js'
 import { describeFailure } from '../lib/responses/failure.js'
 import { newId } from '../lib/responses/ids.js'
+import { pageOfItems } from '../lib/responses/input-items.js'
 import { withKeepAlive } from '../lib/responses/keep-alive.js'
 import { ReasoningSeal, sealSecret } from '../lib/responses/reasoning-seal.js'
 import { ResponseStore, withIds, type Conversation } from '../lib/responses/response-store.js'
 import { eventsOfMessage, KEEP_ALIVE, ResponsesStreamTranslator } from '../lib/responses/stream-translator.js'
-import { inputItems, type InputContext, type InputItem } from '../lib/responses/translate-input.js'
+import { inputItems, toolCallIdsOf, type InputContext, type InputItem } from '../lib/responses/translate-input.js'
 import { translateResponsesRequest, type ResponsesPlan, type ResponsesTranslateOptions } from '../lib/responses/translate-request.js'
 import { presentedKey } from '../plugins/auth.js'
 import type { UpstreamCall, UpstreamStream } from '../plugins/claude-client.js'
 import { errorResponses } from '../schemas/error.js'
+import { abortOnDisconnect } from './chat-completions.js'
 import {
   DeletedResponseSchema, InputItemsPageSchema, InputItemsQuerySchema, InputTokensRequestSchema, InputTokensSchema, ResponseIdParamsSchema,
-  ResponseObjectSchema, ResponsesRequestSchema, type InputItemsPage, type InputItemsQuery, type ResponseObject, type ResponsesRequest
+  ResponseObjectSchema, ResponsesRequestSchema, type ResponseObject, type ResponsesRequest
 } from '../schemas/responses.js'
-
-/** Aborts the upstream work as soon as the client goes away before its answer is complete. */
-function abortOnDisconnect (request: FastifyRequest, reply: FastifyReply): AbortSignal {
-  const controller = new AbortController()
-  if (request.raw.socket.destroyed) controller.abort()
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort()
-  })
-  return controller.signal
-}
 
 function notFound (id: string): GatewayError {
   return new GatewayError(404, 'not_found_error', `Response with id '${id}' not found.`, { param: 'id', code: 'response_not_found' })
@@ -72,23 +65,6 @@ function responseShell (id: string, request: ResponsesRequest, plan: ResponsesPl
   }
 }
 
-/** One page of a stored response's input items, the way OpenAI pages its lists. */
-export function pageOfItems (items: InputItem[], query: InputItemsQuery): InputItemsPage {
-  const ordered = query.order === 'asc' ? items : [...items].reverse()
-  const limit = query.limit ?? 20
-  let start = 0
-  let end = ordered.length
-  if (query.after !== undefined) start = ordered.findIndex((item) => item.id === query.after) + 1
-  if (query.before !== undefined) {
-    const position = ordered.findIndex((item) => item.id === query.before)
-    end = position < 0 ? 0 : position
-    start = Math.max(start, end - limit)
-  }
-  const data = ordered.slice(start, Math.min(end, start + limit))
-  const hasMore = query.before !== undefined ? start > 0 : start + data.length < end
-  return { object: 'list', data, first_id: (data[0]?.id as string | undefined) ?? null, last_id: (data.at(-1)?.id as string | undefined) ?? null, has_more: hasMore }
-}
-
 const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { config, thinkingStore } = fastify
   const store = new ResponseStore(fastify.state, config.responses.ttlSeconds)
@@ -118,11 +94,12 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       references.set(item.id, found.item)
       for (const [itemId, blocks] of Object.entries(found.stored.thinking)) thinkingById.set(itemId, blocks)
     }
+    const callIds = toolCallIdsOf([...history.items, ...inputItems(request.input), ...references.values()])
     const context: InputContext = {
       unseal: (blob, param) => seal.unseal(blob, identity, param),
       thinkingById,
       references,
-      thinkingStore
+      thinkingStore: await thinkingStore.recall(identity, callIds.map((id) => [id]))
     }
     return { history, context }
   }
@@ -137,10 +114,15 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }
 
   /** After a finished response: thinking for later tool turns, and the response itself unless store is false. */
-  async function keep (identity: string, input: InputItem[], plan: ResponsesPlan, done: ResponsesStreamTranslator): Promise<void> {
-    for (const turn of done.toolTurnReasoning) thinkingStore.save(turn.callIds, turn.blocks)
+  async function keep (request: FastifyRequest, identity: string, input: InputItem[], plan: ResponsesPlan, done: ResponsesStreamTranslator): Promise<void> {
+    for (const turn of done.toolTurnReasoning) await thinkingStore.save(identity, turn.callIds, turn.blocks)
     if (!plan.store) return
-    await store.save(identity, { response: done.response, input, thinking: Object.fromEntries(done.reasoningById) })
+    try {
+      await store.save(identity, { response: done.response, input, thinking: Object.fromEntries(done.reasoningById) })
+    } catch (error) {
+      // The answer is complete and goes out regardless; only a later retrieve or continuation misses it.
+      request.log.warn({ err: error, response: done.response.id }, 'could not store the response')
+    }
   }
 
   async function * streamBody (source: UpstreamStream, running: ResponsesStreamTranslator, finish: () => Promise<void>): AsyncGenerator<string> {
@@ -177,15 +159,18 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (plan.dropped.length > 0) reply.header('x-claude2api-dropped-fields', plan.dropped.join(','))
     const input = withIds(inputItems(request.body.input).map((item) => item.type === 'item_reference' && typeof item.id === 'string' ? context.references.get(item.id) ?? item : item))
     const running = translator(responseShell(newId('resp'), request.body, plan), plan, identity)
-    const call: UpstreamCall = { body: plan.body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey }
+    // plan.body holds the whole conversation (rebuilt from previous_response_id), so a chain keeps one name.
+    const affinity = conversationAffinity({ sessionId: sessionIdFromHeaders(request.headers), promptCacheKey: request.body.prompt_cache_key ?? undefined }, plan.body)
+    const call: UpstreamCall = { body: plan.body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey, affinity }
     if (!plan.stream) {
       const message = await fastify.claude.createMessage(call)
+      fastify.metrics.recordUsage(request, plan.body.model, message.usage)
       for (const event of eventsOfMessage(message)) running.handle(event)
-      await keep(identity, input, plan, running)
+      await keep(request, identity, input, plan, running)
       return running.response
     }
-    const source = await fastify.claude.openStream(call)
-    const body = withKeepAlive(streamBody(source, running, async () => await keep(identity, input, plan, running)), config.responses.keepAliveMs, KEEP_ALIVE)
+    const source = fastify.metrics.observeStream(request, plan.body.model, await fastify.claude.openStream(call))
+    const body = withKeepAlive(streamBody(source, running, async () => await keep(request, identity, input, plan, running)), config.responses.keepAliveMs, KEEP_ALIVE)
     return await (reply as FastifyReply)
       .header('content-type', 'text/event-stream; charset=utf-8')
       .header('cache-control', 'no-cache')

@@ -11,7 +11,8 @@ export interface CompletionStreamOptions {
   identity: StreamIdentity
   jsonTool: string | null
   thinkingFormat: ThinkingFormat
-  onReasoning: (toolCallIds: string[], blocks: ReasoningBlock[]) => void
+  /** Awaited before the stream ends, so the next turn (maybe on another instance) finds what it saved. */
+  onReasoning: (toolCallIds: string[], blocks: ReasoningBlock[]) => void | Promise<void>
 }
 
 function describeFailure (error: unknown): { message: string; code: string } {
@@ -83,7 +84,7 @@ export async function * completionStream (sources: ChoiceSource[], options: Comp
     if (translators.some((translator) => translator.state !== 'finished')) return
     for (const translator of translators) {
       const reasoning = translator.reasoning
-      if (reasoning) options.onReasoning(reasoning.toolCallIds, reasoning.blocks)
+      if (reasoning) await options.onReasoning(reasoning.toolCallIds, reasoning.blocks)
     }
     if (options.identity.includeUsage) {
       const usage = translators.map((translator) => translator.usage).reduce(addUsage, emptyUsage())

@@ -21,7 +21,6 @@ const NO_OP_DEFAULTS: Partial<Record<string, (value: unknown) => boolean>> = {
   functions: () => false,
   web_search_options: () => false,
   verbosity: () => false,
-  prompt_cache_key: () => false,
   safety_identifier: () => false
 }
 
@@ -29,7 +28,9 @@ const NO_OP_DEFAULTS: Partial<Record<string, (value: unknown) => boolean>> = {
 const HANDLED = new Set([
   'model', 'messages', 'stream', 'stream_options', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p',
   'top_k', 'n', 'stop', 'tools', 'tool_choice', 'parallel_tool_calls', 'response_format', 'reasoning_effort', 'user',
-  'metadata', 'service_tier', 'thinking'
+  'metadata', 'service_tier', 'thinking',
+  // Not sent upstream: it names the conversation for key affinity (lib/core/affinity.ts).
+  'prompt_cache_key'
 ])
 
 /**

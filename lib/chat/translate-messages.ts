@@ -3,7 +3,8 @@ import { isReasoningBlock, type AnthropicMessage, type CacheControl, type Conten
 import { documentBlock, imageBlock, textBlock } from '../core/content-parts.js'
 import { invalidRequest } from '../errors.js'
 import { appendTurn, parseToolArguments, toolId } from '../core/conversation.js'
-import type { ThinkingStore } from '../core/thinking-store.js'
+import { TOOL_NAME } from '../core/tools.js'
+import type { ThinkingLookup } from '../core/thinking-store.js'
 
 export interface ConvertedConversation {
   system: TextBlock[]
@@ -12,9 +13,9 @@ export interface ConvertedConversation {
   historyToolNames: Set<string>
 }
 
-interface ConvertContext { store: ThinkingStore | undefined; historyToolNames: Set<string> }
+interface ConvertContext { store: ThinkingLookup | undefined; historyToolNames: Set<string> }
 
-export function convertConversation (messages: ChatMessage[], store?: ThinkingStore): ConvertedConversation {
+export function convertConversation (messages: ChatMessage[], store?: ThinkingLookup): ConvertedConversation {
   const system: TextBlock[] = []
   const turns: AnthropicMessage[] = []
   const context: ConvertContext = { store, historyToolNames: new Set() }
@@ -114,9 +115,22 @@ function assistantBlocks (message: ChatMessage, param: string, context: ConvertC
   return [...(thinking ?? []), ...blocks, ...toolUses]
 }
 
+/** The tool-call ids of each assistant turn that made tool calls, as the translation will send them (for the thinking store). */
+export function toolCallTurns (messages: ChatMessage[]): string[][] {
+  const turns: string[][] = []
+  for (const message of messages) {
+    if (message.role !== 'assistant' || !message.tool_calls) continue
+    const ids = message.tool_calls.map((call) => call.id).filter((id) => id !== '').map((id) => toolId(id, 'id'))
+    if (ids.length > 0) turns.push(ids)
+  }
+  return turns
+}
+
 function toolUseBlock (call: NonNullable<ChatMessage['tool_calls']>[number], param: string): ToolUseBlock {
   const input = parseToolArguments(call.function.arguments, `${param}.function.arguments`)
-  return { type: 'tool_use', id: toolId(call.id, `${param}.id`), name: call.function.name, input }
+  const name = call.function.name
+  if (!TOOL_NAME.test(name)) throw invalidRequest(`${param}.function.name '${name.slice(0, 80)}' must match ^[a-zA-Z0-9_-]{1,64}$`, `${param}.function.name`)
+  return { type: 'tool_use', id: toolId(call.id, `${param}.id`), name, input }
 }
 
 function toolResultBlock (message: ChatMessage, param: string): ToolResultBlock {

@@ -4,9 +4,9 @@ import { foldOldHistory } from './history.js'
 import type { CapabilityTable, ModelCapabilities } from '../anthropic/capabilities.js'
 import { checkNotRetired } from '../anthropic/model-lifecycle.js'
 import { checkUnsupportedFields } from './request-fields.js'
-import type { ThinkingStore } from '../core/thinking-store.js'
+import type { ThinkingLookup } from '../core/thinking-store.js'
 import { convertConversation, type ConvertedConversation } from './translate-messages.js'
-import { startWithUserTurn } from '../core/conversation.js'
+import { checkToolPairing, startWithUserTurn } from '../core/conversation.js'
 import { applyCaching, applyServiceTier, applyUserId, preparePrefill } from '../core/request-rules.js'
 import { applySampling, applyStopSequences } from '../core/sampling.js'
 import { applyJsonFormat } from '../core/structured-output.js'
@@ -21,7 +21,8 @@ export interface TranslateOptions {
   unsupportedFields: UnsupportedFieldPolicy
   autoCache: boolean
   maxHistoryChars: number
-  thinkingStore?: ThinkingStore
+  /** The thinking blocks of this request's tool-use turns, found beforehand (ThinkingStore.recall). */
+  thinkingStore?: ThinkingLookup
 }
 
 export interface TranslationPlan {
@@ -80,6 +81,7 @@ function buildConversation (messages: ChatMessage[], options: TranslateOptions):
   const conversation = convertConversation(history.messages, options.thinkingStore)
   if (history.transcript) prependTranscript(conversation.messages, history.transcript)
   startWithUserTurn(conversation.messages)
+  checkToolPairing(conversation.messages)
   return conversation
 }
 
@@ -99,6 +101,8 @@ function chooseMaxTokens (request: ChatCompletionRequest, options: TranslateOpti
 
 function applyTools (body: AnthropicRequest, request: ChatCompletionRequest, historyToolNames: Set<string>): void {
   const tools = (request.tools ?? []).map((tool, index) => convertTool(tool, `tools[${index}]`))
+  const repeated = tools.findIndex((tool, index) => tools.findIndex((other) => other.name === tool.name) !== index)
+  if (repeated >= 0) throw invalidRequest(`tools[${repeated}].function.name '${tools[repeated].name}' is already the name of another tool; tool names must be unique`, `tools[${repeated}].function.name`)
   if (tools.length > 0) body.tools = tools
   const choice = mapToolChoice(wantedToolChoice(request), tools, request.parallel_tool_calls === false)
   if (choice) body.tool_choice = choice
@@ -124,7 +128,7 @@ function applyThinking (body: AnthropicRequest, request: ChatCompletionRequest, 
 }
 
 function wantedThinking (request: ChatCompletionRequest, caps: ModelCapabilities, thinkingModel: boolean, dropped: string[]): ThinkingWish {
-  if (request.thinking !== undefined && request.thinking !== null) return { kind: 'native', config: checkNativeThinking(request.thinking) }
+  if (request.thinking !== undefined && request.thinking !== null) return { kind: 'native', config: checkNativeThinking(request.thinking, request.model, caps) }
   const explicit = request.reasoning_effort !== undefined && request.reasoning_effort !== null
   const effort = request.reasoning_effort ?? (thinkingModel ? 'medium' : undefined)
   return effortWish(effort, explicit, caps, request.model, 'reasoning_effort', dropped)

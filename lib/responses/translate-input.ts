@@ -1,7 +1,7 @@
 import { isReasoningBlock, type AnthropicMessage, type ContentBlock, type DocumentBlock, type ImageBlock, type ReasoningBlock, type TextBlock, type ToolResultBlock } from '../anthropic/types.js'
 import { appendTurn, parseToolArguments, toolId } from '../core/conversation.js'
 import { documentFromDataUrl, documentFromUrl, imageFromUrl, textBlock } from '../core/content-parts.js'
-import type { ThinkingStore } from '../core/thinking-store.js'
+import type { ThinkingLookup } from '../core/thinking-store.js'
 import { invalidRequest } from '../errors.js'
 import { upstreamName } from './tool-names.js'
 
@@ -15,7 +15,8 @@ export interface InputContext {
   thinkingById: Map<string, ReasoningBlock[]>
   /** Stored items an `item_reference` may name, by id. */
   references: Map<string, InputItem>
-  thinkingStore?: ThinkingStore
+  /** Thinking of tool turns from the thinking store, looked up beforehand (see toolCallIdsOf). */
+  thinkingStore?: ThinkingLookup
 }
 
 export interface ConvertedInput {
@@ -185,8 +186,17 @@ function reasoningBlocks (item: InputItem, param: string, context: InputContext)
   return (id && context.thinkingById.get(id)) || []
 }
 
+/** The ids of every tool call in the items, as the translation sends them, for a thinking-store lookup. */
+export function toolCallIdsOf (items: InputItem[]): string[] {
+  const ids: string[] = []
+  for (const item of items) {
+    if ((item.type === 'function_call' || item.type === 'custom_tool_call') && typeof item.call_id === 'string' && item.call_id !== '') ids.push(toolId(item.call_id, 'call_id'))
+  }
+  return ids
+}
+
 /** Tool turns that came back without their thinking get it from the thinking store when it has it. */
-function restoreStoredThinking (messages: AnthropicMessage[], store: ThinkingStore | undefined): void {
+function restoreStoredThinking (messages: AnthropicMessage[], store: ThinkingLookup | undefined): void {
   if (!store) return
   for (const message of messages) {
     if (message.role !== 'assistant' || isReasoningBlock(message.content[0])) continue

@@ -46,6 +46,13 @@ export class MemoryStateStore implements StateStore {
     this.entries.delete(key)
   }
 
+  /** The value and its remaining time to live, or undefined when absent or expired. */
+  entry (key: string): { value: string; ttlMs: number } | undefined {
+    const value = this.entries.get(key)
+    if (value === undefined) return undefined
+    return { value, ttlMs: Math.max(1, Math.round(this.entries.getRemainingTTL(key))) }
+  }
+
   async close (): Promise<void> {
     this.entries.clear()
   }

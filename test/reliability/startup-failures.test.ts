@@ -9,20 +9,20 @@ const SERVER_SCRIPT = fileURLToPath(new URL('../../server.js', import.meta.url))
 const GOOD_KEY = 'sk-ant-api03-startup-test-key-0000000000'
 const BASE_ENV = { ANTHROPIC_API_KEYS: GOOD_KEY, APIKEY: 'a-client-key', ADDRESS: '127.0.0.1:0', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' }
 
-/** Runs `node dist/server.js` in an empty directory with only the given environment; kills it after 10 s. */
-async function runServer (env: Record<string, string>, files: Record<string, string> = {}): Promise<{ code: number | null; output: string; ms: number }> {
+/** Runs `node dist/server.js` in an empty directory with only the given environment; kills it if it is still running after 90 s (a generous bound for a busy machine). */
+async function runServer (env: Record<string, string>, files: Record<string, string> = {}): Promise<{ code: number | null; output: string; killed: boolean }> {
   const cwd = mkdtempSync(join(tmpdir(), 'claude2api-startup-'))
   for (const [name, text] of Object.entries(files)) writeFileSync(join(cwd, name), text)
-  const started = Date.now()
   const child = spawn(process.execPath, [SERVER_SCRIPT], { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
   child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  const killer = setTimeout(() => child.kill('SIGKILL'), 10000)
+  let killed = false
+  const killer = setTimeout(() => { killed = true; child.kill('SIGKILL') }, 90000)
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve))
   clearTimeout(killer)
   rmSync(cwd, { recursive: true, force: true })
-  return { code, output, ms: Date.now() - started }
+  return { code, output, killed }
 }
 
 interface Case { name: string; env: Record<string, string>; files?: Record<string, string>; names: RegExp } // what the message must mention: the field, or for a session key the kind of key
@@ -45,7 +45,7 @@ for (const testCase of CASES) {
     t.match(result.output, testCase.names, 'the message names what is wrong')
     t.match(result.output, /Invalid configuration/, 'and says it is the configuration')
     t.notOk(result.output.includes('Server listening'), 'the server never listened')
-    t.ok(result.ms < 10000, `gave up in ${result.ms} ms`)
+    t.notOk(result.killed, 'it exited by itself instead of hanging')
   })
 }
 
@@ -57,7 +57,7 @@ async function startsListening (t: Test, env: Record<string, string>, files: Rec
   const child = spawn(process.execPath, [SERVER_SCRIPT], { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   const listening = await new Promise<boolean>((resolve) => {
-    const killer = setTimeout(() => resolve(false), 10000)
+    const killer = setTimeout(() => resolve(false), 90000)
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString()
       if (output.includes('Server listening')) {

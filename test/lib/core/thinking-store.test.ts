@@ -1,0 +1,42 @@
+import { test } from 'tap'
+import type { ReasoningBlock } from '../../../lib/anthropic/types.js'
+import { ThinkingStore } from '../../../lib/core/thinking-store.js'
+import { MemoryStateStore } from '../../../lib/state/state-store.js'
+
+const BLOCKS: ReasoningBlock[] = [{ type: 'thinking', thinking: 'why', signature: 'sig-1' }, { type: 'redacted_thinking', data: 'opaque' }]
+
+function store (): { thinking: ThinkingStore; state: MemoryStateStore } {
+  const state = new MemoryStateStore({ maxChars: 1_000_000 })
+  return { thinking: new ThinkingStore(state, 600), state }
+}
+
+test('a turn\'s blocks are found by any of its tool-call ids, for the same caller only', async (t) => {
+  const { thinking } = store()
+  await thinking.save('owner-a', ['call_1', 'call_2'], BLOCKS)
+  const mine = await thinking.recall('owner-a', [['call_1', 'call_2']])
+  t.same(mine.load(['call_1', 'call_2']), BLOCKS)
+  const bySecondId = await thinking.recall('owner-a', [['call_2']])
+  t.same(bySecondId.load(['call_2']), BLOCKS, 'a later id of the turn points to the blocks')
+  const theirs = await thinking.recall('owner-b', [['call_1', 'call_2']])
+  t.equal(theirs.load(['call_1', 'call_2']), undefined, 'another caller finds nothing under the same ids')
+})
+
+test('blocks are stored once per turn, with a TTL, and nothing is stored without blocks', async (t) => {
+  const { thinking, state } = store()
+  await thinking.save('o', ['call_1', 'call_2', 'call_3'], BLOCKS)
+  t.equal(await state.get('thinking:o:call_1'), JSON.stringify(BLOCKS))
+  t.equal(await state.get('thinking:o:call_3'), '@call_1')
+  const ttl = state.entry('thinking:o:call_1')?.ttlMs ?? 0
+  t.ok(ttl > 0 && ttl <= 600_000, 'expires within THINKING_TTL_SECONDS')
+  await thinking.save('o', ['call_9'], [])
+  t.equal(await state.get('thinking:o:call_9'), undefined)
+})
+
+test('unknown or malformed entries read as nothing', async (t) => {
+  const { thinking, state } = store()
+  await state.set('thinking:o:bad', 'not json', 60)
+  const lookup = await thinking.recall('o', [['bad'], ['missing']])
+  t.equal(lookup.load(['bad']), undefined)
+  t.equal(lookup.load(['missing']), undefined)
+  t.equal(lookup.load([]), undefined)
+})
