@@ -8,7 +8,7 @@ import { openHarness } from '../helpers/translation-harness.js'
 
 const h = await openHarness(t, {}, { chunkSize: 3 })
 const client = new OpenAI({ apiKey: CLIENT_KEY, baseURL: `${h.url}/v1`, maxRetries: 0, timeout: 20_000 })
-const SONNET = 'claude-sonnet-4-5-20250929'
+const SONNET = 'claude-haiku-4-5-20251001'
 const OPUS = 'claude-opus-4-7'
 
 interface SseEvent { type: string; data: any }
