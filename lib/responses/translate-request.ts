@@ -1,4 +1,5 @@
 import type { CapabilityTable, ModelCapabilities } from '../anthropic/capabilities.js'
+import { checkNotRetired } from '../anthropic/model-lifecycle.js'
 import type { AnthropicRequest, AnthropicTool } from '../anthropic/types.js'
 import { startWithUserTurn } from '../core/conversation.js'
 import { applyCaching, applyServiceTier, applyUserId, preparePrefill } from '../core/request-rules.js'
@@ -59,6 +60,7 @@ export const ENCRYPTED_REASONING = 'reasoning.encrypted_content'
 export function translateResponsesRequest (request: ResponsesRequest, history: InputItem[], context: InputContext, options: ResponsesTranslateOptions): ResponsesPlan {
   const dropped = checkFields(request, options.unsupportedFields)
   refuseStatefulFeatures(request)
+  checkNotRetired(request.model, new Date())
   const caps = options.capabilities.lookup(request.model)
   const own = inputItems(request.input)
   const items = [...history, ...own]
