@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import sensible from '@fastify/sensible'
+import swagger from '@fastify/swagger'
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import affinityPlugin from './plugins/affinity.js'
 import authPlugin from './plugins/auth.js'
@@ -14,6 +15,7 @@ import metricsPlugin from './plugins/metrics.js'
 import statePlugin from './plugins/state.js'
 import thinkingStorePlugin from './plugins/thinking-store.js'
 import { requestIdFor } from './lib/ops/request-id.js'
+import apiDocsRoutes from './routes/api-docs.js'
 import apiRoutes from './routes/api.js'
 import healthRoutes from './routes/health.js'
 import metricsRoutes from './routes/metrics.js'
@@ -60,10 +62,18 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(claudeClientPlugin)
   await fastify.register(thinkingStorePlugin)
 
+  // Before every route, so that each one (whoever adds it) lands in /openapi.json.
+  await fastify.register(swagger, {
+    openapi: {
+      info: { title: 'claude2api', version: fastify.instanceInfo.version, description: 'OpenAI Chat Completions, OpenAI Responses and Anthropic Messages, answered through the Anthropic Messages API' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } }
+    }
+  })
   const { config } = fastify
   await fastify.register(healthRoutes)
   await fastify.register(metricsRoutes)
   await fastify.register(rootRoutes)
+  await fastify.register(apiDocsRoutes)
   for (const prefix of ['/v1', '/hf/v1']) await fastify.register(apiRoutes, { prefix, mirror: false })
   if (config.mirror.enabled) await fastify.register(apiRoutes, { prefix: `${config.mirror.prefix}/v1`, mirror: true })
 }

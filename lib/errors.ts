@@ -18,8 +18,10 @@ export class GatewayError extends Error {
   readonly param: string | null
   readonly code: string | null
   readonly headers: Record<string, string>
+  /** The upstream answer this error reports, which Anthropic-shaped routes give back as it came. */
+  readonly upstream: UpstreamError | undefined
 
-  constructor (status: number, type: OpenAIErrorType, message: string, options: { param?: string | null; code?: string | null; headers?: Record<string, string> } = {}) {
+  constructor (status: number, type: OpenAIErrorType, message: string, options: { param?: string | null; code?: string | null; headers?: Record<string, string>; upstream?: UpstreamError } = {}) {
     super(message)
     this.name = 'GatewayError'
     this.status = status
@@ -27,6 +29,7 @@ export class GatewayError extends Error {
     this.param = options.param ?? null
     this.code = options.code ?? null
     this.headers = options.headers ?? {}
+    this.upstream = options.upstream
   }
 
   toBody (): OpenAIErrorBody {
@@ -38,20 +41,25 @@ export function invalidRequest (message: string, param: string | null = null, co
   return new GatewayError(400, 'invalid_request_error', message, { param, code })
 }
 
+/** An upstream answer as it came: its body text and the headers a client may see. */
+export interface RawUpstreamAnswer { body: string; headers: Record<string, string> }
+
 /** What the Anthropic API answered with a non-2xx status (or an `error` stream event). */
 export class UpstreamError extends Error {
   readonly status: number
   readonly upstreamType: string
   readonly retryAfterSeconds: number | undefined
   readonly requestId: string | undefined
+  readonly raw: RawUpstreamAnswer | undefined
 
-  constructor (status: number, upstreamType: string, message: string, options: { retryAfterSeconds?: number; requestId?: string } = {}) {
+  constructor (status: number, upstreamType: string, message: string, options: { retryAfterSeconds?: number; requestId?: string; raw?: RawUpstreamAnswer } = {}) {
     super(message)
     this.name = 'UpstreamError'
     this.status = status
     this.upstreamType = upstreamType
     this.retryAfterSeconds = options.retryAfterSeconds
     this.requestId = options.requestId
+    this.raw = options.raw
   }
 
   /** Whether another attempt (on another key) may succeed. */
@@ -92,11 +100,64 @@ export function toClientError (error: UpstreamError): GatewayError {
     : { status: error.status, type: 'invalid_request_error' as const })
   const headers: Record<string, string> = {}
   if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds)
-  return new GatewayError(mapped.status, mapped.type, `Upstream: ${error.message}`, { code: error.upstreamType, headers })
+  return new GatewayError(mapped.status, mapped.type, `Upstream: ${error.message}`, { code: error.upstreamType, headers, upstream: error })
 }
 
 export function networkErrorToClient (error: UpstreamNetworkError): GatewayError {
   const timeout = error.code.startsWith('ETIMEDOUT') || error.code.includes('TIMEOUT')
   const what = timeout ? 'Upstream timed out' : 'Upstream request failed'
   return new GatewayError(timeout ? 504 : 502, 'server_error', `${what}: ${error.message}`, { code: timeout ? 'upstream_timeout' : 'upstream_unreachable' })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Anthropic's error shape, for the routes Anthropic's own clients call
+// ---------------------------------------------------------------------------------------------
+
+export interface AnthropicErrorBody {
+  type: 'error'
+  error: { type: string; message: string }
+  request_id: string
+}
+
+/** Anthropic names its error types by status; the gateway's own errors follow the same names. */
+function anthropicErrorType (status: number, type: OpenAIErrorType): string {
+  switch (status) {
+    case 401: return 'authentication_error'
+    case 402: return 'billing_error'
+    case 403: return 'permission_error'
+    case 404: return 'not_found_error'
+    case 409: return 'conflict_error'
+    case 413: return 'request_too_large'
+    case 429: return 'rate_limit_error'
+    case 504: return 'timeout_error'
+    case 529: return 'overloaded_error'
+  }
+  if (status >= 500) return 'api_error'
+  return type === 'server_error' || type === 'upstream_error' ? 'api_error' : type
+}
+
+export interface AnthropicErrorAnswer { status: number; headers: Record<string, string>; body: AnthropicErrorBody | string }
+
+/**
+ * What an Anthropic client gets for an error: an upstream answer comes back with its own
+ * status, headers and (JSON) body; anything else is the gateway's error in Anthropic's shape.
+ */
+export function toAnthropicError (error: GatewayError, requestId: string): AnthropicErrorAnswer {
+  const upstream = error.upstream
+  if (upstream) {
+    const headers: Record<string, string> = { 'request-id': requestId, ...upstream.raw?.headers }
+    delete headers['content-type']
+    if (upstream.raw && isJsonObjectText(upstream.raw.body)) return { status: upstream.status, headers: { ...headers, 'content-type': 'application/json' }, body: upstream.raw.body }
+    return { status: upstream.status, headers, body: { type: 'error', error: { type: upstream.upstreamType, message: upstream.message }, request_id: upstream.requestId ?? requestId } }
+  }
+  return { status: error.status, headers: { ...error.headers, 'request-id': requestId }, body: { type: 'error', error: { type: anthropicErrorType(error.status, error.type), message: error.message }, request_id: requestId } }
+}
+
+function isJsonObjectText (text: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(text)
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+  } catch {
+    return false
+  }
 }

@@ -1,4 +1,5 @@
-import type { Model } from '../schemas/models.js'
+import type { Model, ModelList } from '../schemas/models.js'
+import type { ModelAliases } from './anthropic/model-aliases.js'
 import { THINKING_SUFFIX } from './chat/translate-request.js'
 
 export interface UpstreamModelEntry { id: string; display_name?: string; created_at?: string }
@@ -13,14 +14,47 @@ export const BUILT_IN_MODELS: UpstreamModelEntry[] = [
   { id: 'claude-haiku-4-5-20251001', display_name: 'Claude Haiku 4.5' }
 ]
 
-/** Each upstream model, followed by its `-thinking` variant for clients that cannot send extra fields. */
-export function toOpenAIModels (entries: UpstreamModelEntry[]): Model[] {
-  return entries.flatMap((entry) => {
-    const created = entry.created_at ? Math.floor(Date.parse(entry.created_at) / 1000) || 0 : 0
-    const base: Model = { id: entry.id, object: 'model', created, owned_by: 'anthropic' }
-    if (entry.display_name) base.display_name = entry.display_name
-    const thinking: Model = { ...base, id: entry.id + THINKING_SUFFIX }
-    if (entry.display_name) thinking.display_name = `${entry.display_name} (thinking)`
-    return [base, thinking]
+export interface ListOptions {
+  aliases: ModelAliases
+  /** Follow each model with its `-thinking` variant (a Chat Completions convention; Anthropic clients do not get them). */
+  thinkingVariants: boolean
+}
+
+function toModel (entry: UpstreamModelEntry): Model {
+  const created = entry.created_at ? Math.floor(Date.parse(entry.created_at) / 1000) || 0 : 0
+  return {
+    id: entry.id,
+    object: 'model',
+    created,
+    owned_by: 'anthropic',
+    type: 'model',
+    display_name: entry.display_name ?? entry.id,
+    created_at: entry.created_at ?? new Date(created * 1000).toISOString()
+  }
+}
+
+/** Each alias is listed like its target, under its own id. */
+function withAliases (entries: UpstreamModelEntry[], aliases: ModelAliases): UpstreamModelEntry[] {
+  const pairs = aliases.entries()
+  const aliased = new Set(pairs.map(([alias]) => alias))
+  const listed = entries.filter((entry) => !aliased.has(entry.id))
+  for (const [alias, target] of pairs) {
+    const found = entries.find((entry) => entry.id === target)
+    listed.push({ id: alias, display_name: `${alias} (alias of ${target})`, created_at: found?.created_at })
+  }
+  return listed
+}
+
+/** The models a client may ask for. */
+export function gatewayModels (entries: UpstreamModelEntry[], options: ListOptions): Model[] {
+  return withAliases(entries, options.aliases).flatMap((entry) => {
+    const base = toModel(entry)
+    if (!options.thinkingVariants) return [base]
+    return [base, { ...base, id: entry.id + THINKING_SUFFIX, display_name: `${base.display_name} (thinking)` }]
   })
+}
+
+/** One page holding every model: both SDKs stop paging on `has_more: false`. */
+export function modelPage (models: Model[]): ModelList {
+  return { object: 'list', data: models, has_more: false, first_id: models[0]?.id ?? null, last_id: models.at(-1)?.id ?? null }
 }

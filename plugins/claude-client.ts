@@ -3,13 +3,14 @@ import http from 'node:http'
 import https from 'node:https'
 import type { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import got, { RequestError, type Got, type Response } from 'got'
 import type { AnthropicRequest, AnthropicResponse, StreamPayload } from '../lib/anthropic/types.js'
 import { GatewayError, networkErrorToClient, toClientError, UpstreamError, UpstreamNetworkError } from '../lib/errors.js'
 import { rejectsKey, type PoolKey } from '../lib/key-pool.js'
 import { parseErrorBody, parseJsonBody, readBody, readEvents } from '../lib/anthropic/upstream-events.js'
+import { keptResponseHeaders } from '../lib/messages/response-headers.js'
 import type { GatewayConfig } from './config.js'
 
 /** What every upstream call carries besides its body. */
@@ -33,12 +34,34 @@ export interface UpstreamStream {
   close (): void
 }
 
+/** A request forwarded as it came (the Messages pass-through): its bytes are not touched. */
+export interface RawCall extends CallContext {
+  method: 'GET' | 'POST'
+  /** Path and query, e.g. `/v1/messages?beta=true`. */
+  path: string
+  body?: Buffer
+  /** The client's `anthropic-version` (the configured one when it sent none) and `anthropic-beta`. */
+  version: string
+  beta: string | undefined
+}
+
+/** An upstream answer whose first bytes have arrived; nothing is retried after this. */
+export interface RawAnswer {
+  status: number
+  /** The headers a client may see (content type, request id, rate-limit headers). */
+  headers: Record<string, string>
+  first: Buffer
+  rest: AsyncGenerator<Buffer>
+  close (): void
+}
+
 export interface UpstreamModel { id: string; display_name?: string; created_at?: string; type?: string }
 
 export interface ClaudeClient {
   createMessage (call: UpstreamCall): Promise<AnthropicResponse>
   openStream (call: UpstreamCall): Promise<UpstreamStream>
   listModels (options: { log: FastifyBaseLogger; callerKey?: string; signal?: AbortSignal }): Promise<UpstreamModel[]>
+  passThrough (call: RawCall): Promise<RawAnswer>
   /** A cheap models call with one key: 'ok' on 200, 'rejected' when the key is refused, else 'unknown'. */
   checkKey (secret: string): Promise<'ok' | 'rejected' | 'unknown'>
   /** POST /v1/messages/count_tokens with the same key choice and retries as a message. */
@@ -63,7 +86,7 @@ const RECHECK_TICK_MAX_MS = 5000
 const NEVER_ABORTED = new AbortController().signal
 
 /** A response body as chunks; iterating it throws the upstream's error for a non-2xx answer. */
-interface UpstreamBody { chunks: AsyncGenerator<Buffer>; destroy: () => void }
+interface UpstreamBody { chunks: AsyncGenerator<Buffer>; head: Promise<Response>; destroy: () => void }
 
 type Agents = { http: http.Agent; https: https.Agent }
 
@@ -203,6 +226,39 @@ class AnthropicHttpClient implements ClaudeClient {
     return models
   }
 
+  /**
+   * Forwards a request with a pool key (or the mirror caller's key) and waits for the first
+   * bytes of the answer, retrying like every other call until then. A stream that opens with
+   * an `error` event counts as that error, since the client has seen nothing yet.
+   */
+  async passThrough (call: RawCall): Promise<RawAnswer> {
+    return await this.withRetries(call, async (key) => {
+      const response = this.forward(call, key)
+      try {
+        const first = await response.chunks.next()
+        if (first.done === true) throw new UpstreamNetworkError('upstream answer ended before its first byte', 'ESTREAMCUT')
+        const head = await response.head
+        const opening = openingErrorEvent(first.value)
+        if (opening) throw new UpstreamError(opening.type === 'overloaded_error' ? 529 : 500, opening.type, opening.message)
+        return { status: head.statusCode, headers: keptResponseHeaders(head.headers), first: first.value, rest: response.chunks, close: response.destroy }
+      } catch (error) {
+        response.destroy()
+        throw error
+      }
+    })
+  }
+
+  private forward (call: RawCall, key: string): UpstreamBody {
+    const stream = this.http.stream(this.fastify.config.baseUrl + call.path, {
+      method: call.method,
+      body: call.body,
+      // undefined removes got's defaults: the client's own version and betas go, or none.
+      headers: { 'x-api-key': key, 'anthropic-version': call.version, 'anthropic-beta': call.beta, 'content-type': call.body ? 'application/json' : undefined },
+      timeout: this.gotTimeouts()
+    })
+    return this.guard(stream, call.signal)
+  }
+
   async checkKey (secret: string): Promise<'ok' | 'rejected' | 'unknown'> {
     try {
       await readBody(this.get('/v1/models?limit=1', secret, AbortSignal.timeout(KEY_CHECK_TIMEOUT_MS)).chunks)
@@ -260,7 +316,7 @@ class AnthropicHttpClient implements ClaudeClient {
         const response = await head
         if (response.statusCode < 200 || response.statusCode >= 300) {
           const text = await readBody(stream).catch(() => '')
-          throw parseErrorBody(response.statusCode, text, header(response, 'retry-after'), header(response, 'request-id'), header(response, 'content-type'))
+          throw parseErrorBody(response.statusCode, text, header(response, 'retry-after'), header(response, 'request-id'), header(response, 'content-type'), keptResponseHeaders(response.headers))
         }
         const body = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>
         for (let next = await body.next(); next.done !== true; next = await body.next()) {
@@ -274,7 +330,7 @@ class AnthropicHttpClient implements ClaudeClient {
         release()
       }
     })()
-    return { chunks, destroy: () => { stream.destroy() } }
+    return { chunks, head, destroy: () => { stream.destroy() } }
   }
 
   /**
@@ -377,6 +433,20 @@ class AnthropicHttpClient implements ClaudeClient {
     return new GatewayError(503, 'server_error', 'No usable upstream API key: every configured key was rejected by the upstream', { code: 'no_upstream_keys', headers: { 'retry-after': '60' } })
   }
 }
+
+/** A first chunk that is an SSE `error` event (an overload before anything began), read leniently. */
+function openingErrorEvent (chunk: Buffer): { type: string; message: string } | undefined {
+  if (!chunk.subarray(0, 12).equals(ERROR_EVENT_START)) return undefined
+  const data = /^data: ?(.*)$/m.exec(chunk.toString('utf8', 0, Math.min(chunk.length, 65536)))?.[1]
+  try {
+    const parsed = JSON.parse(data ?? '') as { error?: { type?: string; message?: string } }
+    return { type: parsed.error?.type ?? 'api_error', message: parsed.error?.message ?? 'upstream error' }
+  } catch {
+    return { type: 'api_error', message: 'upstream error' }
+  }
+}
+
+const ERROR_EVENT_START = Buffer.from('event: error')
 
 /** The client left; nobody will read this error, it only ends the request quietly. */
 function clientGone (): GatewayError {

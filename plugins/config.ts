@@ -7,6 +7,7 @@ import { load as loadYaml } from 'js-yaml'
 import { Compile } from 'typebox/compile'
 import { isWebSessionKey } from '../lib/anthropic/api-keys.js'
 import type { CapabilityRule } from '../lib/anthropic/capabilities.js'
+import { ModelAliases } from '../lib/anthropic/model-aliases.js'
 import type { ThinkingFormat } from '../lib/chat/translate-response.js'
 import type { UnsupportedFieldPolicy } from '../lib/core/unsupported-fields.js'
 import { CapabilityRulesSchema, ConfigSchema, type RawConfig } from '../schemas/config.js'
@@ -48,6 +49,8 @@ export interface GatewayConfig {
   keyStateRefreshMs: number
   affinityTtlSeconds: number
   capabilityOverrides: CapabilityRule[]
+  /** MODEL_ALIASES: what clients ask for → what the keys can use, on every route. */
+  modelAliases: ModelAliases
   responses: { ttlSeconds: number; secret: string | undefined; webSearch: boolean; keepAliveMs: number }
   /** Mean event-loop delay above which new requests get 503 (0: never). */
   maxEventLoopDelayMs: number
@@ -140,6 +143,14 @@ function parseCapabilityRules (raw: string | undefined): CapabilityRule[] {
   return rules
 }
 
+function parseModelAliases (raw: string | undefined): ModelAliases {
+  try {
+    return ModelAliases.parse(raw)
+  } catch (error) {
+    throw new ConfigError(`MODEL_ALIASES: ${(error as Error).message}`)
+  }
+}
+
 function upstreamKeysOf (raw: RawConfig, warn: (message: string) => void): string[] {
   let field = 'ANTHROPIC_API_KEYS'
   let keys = splitList(raw.ANTHROPIC_API_KEYS)
@@ -195,7 +206,8 @@ export function buildConfig (raw: RawConfig, warn: (message: string) => void = (
     responses: { ttlSeconds: raw.RESPONSES_TTL_SECONDS, secret: raw.RESPONSES_SECRET, webSearch: raw.WEB_SEARCH, keepAliveMs: raw.SSE_KEEPALIVE_MS },
     maxEventLoopDelayMs: raw.MAX_EVENT_LOOP_DELAY_MS,
     metricsPublic: raw.METRICS_PUBLIC,
-    publicBaseUrl: raw.PUBLIC_BASE_URL?.replace(/\/+$/, '')
+    publicBaseUrl: raw.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
+    modelAliases: parseModelAliases(raw.MODEL_ALIASES)
   }
 }
 

@@ -1,8 +1,19 @@
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { GatewayError, type OpenAIErrorBody } from '../lib/errors.js'
+import { GatewayError, toAnthropicError, type OpenAIErrorBody } from '../lib/errors.js'
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../lib/json-depth.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The shape of this route's errors: `anthropic` for Anthropic's own routes, `by-version` for
+     * routes both kinds of client call (Anthropic's when the request has an anthropic-version
+     * header); OpenAI's otherwise.
+     */
+    errorShape?: 'anthropic' | 'by-version'
+  }
+}
 
 interface ValidationIssue { instancePath?: string; message?: string; params?: Record<string, unknown> }
 
@@ -70,11 +81,28 @@ function bodyFor (error: GatewayError, request: FastifyRequest): OpenAIErrorBody
   return { error: { ...body.error, request_id: request.id } }
 }
 
-/** Fastify's `frameworkErrors` option: malformed URLs and over-long path parameters in the OpenAI shape. */
+function sentByAnthropicClient (request: FastifyRequest): boolean {
+  return request.headers['anthropic-version'] !== undefined
+}
+
+/** Whether a request's errors take Anthropic's shape; `matched` is false when no route matched. */
+function wantsAnthropicShape (request: FastifyRequest, matched: boolean): boolean {
+  const shape = matched ? request.routeOptions.config?.errorShape : 'by-version'
+  return shape === 'anthropic' || (shape === 'by-version' && sentByAnthropicClient(request))
+}
+
+/** The one place an error becomes an answer, in the shape the request's protocol uses. */
+function sendError (request: FastifyRequest, reply: FastifyReply, error: GatewayError, anthropic: boolean): FastifyReply {
+  if (!anthropic) return reply.code(error.status).headers(error.headers).send(bodyFor(error, request))
+  const answer = toAnthropicError(error, request.id)
+  return reply.code(answer.status).headers(answer.headers).send(answer.body)
+}
+
+/** Fastify's `frameworkErrors` option: malformed URLs and over-long path parameters. */
 export function frameworkErrorHandler (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const mapped = toGatewayError(error)
   request.log.info({ status: mapped.status, code: mapped.code }, mapped.message)
-  void reply.code(mapped.status).send(bodyFor(mapped, request))
+  void sendError(request, reply, mapped, wantsAnthropicShape(request, false))
 }
 
 /** The raw HTTP answer to a request Node could not even parse (bad request line, huge headers, timeout). */
@@ -101,11 +129,11 @@ async function errorHandlerPlugin (fastify: FastifyInstance): Promise<void> {
     const mapped = toGatewayError(error)
     if (mapped.status >= 500 && !(error instanceof GatewayError)) request.log.error({ err: error }, 'unexpected error')
     else request.log.info({ status: mapped.status, code: mapped.code }, mapped.message)
-    return reply.code(mapped.status).headers(mapped.headers).send(bodyFor(mapped, request))
+    return sendError(request, reply, mapped, wantsAnthropicShape(request, true))
   })
   fastify.setNotFoundHandler((request, reply) => {
-    const notFound = new GatewayError(404, 'not_found_error', `Unknown route ${request.method} ${request.url.split('?')[0]}`, { code: 'unknown_route' })
-    return reply.code(404).send(bodyFor(notFound, request))
+    const error = new GatewayError(404, 'not_found_error', `Unknown route ${request.method} ${request.url.split('?')[0]}`, { code: 'unknown_route' })
+    return sendError(request, reply, error, wantsAnthropicShape(request, false))
   })
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import mirrorLimits from '../plugins/mirror-limits.js'
 import chatCompletionRoutes from './chat-completions.js'
+import messagesRoutes from './messages.js'
 import modelRoutes from './models.js'
 import responsesRoutes from './responses.js'
 
@@ -9,12 +10,13 @@ export interface ApiOptions {
   mirror: boolean
 }
 
-/** The OpenAI-compatible API, mounted under /v1, /hf/v1 and the mirror prefix. */
+/** The OpenAI-compatible API and Anthropic's Messages API, mounted under /v1, /hf/v1 and the mirror prefix. */
 const apiRoutes: FastifyPluginAsyncTypebox<ApiOptions> = async (fastify, options) => {
   if (options.mirror) await fastify.register(mirrorLimits)
   fastify.addHook('onRequest', options.mirror ? fastify.requireAnthropicKey : fastify.requireClientKey)
   await fastify.register(chatCompletionRoutes)
   await fastify.register(modelRoutes)
+  await fastify.register(messagesRoutes)
   await fastify.register(responsesRoutes)
 }
 

@@ -25,7 +25,7 @@ export function completionId (): string {
 }
 
 /** Aborts the upstream work as soon as the client goes away before its answer is complete. */
-function abortOnDisconnect (request: FastifyRequest, reply: FastifyReply): AbortSignal {
+export function abortOnDisconnect (request: FastifyRequest, reply: FastifyReply): AbortSignal {
   const controller = new AbortController()
   // The client may have left while its body was being read: then 'close' has already fired.
   if (request.raw.socket.destroyed) controller.abort()
@@ -68,11 +68,12 @@ function promptCacheKeyOf (body: object): string | undefined {
 const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { config, thinkingStore } = fastify
   const translateOptions: TranslateOptions = {
-    capabilities: new CapabilityTable(config.capabilityOverrides),
+    capabilities: new CapabilityTable(config.capabilityOverrides, config.anthropicVersion),
     defaultMaxTokens: config.defaultMaxTokens,
     unsupportedFields: config.unsupportedFields,
     autoCache: config.autoCache,
-    maxHistoryChars: config.maxHistoryChars
+    maxHistoryChars: config.maxHistoryChars,
+    resolveModel: (requested) => config.modelAliases.resolveModel(requested)
   }
 
   async function answer (request: FastifyRequest, plan: TranslationPlan, call: UpstreamCall, owner: string): Promise<ChatCompletion> {

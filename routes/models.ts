@@ -1,28 +1,40 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { GatewayError } from '../lib/errors.js'
-import { BUILT_IN_MODELS, toOpenAIModels } from '../lib/model-list.js'
-import { errorResponses } from '../schemas/error.js'
+import { BUILT_IN_MODELS, gatewayModels, modelPage, type UpstreamModelEntry } from '../lib/model-list.js'
+import { anyErrorResponses } from '../schemas/error.js'
 import { ModelListSchema, ModelParamsSchema, ModelSchema, type Model } from '../schemas/models.js'
 
 const modelRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  async function listModels (callerKey: string | undefined, log: typeof fastify.log): Promise<Model[]> {
+  async function upstreamModels (request: FastifyRequest): Promise<UpstreamModelEntry[]> {
+    const callerKey = request.callerAnthropicKey
     try {
-      return toOpenAIModels(await fastify.claude.listModels({ log, callerKey }))
+      return await fastify.claude.listModels({ log: request.log, callerKey })
     } catch (error) {
       if (callerKey && error instanceof GatewayError && error.status === 401) throw error
-      log.warn({ err: error instanceof Error ? error.message : String(error) }, 'upstream model list unavailable; serving the built-in list')
-      return toOpenAIModels(BUILT_IN_MODELS)
+      request.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'upstream model list unavailable; serving the built-in list')
+      return BUILT_IN_MODELS
     }
   }
 
+  /** Anthropic clients (they send anthropic-version) get no `-thinking` variants: those only mean something to Chat Completions. */
+  async function listModels (request: FastifyRequest): Promise<Model[]> {
+    const thinkingVariants = request.headers['anthropic-version'] === undefined
+    return gatewayModels(await upstreamModels(request), { aliases: fastify.config.modelAliases, thinkingVariants })
+  }
+
+  const config = { errorShape: 'by-version' as const }
+
   fastify.get('/models', {
-    schema: { response: { 200: ModelListSchema, ...errorResponses } }
-  }, async (request) => ({ object: 'list' as const, data: await listModels(request.callerAnthropicKey, request.log) }))
+    config,
+    schema: { response: { 200: ModelListSchema, ...anyErrorResponses } }
+  }, async (request) => modelPage(await listModels(request)))
 
   fastify.get('/models/:id', {
-    schema: { params: ModelParamsSchema, response: { 200: ModelSchema, ...errorResponses } }
+    config,
+    schema: { params: ModelParamsSchema, response: { 200: ModelSchema, ...anyErrorResponses } }
   }, async (request) => {
-    const models = await listModels(request.callerAnthropicKey, request.log)
+    const models = await listModels(request)
     const model = models.find((item) => item.id === request.params.id)
     if (!model) throw new GatewayError(404, 'not_found_error', `The model '${request.params.id}' does not exist`, { param: 'model', code: 'model_not_found' })
     return model

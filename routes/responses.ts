@@ -8,6 +8,7 @@ import { callerIdentity } from '../lib/core/caller-identity.js'
 import { GatewayError } from '../lib/errors.js'
 import { describeFailure } from '../lib/responses/failure.js'
 import { newId } from '../lib/responses/ids.js'
+import { pageOfItems } from '../lib/responses/input-items.js'
 import { withKeepAlive } from '../lib/responses/keep-alive.js'
 import { ReasoningSeal, sealSecret } from '../lib/responses/reasoning-seal.js'
 import { ResponseStore, withIds, type Conversation } from '../lib/responses/response-store.js'
@@ -17,20 +18,11 @@ import { translateResponsesRequest, type ResponsesPlan, type ResponsesTranslateO
 import { presentedKey } from '../plugins/auth.js'
 import type { UpstreamCall, UpstreamStream } from '../plugins/claude-client.js'
 import { errorResponses } from '../schemas/error.js'
+import { abortOnDisconnect } from './chat-completions.js'
 import {
   DeletedResponseSchema, InputItemsPageSchema, InputItemsQuerySchema, InputTokensRequestSchema, InputTokensSchema, ResponseIdParamsSchema,
-  ResponseObjectSchema, ResponsesRequestSchema, type InputItemsPage, type InputItemsQuery, type ResponseObject, type ResponsesRequest
+  ResponseObjectSchema, ResponsesRequestSchema, type ResponseObject, type ResponsesRequest
 } from '../schemas/responses.js'
-
-/** Aborts the upstream work as soon as the client goes away before its answer is complete. */
-function abortOnDisconnect (request: FastifyRequest, reply: FastifyReply): AbortSignal {
-  const controller = new AbortController()
-  if (request.raw.socket.destroyed) controller.abort()
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort()
-  })
-  return controller.signal
-}
 
 function notFound (id: string): GatewayError {
   return new GatewayError(404, 'not_found_error', `Response with id '${id}' not found.`, { param: 'id', code: 'response_not_found' })
@@ -73,29 +65,12 @@ function responseShell (id: string, request: ResponsesRequest, plan: ResponsesPl
   }
 }
 
-/** One page of a stored response's input items, the way OpenAI pages its lists. */
-export function pageOfItems (items: InputItem[], query: InputItemsQuery): InputItemsPage {
-  const ordered = query.order === 'asc' ? items : [...items].reverse()
-  const limit = query.limit ?? 20
-  let start = 0
-  let end = ordered.length
-  if (query.after !== undefined) start = ordered.findIndex((item) => item.id === query.after) + 1
-  if (query.before !== undefined) {
-    const position = ordered.findIndex((item) => item.id === query.before)
-    end = position < 0 ? 0 : position
-    start = Math.max(start, end - limit)
-  }
-  const data = ordered.slice(start, Math.min(end, start + limit))
-  const hasMore = query.before !== undefined ? start > 0 : start + data.length < end
-  return { object: 'list', data, first_id: (data[0]?.id as string | undefined) ?? null, last_id: (data.at(-1)?.id as string | undefined) ?? null, has_more: hasMore }
-}
-
 const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { config, thinkingStore } = fastify
   const store = new ResponseStore(fastify.state, config.responses.ttlSeconds)
   const seal = new ReasoningSeal(sealSecret(config.responses.secret, [...config.clientKeys, ...config.upstreamKeys]))
   const translateOptions: ResponsesTranslateOptions = {
-    capabilities: new CapabilityTable(config.capabilityOverrides),
+    capabilities: new CapabilityTable(config.capabilityOverrides, config.anthropicVersion),
     defaultMaxTokens: config.defaultMaxTokens,
     unsupportedFields: config.unsupportedFields,
     autoCache: config.autoCache,
@@ -139,10 +114,15 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }
 
   /** After a finished response: thinking for later tool turns, and the response itself unless store is false. */
-  async function keep (identity: string, input: InputItem[], plan: ResponsesPlan, done: ResponsesStreamTranslator): Promise<void> {
+  async function keep (request: FastifyRequest, identity: string, input: InputItem[], plan: ResponsesPlan, done: ResponsesStreamTranslator): Promise<void> {
     for (const turn of done.toolTurnReasoning) await thinkingStore.save(identity, turn.callIds, turn.blocks)
     if (!plan.store) return
-    await store.save(identity, { response: done.response, input, thinking: Object.fromEntries(done.reasoningById) })
+    try {
+      await store.save(identity, { response: done.response, input, thinking: Object.fromEntries(done.reasoningById) })
+    } catch (error) {
+      // The answer is complete and goes out regardless; only a later retrieve or continuation misses it.
+      request.log.warn({ err: error, response: done.response.id }, 'could not store the response')
+    }
   }
 
   async function * streamBody (source: UpstreamStream, running: ResponsesStreamTranslator, finish: () => Promise<void>): AsyncGenerator<string> {
@@ -184,12 +164,13 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const call: UpstreamCall = { body: plan.body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey, affinity }
     if (!plan.stream) {
       const message = await fastify.claude.createMessage(call)
+      fastify.metrics.recordUsage(request, plan.body.model, message.usage)
       for (const event of eventsOfMessage(message)) running.handle(event)
-      await keep(identity, input, plan, running)
+      await keep(request, identity, input, plan, running)
       return running.response
     }
-    const source = await fastify.claude.openStream(call)
-    const body = withKeepAlive(streamBody(source, running, async () => await keep(identity, input, plan, running)), config.responses.keepAliveMs, KEEP_ALIVE)
+    const source = fastify.metrics.observeStream(request, plan.body.model, await fastify.claude.openStream(call))
+    const body = withKeepAlive(streamBody(source, running, async () => await keep(request, identity, input, plan, running)), config.responses.keepAliveMs, KEEP_ALIVE)
     return await (reply as FastifyReply)
       .header('content-type', 'text/event-stream; charset=utf-8')
       .header('cache-control', 'no-cache')

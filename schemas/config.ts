@@ -48,7 +48,8 @@ export const ConfigSchema = Type.Object({
   MIRROR_RATE_LIMIT: Type.Integer({ default: 60, minimum: 1 }),
   MIRROR_MAX_CONCURRENT: Type.Integer({ default: 16, minimum: 1 }),
   METRICS_PUBLIC: Type.Boolean({ default: false }),
-  PUBLIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' }))
+  PUBLIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  MODEL_ALIASES: Type.Optional(Type.String())
 })
 export type RawConfig = Static<typeof ConfigSchema>
 

@@ -28,3 +28,15 @@ export const errorResponses = {
   503: ErrorResponseSchema,
   504: ErrorResponseSchema
 }
+
+export const AnthropicErrorSchema = Type.Object({
+  type: Type.Literal('error'),
+  error: Type.Object({ type: Type.String(), message: Type.String() }),
+  request_id: Type.String()
+})
+export type AnthropicError = Static<typeof AnthropicErrorSchema>
+
+const AnyErrorSchema = Type.Union([ErrorResponseSchema, AnthropicErrorSchema])
+
+/** For routes both kinds of client call: the error is in either shape. */
+export const anyErrorResponses = Object.fromEntries(Object.keys(errorResponses).map((status) => [status, AnyErrorSchema])) as Record<keyof typeof errorResponses, typeof AnyErrorSchema>

@@ -24,7 +24,16 @@ export interface ModelCapabilities {
   temperatureOrTopP: boolean
   /** A trailing assistant message (prefill) is accepted. */
   prefill: boolean
+  /** Any temperature, top_p or top_k at all, even a default value, is refused (an API-version rule). */
+  samplingRefused: boolean
+  /** A `document` block may stand directly in an assistant message. */
+  documentsInAssistantTurns: boolean
+  /** A user message's text block may carry `citations`. */
+  citationsInUserText: boolean
 }
+
+/** Rules an `anthropic-version` imposes on every model, laid over the model's own. */
+export interface ApiVersionRule extends Partial<ModelCapabilities> { version: string }
 
 export interface CapabilityRule extends Partial<ModelCapabilities> { match: string }
 
@@ -39,7 +48,10 @@ const BASE: ModelCapabilities = {
   defaultMaxTokens: 8192,
   samplingLocked: false,
   temperatureOrTopP: false,
-  prefill: true
+  prefill: true,
+  samplingRefused: false,
+  documentsInAssistantTurns: true,
+  citationsInUserText: true
 }
 
 const ALL_EFFORTS = ['low', 'medium', 'high', 'xhigh', 'max']
@@ -62,12 +74,21 @@ export const BUILT_IN_RULES: CapabilityRule[] = [
   { match: '(opus|sonnet|haiku|fable|mythos)-([5-9]|[1-9][0-9])(-|$)', ...NEWEST }
 ]
 
+/** The first `anthropic-version` since 2023-06-01: the SDK majors of that day removed sampling parameters from their types. */
+export const API_VERSION_RULES: ApiVersionRule[] = [
+  { version: '2026-10-21', samplingRefused: true, documentsInAssistantTurns: false, citationsInUserText: false }
+]
+
 export class CapabilityTable {
   private readonly rules: Array<{ pattern: RegExp; rule: CapabilityRule }>
   private readonly cache = new Map<string, ModelCapabilities>()
+  private readonly versionRule: Partial<ModelCapabilities>
 
-  constructor (overrides: CapabilityRule[] = []) {
+  /** `apiVersion`: the anthropic-version the gateway sends, whose rules apply to every model. */
+  constructor (overrides: CapabilityRule[] = [], apiVersion?: string) {
     this.rules = [...overrides, ...BUILT_IN_RULES].map((rule) => ({ pattern: new RegExp(rule.match, 'i'), rule }))
+    const { version: _version, ...rule } = API_VERSION_RULES.find((entry) => entry.version === apiVersion) ?? { version: '' }
+    this.versionRule = rule
   }
 
   lookup (model: string): ModelCapabilities {
@@ -75,7 +96,7 @@ export class CapabilityTable {
     if (known) return known
     const found = this.rules.find(({ pattern }) => pattern.test(model))
     const { match: _match, ...caps } = found?.rule ?? { match: '' }
-    const merged: ModelCapabilities = { ...BASE, ...caps }
+    const merged: ModelCapabilities = { ...BASE, ...caps, ...this.versionRule }
     merged.defaultMaxTokens = Math.min(merged.defaultMaxTokens, merged.maxOutputTokens)
     if (this.cache.size < 1000) this.cache.set(model, merged)
     return merged

@@ -47,7 +47,7 @@ export type AnthropicToolChoice =
   | { type: 'none' }
 
 export type ThinkingConfig =
-  | { type: 'enabled'; budget_tokens: number }
+  | { type: 'enabled'; budget_tokens: number; display?: 'summarized' | 'omitted' }
   | { type: 'adaptive'; display?: 'summarized' | 'omitted' }
   | { type: 'disabled' }
 

@@ -1,6 +1,6 @@
 import { StringDecoder } from 'node:string_decoder'
 import type { StreamPayload, UpstreamEvent } from './types.js'
-import { UpstreamError, UpstreamNetworkError } from '../errors.js'
+import { UpstreamError, UpstreamNetworkError, type RawUpstreamAnswer } from '../errors.js'
 import { SseParser } from './sse-parser.js'
 import { redactAnthropicKeys } from '../core/redact.js'
 
@@ -26,7 +26,7 @@ export function parseJsonBody<T> (text: string): T {
  * may quote the request (a proxy echoing headers): keys are removed. A body that is not JSON
  * (an HTML page from a proxy) is described by status and content type, never quoted.
  */
-export function parseErrorBody (status: number, body: string, retryAfter: string | undefined, requestId: string | undefined, contentType?: string): UpstreamError {
+export function parseErrorBody (status: number, body: string, retryAfter: string | undefined, requestId: string | undefined, contentType?: string, keptHeaders?: Record<string, string>): UpstreamError {
   let type = 'api_error'
   let message = `HTTP ${status}`
   try {
@@ -39,7 +39,9 @@ export function parseErrorBody (status: number, body: string, retryAfter: string
   const seconds = retryAfter !== undefined ? Number(retryAfter) : NaN
   return new UpstreamError(status, type, message, {
     retryAfterSeconds: Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : undefined,
-    requestId
+    requestId,
+    // Kept for the pass-through, which answers with the upstream's own body (keys removed here too).
+    raw: keptHeaders ? { body: redactAnthropicKeys(body), headers: keptHeaders } : undefined
   })
 }
 

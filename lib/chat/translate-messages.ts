@@ -3,6 +3,7 @@ import { isReasoningBlock, type AnthropicMessage, type CacheControl, type Conten
 import { documentBlock, imageBlock, textBlock } from '../core/content-parts.js'
 import { invalidRequest } from '../errors.js'
 import { appendTurn, parseToolArguments, toolId } from '../core/conversation.js'
+import { TOOL_NAME } from '../core/tools.js'
 import type { ThinkingLookup } from '../core/thinking-store.js'
 
 export interface ConvertedConversation {
@@ -127,7 +128,9 @@ export function toolCallTurns (messages: ChatMessage[]): string[][] {
 
 function toolUseBlock (call: NonNullable<ChatMessage['tool_calls']>[number], param: string): ToolUseBlock {
   const input = parseToolArguments(call.function.arguments, `${param}.function.arguments`)
-  return { type: 'tool_use', id: toolId(call.id, `${param}.id`), name: call.function.name, input }
+  const name = call.function.name
+  if (!TOOL_NAME.test(name)) throw invalidRequest(`${param}.function.name '${name.slice(0, 80)}' must match ^[a-zA-Z0-9_-]{1,64}$`, `${param}.function.name`)
+  return { type: 'tool_use', id: toolId(call.id, `${param}.id`), name, input }
 }
 
 function toolResultBlock (message: ChatMessage, param: string): ToolResultBlock {

@@ -5,7 +5,7 @@ import type { CapabilityTable, ModelCapabilities } from '../anthropic/capabiliti
 import { checkUnsupportedFields } from './request-fields.js'
 import type { ThinkingLookup } from '../core/thinking-store.js'
 import { convertConversation, type ConvertedConversation } from './translate-messages.js'
-import { startWithUserTurn } from '../core/conversation.js'
+import { checkToolPairing, startWithUserTurn } from '../core/conversation.js'
 import { applyCaching, applyServiceTier, applyUserId, preparePrefill } from '../core/request-rules.js'
 import { applySampling, applyStopSequences } from '../core/sampling.js'
 import { applyJsonFormat } from '../core/structured-output.js'
@@ -22,6 +22,8 @@ export interface TranslateOptions {
   maxHistoryChars: number
   /** The thinking blocks of this request's tool-use turns, found beforehand (ThinkingStore.recall). */
   thinkingStore?: ThinkingLookup
+  /** MODEL_ALIASES: the upstream id for a requested one. */
+  resolveModel?: (requested: string) => string
 }
 
 export interface TranslationPlan {
@@ -43,8 +45,11 @@ export const THINKING_SUFFIX = '-thinking'
 export function translateRequest (request: ChatCompletionRequest, options: TranslateOptions): TranslationPlan {
   const dropped = checkUnsupportedFields(request, options.unsupportedFields)
   const requestedModel = request.model
-  const thinkingModel = requestedModel.endsWith(THINKING_SUFFIX)
-  const model = thinkingModel ? requestedModel.slice(0, -THINKING_SUFFIX.length) : requestedModel
+  const resolve = options.resolveModel ?? ((id: string) => id)
+  const direct = resolve(requestedModel)
+  // An alias names a model whole; otherwise `<id>-thinking` is `<id>` (itself maybe an alias) with thinking on.
+  const thinkingModel = direct === requestedModel && requestedModel.endsWith(THINKING_SUFFIX)
+  const model = thinkingModel ? resolve(requestedModel.slice(0, -THINKING_SUFFIX.length)) : direct
   if (model.trim() === '') throw invalidRequest(`model '${requestedModel}' names no model: the ${THINKING_SUFFIX} suffix needs a model id before it`, 'model', 'model_not_found')
   const caps = options.capabilities.lookup(model)
 
@@ -79,6 +84,7 @@ function buildConversation (messages: ChatMessage[], options: TranslateOptions):
   const conversation = convertConversation(history.messages, options.thinkingStore)
   if (history.transcript) prependTranscript(conversation.messages, history.transcript)
   startWithUserTurn(conversation.messages)
+  checkToolPairing(conversation.messages)
   return conversation
 }
 
@@ -98,6 +104,8 @@ function chooseMaxTokens (request: ChatCompletionRequest, options: TranslateOpti
 
 function applyTools (body: AnthropicRequest, request: ChatCompletionRequest, historyToolNames: Set<string>): void {
   const tools = (request.tools ?? []).map((tool, index) => convertTool(tool, `tools[${index}]`))
+  const repeated = tools.findIndex((tool, index) => tools.findIndex((other) => other.name === tool.name) !== index)
+  if (repeated >= 0) throw invalidRequest(`tools[${repeated}].function.name '${tools[repeated].name}' is already the name of another tool; tool names must be unique`, `tools[${repeated}].function.name`)
   if (tools.length > 0) body.tools = tools
   const choice = mapToolChoice(wantedToolChoice(request), tools, request.parallel_tool_calls === false)
   if (choice) body.tool_choice = choice
@@ -123,7 +131,7 @@ function applyThinking (body: AnthropicRequest, request: ChatCompletionRequest, 
 }
 
 function wantedThinking (request: ChatCompletionRequest, caps: ModelCapabilities, thinkingModel: boolean, dropped: string[]): ThinkingWish {
-  if (request.thinking !== undefined && request.thinking !== null) return { kind: 'native', config: checkNativeThinking(request.thinking) }
+  if (request.thinking !== undefined && request.thinking !== null) return { kind: 'native', config: checkNativeThinking(request.thinking, request.model, caps) }
   const explicit = request.reasoning_effort !== undefined && request.reasoning_effort !== null
   const effort = request.reasoning_effort ?? (thinkingModel ? 'medium' : undefined)
   return effortWish(effort, explicit, caps, request.model, 'reasoning_effort', dropped)

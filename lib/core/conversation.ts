@@ -32,6 +32,30 @@ function leading (blocks: ContentBlock[], first: (block: ContentBlock) => boolea
 }
 
 /**
+ * Every tool call must be answered in the very next user turn, and every tool result must answer
+ * a call of the turn just before it (Anthropic refuses anything else, as OpenAI does).
+ */
+export function checkToolPairing (messages: AnthropicMessage[]): void {
+  messages.forEach((turn, position) => {
+    if (turn.role === 'assistant') {
+      const next = messages[position + 1]
+      const answered = new Set(next?.role === 'user' ? next.content.flatMap((block) => block.type === 'tool_result' ? [block.tool_use_id] : []) : [])
+      const unanswered = turn.content.find((block) => block.type === 'tool_use' && !answered.has(block.id))
+      if (unanswered?.type === 'tool_use') {
+        throw invalidRequest(`messages: the tool call '${unanswered.id}' has no tool message answering it right after the assistant message that made it`, 'messages', 'tool_call_unanswered')
+      }
+      return
+    }
+    const previous = messages[position - 1]
+    const called = new Set(previous?.role === 'assistant' ? previous.content.flatMap((block) => block.type === 'tool_use' ? [block.id] : []) : [])
+    const stray = turn.content.find((block) => block.type === 'tool_result' && !called.has(block.tool_use_id))
+    if (stray?.type === 'tool_result') {
+      throw invalidRequest(`messages: the tool message for '${stray.tool_use_id}' does not answer a tool call of the assistant message right before it`, 'messages', 'tool_result_without_call')
+    }
+  })
+}
+
+/**
  * True when the request continues a tool-use turn (the last assistant turn called tools and
  * the next turn answers them) whose thinking blocks are not there to send back.
  */

@@ -28,6 +28,8 @@ export function applySampling (body: AnthropicRequest, values: SamplingValues, c
 
 function judgeSampling (field: SamplingField, value: number, caps: ModelCapabilities, thinking: boolean, body: AnthropicRequest): SamplingVerdict {
   const isDefault = field !== 'top_k' && value === 1
+  // Refused by the API version whatever the value: clients send defaults, so it is named, not a 400.
+  if (caps.samplingRefused) return 'drop'
   if (caps.samplingLocked) return isDefault ? 'omit' : 'drop'
   if (thinking && refusedWhileThinking(field, value)) return 'drop'
   if (caps.temperatureOrTopP && field === 'top_p' && body.temperature !== undefined) return 'drop'

@@ -36,13 +36,44 @@ export function effortWish (effort: string | undefined, explicit: boolean, caps:
   return { kind: 'default' }
 }
 
-export function checkNativeThinking (thinking: unknown): ThinkingConfig {
-  const config = thinking as ThinkingConfig
-  if (typeof thinking !== 'object' || !['enabled', 'adaptive', 'disabled'].includes(config.type)) {
+const THINKING_FIELDS: Record<ThinkingConfig['type'], string[]> = { enabled: ['type', 'budget_tokens', 'display'], adaptive: ['type', 'display'], disabled: ['type'] }
+const THINKING_TYPES_OF: Record<ModelCapabilities['thinking'], string[]> = { budget: ['enabled'], adaptive: ['adaptive'], both: ['enabled', 'adaptive'], none: [] }
+const MIN_THINKING_BUDGET = 1024
+
+/** Anthropic's own `thinking` object, checked field by field like the rest of the request and against the model. */
+export function checkNativeThinking (thinking: unknown, model: string, caps: ModelCapabilities): ThinkingConfig {
+  if (typeof thinking !== 'object' || thinking === null || Array.isArray(thinking)) {
     throw invalidRequest("thinking must be an object with type 'enabled', 'adaptive' or 'disabled'", 'thinking')
   }
-  if (config.type === 'enabled' && !Number.isInteger(config.budget_tokens)) throw invalidRequest('thinking.budget_tokens must be an integer', 'thinking.budget_tokens')
-  return config
+  const fields = Object.fromEntries(Object.entries(thinking).filter(([, value]) => value !== null)) as Record<string, unknown>
+  const type = fields.type
+  if (type !== 'enabled' && type !== 'adaptive' && type !== 'disabled') {
+    throw invalidRequest("thinking.type must be 'enabled', 'adaptive' or 'disabled'", 'thinking.type')
+  }
+  const unknown = Object.keys(fields).find((key) => !THINKING_FIELDS[type].includes(key))
+  if (unknown !== undefined) {
+    throw invalidRequest(`thinking.${unknown} is not a field of thinking type '${type}', which takes ${THINKING_FIELDS[type].join(', ')}`, `thinking.${unknown}`)
+  }
+  if (type === 'disabled') {
+    if (caps.thinkingAlwaysOn) throw invalidRequest(`Model ${model} always thinks: thinking cannot be 'disabled'`, 'thinking.type')
+    return { type }
+  }
+  if (!THINKING_TYPES_OF[caps.thinking].includes(type)) {
+    const accepted = THINKING_TYPES_OF[caps.thinking].map((name) => `'${name}'`).join(' or ')
+    throw invalidRequest(accepted === '' ? `Model ${model} cannot think` : `Model ${model} takes thinking type ${accepted}, not '${type}'`, 'thinking.type')
+  }
+  const display = fields.display
+  if (display !== undefined && display !== 'summarized' && display !== 'omitted') throw invalidRequest("thinking.display must be 'summarized' or 'omitted'", 'thinking.display')
+  const shown: { display?: 'summarized' | 'omitted' } = display === undefined ? {} : { display }
+  if (type === 'adaptive') return { type, ...shown }
+  const budget = fields.budget_tokens
+  if (typeof budget !== 'number' || !Number.isInteger(budget) || budget < MIN_THINKING_BUDGET) {
+    throw invalidRequest(`thinking.budget_tokens must be an integer of at least ${MIN_THINKING_BUDGET}`, 'thinking.budget_tokens')
+  }
+  if (budget >= caps.maxOutputTokens) {
+    throw invalidRequest(`thinking.budget_tokens must be below ${caps.maxOutputTokens}, the output limit of model ${model}`, 'thinking.budget_tokens')
+  }
+  return { type, budget_tokens: budget, ...shown }
 }
 
 /** Applies the wish to the upstream body, given the model and the conversation; `field` is reported when dropped. */
@@ -95,7 +126,8 @@ function setNativeThinking (body: AnthropicRequest, config: ThinkingConfig, caps
   body.thinking = config
   if (config.type === 'disabled') return THINKING_OFF
   if (config.type === 'adaptive') return { on: true, style: 'adaptive' }
-  if (body.max_tokens <= config.budget_tokens) body.max_tokens = Math.min(config.budget_tokens + MIN_ANSWER_TOKENS, Math.max(caps.maxOutputTokens, config.budget_tokens + 1))
+  // checkNativeThinking keeps the budget below the model's limit, so there is room for it.
+  if (body.max_tokens <= config.budget_tokens) body.max_tokens = Math.min(config.budget_tokens + MIN_ANSWER_TOKENS, caps.maxOutputTokens)
   return { on: true, style: 'budget' }
 }
 

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { createHash, randomBytes, type Hash } from 'node:crypto'
+import { CapabilityTable } from '../../lib/anthropic/capabilities.js'
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -83,6 +84,8 @@ export interface RecordedRequest {
   path: string
   headers: Record<string, string | string[] | undefined>
   body: any // parsed JSON (or raw text when unparseable); tests inspect arbitrary shapes
+  /** The body exactly as it arrived, to check a pass-through changed no byte. */
+  rawBody?: Buffer
   key: string | undefined
   receivedAt: number
 }
@@ -113,7 +116,6 @@ export async function startAnthropicStub (opts: StubOptions = {}): Promise<Anthr
 type Json = Record<string, unknown>
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024
-const MAX_OUTPUT_TOKENS = 128_000
 const MAX_CACHE_BREAKPOINTS = 4
 const MIN_THINKING_BUDGET = 1024
 const DEFAULT_AFTER_EVENTS = 3
@@ -148,6 +150,7 @@ type ThinkingType = 'enabled' | 'adaptive'
 interface ModelRules {
   thinkingTypes: readonly ThinkingType[]
   thinkingAlwaysOn: boolean // `thinking.type: 'disabled'` is rejected
+  disabledUpToEffort?: string // `disabled` is rejected above this effort
   defaultSamplingOnly: boolean // any non-default temperature / top_p / top_k is rejected
   prefill: boolean // a trailing assistant message is accepted
   temperatureOrTopP: boolean // temperature and top_p may not both be set
@@ -177,9 +180,11 @@ const EFFORTS_4_6 = ['low', 'medium', 'high', 'max']
 // First match wins; ids are matched anywhere so dated ids and aliases behave alike.
 const MODEL_TABLE: ReadonlyArray<{ pattern: RegExp; rules: ModelRules }> = [
   { pattern: /fable|mythos/, rules: { ...ADAPTIVE_ONLY_RULES, thinkingAlwaysOn: true } },
-  { pattern: /opus-4-[78]|sonnet-5|opus-5/, rules: ADAPTIVE_ONLY_RULES },
+  { pattern: /opus-5/, rules: { ...ADAPTIVE_ONLY_RULES, disabledUpToEffort: 'high' } },
+  { pattern: /opus-4-[78]|sonnet-5/, rules: ADAPTIVE_ONLY_RULES },
   { pattern: /opus-4-6/, rules: { ...LEGACY_RULES, thinkingTypes: ['enabled', 'adaptive'], prefill: false, structuredOutput: true, efforts: EFFORTS_4_6 } },
-  { pattern: /sonnet-4-6/, rules: { ...LEGACY_RULES, thinkingTypes: ['enabled', 'adaptive'], structuredOutput: true, efforts: EFFORTS_4_6 } },
+  // Anthropic's migration guide: prefilling returns a 400 on Sonnet 4.6 as on Opus 4.6.
+  { pattern: /sonnet-4-6/, rules: { ...LEGACY_RULES, thinkingTypes: ['enabled', 'adaptive'], prefill: false, structuredOutput: true, efforts: EFFORTS_4_6 } },
   { pattern: /(sonnet|haiku)-4-5/, rules: { ...LEGACY_RULES, temperatureOrTopP: true, structuredOutput: true } },
   { pattern: /opus-4-5/, rules: { ...LEGACY_RULES, structuredOutput: true, efforts: ['low', 'medium', 'high'] } },
   // Claude 3 models cannot think, except 3.7 Sonnet.
@@ -281,6 +286,21 @@ function expectBase64 (value: unknown, path: string): void {
   if (data.length % 4 !== 0 || !BASE64_PATTERN.test(data)) reject(`${path}: invalid base64 data`)
 }
 
+/** What the bytes of each image type start with. */
+const IMAGE_SIGNATURES: Record<(typeof IMAGE_MEDIA_TYPES)[number], (bytes: Buffer) => boolean> = {
+  'image/png': (bytes) => bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+  'image/jpeg': (bytes) => bytes.subarray(0, 3).equals(Buffer.from([0xff, 0xd8, 0xff])),
+  'image/gif': (bytes) => ['GIF87a', 'GIF89a'].includes(bytes.subarray(0, 6).toString('latin1')),
+  'image/webp': (bytes) => bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP'
+}
+
+function expectImageBytes (data: string, mediaType: (typeof IMAGE_MEDIA_TYPES)[number], path: string): void {
+  const head = Buffer.from(data.slice(0, 24), 'base64')
+  if (!IMAGE_SIGNATURES[mediaType](head)) {
+    reject(`${path}: Image does not match the provided media type ${mediaType}`)
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Content blocks
 // ---------------------------------------------------------------------------------------------
@@ -357,8 +377,9 @@ function checkImageBlock (block: Json, path: string): void {
   const type = expectEnum(required(source, 'type', sourcePath), ['base64', 'url'], `${sourcePath}.type`)
   if (type === 'base64') {
     expectOnlyFields(source, ['type', 'media_type', 'data'], sourcePath)
-    expectEnum(required(source, 'media_type', sourcePath), IMAGE_MEDIA_TYPES, `${sourcePath}.media_type`)
+    const mediaType = expectEnum(required(source, 'media_type', sourcePath), IMAGE_MEDIA_TYPES, `${sourcePath}.media_type`)
     expectBase64(required(source, 'data', sourcePath), `${sourcePath}.data`)
+    expectImageBytes(source.data as string, mediaType, sourcePath)
   } else {
     expectOnlyFields(source, ['type', 'url'], sourcePath)
     expectHttpUrl(required(source, 'url', sourcePath), `${sourcePath}.url`)
@@ -535,10 +556,14 @@ function validateModel (body: Json): string {
   return model
 }
 
+// Each model's output limit comes from the one capability table the gateway uses too.
+const CAPABILITIES = new CapabilityTable()
+
 function validateMaxTokens (body: Json, model: string): number {
   const maxTokens = expectInteger(required(body, 'max_tokens', ''), 'max_tokens', 1)
-  if (maxTokens > MAX_OUTPUT_TOKENS) {
-    reject(`max_tokens: ${maxTokens} > ${MAX_OUTPUT_TOKENS}, which is the maximum allowed number of output tokens for ${model}`)
+  const limit = CAPABILITIES.lookup(model).maxOutputTokens
+  if (maxTokens > limit) {
+    reject(`max_tokens: ${maxTokens} > ${limit}, which is the maximum allowed number of output tokens for ${model}`)
   }
   return maxTokens
 }
@@ -560,7 +585,74 @@ function validateSampling (body: Json): void {
   }
 }
 
+function validateContainer (value: unknown): void {
+  if (value === undefined || value === null || typeof value === 'string') return
+  const container = expectObject(value, 'container')
+  expectOnlyFields(container, ['id', 'skills'], 'container')
+  if (container.id != null) expectString(container.id, 'container.id')
+  if (container.skills != null) {
+    expectArray(container.skills, 'container.skills').forEach((skill, index) => {
+      const path = `container.skills.${index}`
+      const entry = expectObject(skill, path)
+      expectOnlyFields(entry, ['type', 'skill_id', 'version'], path)
+      expectEnum(required(entry, 'type', path), ['anthropic', 'custom'], `${path}.type`)
+      expectString(required(entry, 'skill_id', path), `${path}.skill_id`)
+      if (entry.version != null) expectString(entry.version, `${path}.version`)
+    })
+  }
+}
+
+function validateMcpServers (value: unknown): void {
+  if (value === undefined) return
+  expectArray(value, 'mcp_servers').forEach((server, index) => {
+    const path = `mcp_servers.${index}`
+    const entry = expectObject(server, path)
+    expectOnlyFields(entry, ['type', 'url', 'name', 'authorization_token', 'tool_configuration'], path)
+    expectEnum(required(entry, 'type', path), ['url'], `${path}.type`)
+    expectHttpUrl(required(entry, 'url', path), `${path}.url`)
+    expectString(required(entry, 'name', path), `${path}.name`)
+    if (entry.authorization_token != null) expectString(entry.authorization_token, `${path}.authorization_token`)
+    if (entry.tool_configuration != null) {
+      const config = expectObject(entry.tool_configuration, `${path}.tool_configuration`)
+      expectOnlyFields(config, ['enabled', 'allowed_tools'], `${path}.tool_configuration`)
+      if (config.enabled != null) expectBoolean(config.enabled, `${path}.tool_configuration.enabled`)
+      if (config.allowed_tools != null) expectArray(config.allowed_tools, `${path}.tool_configuration.allowed_tools`).forEach((name, i) => expectString(name, `${path}.tool_configuration.allowed_tools.${i}`))
+    }
+  })
+}
+
+/** Context editing strategies by type, with the fields each takes (what Claude Code sends included). */
+const CONTEXT_EDITS: Record<string, readonly string[]> = {
+  clear_tool_uses_20250919: ['type', 'trigger', 'keep', 'clear_at_least', 'exclude_tools', 'clear_tool_inputs'],
+  clear_thinking_20251015: ['type', 'keep']
+}
+
+function validateContextManagement (value: unknown): void {
+  if (value === undefined || value === null) return
+  const management = expectObject(value, 'context_management')
+  expectOnlyFields(management, ['edits'], 'context_management')
+  if (management.edits === undefined) return
+  expectArray(management.edits, 'context_management.edits').forEach((edit, index) => {
+    const path = `context_management.edits.${index}`
+    const entry = expectObject(edit, path)
+    const type = expectString(required(entry, 'type', path), `${path}.type`)
+    const fields = CONTEXT_EDITS[type]
+    if (fields === undefined) reject(`${path}.type: Input tag '${type}' found using 'type' does not match any of the expected tags: ${Object.keys(CONTEXT_EDITS).join(', ')}`)
+    expectOnlyFields(entry, fields, `${path}.${type}`)
+    for (const field of fields.filter((name) => name !== 'type' && name !== 'exclude_tools' && name !== 'clear_tool_inputs')) {
+      if (entry[field] === undefined || entry[field] === 'all') continue
+      const spec = expectObject(entry[field], `${path}.${type}.${field}`)
+      expectOnlyFields(spec, ['type', 'value'], `${path}.${type}.${field}`)
+      expectString(required(spec, 'type', `${path}.${type}.${field}`), `${path}.${type}.${field}.type`)
+      if (spec.value !== undefined) expectInteger(spec.value, `${path}.${type}.${field}.value`, 0)
+    }
+  })
+}
+
 function validateMiscFields (body: Json): void {
+  validateContainer(body.container)
+  validateMcpServers(body.mcp_servers)
+  validateContextManagement(body.context_management)
   if (body.stream !== undefined) expectBoolean(body.stream, 'stream')
   if (body.service_tier !== undefined) expectEnum(body.service_tier, ['auto', 'standard_only'], 'service_tier')
   if (body.cache_control != null) validateCacheControl(body.cache_control, 'cache_control')
@@ -584,11 +676,7 @@ function validateTools (value: unknown): string[] {
 
 function validateTool (value: unknown, path: string): string {
   const tool = expectObject(value, path)
-  // Server tools (web search, code execution, …) have their own schemas; the gateway only passes them on.
-  if (typeof tool.type === 'string' && tool.type !== 'custom') {
-    if (tool.cache_control != null) validateCacheControl(tool.cache_control, `${path}.cache_control`)
-    return typeof tool.name === 'string' ? tool.name : tool.type
-  }
+  if (tool.type !== undefined && tool.type !== 'custom') return validateServerTool(tool, path)
   const customPath = `${path}.custom`
   expectOnlyFields(tool, ['type', 'name', 'description', 'input_schema', 'cache_control', 'strict'], customPath)
   const name = expectPattern(required(tool, 'name', customPath), TOOL_NAME_PATTERN, `${customPath}.name`)
@@ -597,6 +685,45 @@ function validateTool (value: unknown, path: string): string {
   expectEnum(required(schema, 'type', `${customPath}.input_schema`), ['object'], `${customPath}.input_schema.type`)
   if (tool.cache_control != null) validateCacheControl(tool.cache_control, `${customPath}.cache_control`)
   if (tool.strict !== undefined) expectBoolean(tool.strict, `${customPath}.strict`)
+  return name
+}
+
+/**
+ * Anthropic's own (server and client-run) tools, by versioned type, with the name each must
+ * carry. Anything else with a `type` is refused, as `{type: "function", function: {…}}` is.
+ */
+const SERVER_TOOLS: Record<string, string> = {
+  web_search_20250305: 'web_search',
+  web_search_20260209: 'web_search',
+  web_fetch_20250910: 'web_fetch',
+  web_fetch_20260209: 'web_fetch',
+  code_execution_20250522: 'code_execution',
+  code_execution_20250825: 'code_execution',
+  bash_20241022: 'bash',
+  bash_20250124: 'bash',
+  text_editor_20241022: 'str_replace_editor',
+  text_editor_20250124: 'str_replace_editor',
+  text_editor_20250429: 'str_replace_based_edit_tool',
+  text_editor_20250728: 'str_replace_based_edit_tool',
+  computer_20241022: 'computer',
+  computer_20250124: 'computer',
+  memory_20250818: 'memory',
+  tool_search_tool_regex_20251119: 'tool_search_tool_regex',
+  tool_search_tool_bm25_20251119: 'tool_search_tool_bm25'
+}
+
+function validateServerTool (tool: Json, path: string): string {
+  const type = expectString(tool.type, `${path}.type`)
+  const name = SERVER_TOOLS[type]
+  if (name === undefined) {
+    reject(`${path}.type: Input tag '${type}' found using 'type' does not match any of the expected tags: custom, ${Object.keys(SERVER_TOOLS).join(', ')}`)
+  }
+  const typePath = `${path}.${type}`
+  if (expectString(required(tool, 'name', typePath), `${typePath}.name`) !== name) reject(`${typePath}.name: Input should be '${name}'`)
+  if (tool.cache_control != null) validateCacheControl(tool.cache_control, `${typePath}.cache_control`)
+  if (tool.input_schema !== undefined || tool.function !== undefined) {
+    reject(`${typePath}.${tool.input_schema !== undefined ? 'input_schema' : 'function'}: Extra inputs are not permitted`)
+  }
   return name
 }
 
@@ -631,7 +758,7 @@ function validateToolChoice (value: unknown, toolNames: string[]): ToolChoiceTyp
 type ThinkingMode = ThinkingType | 'disabled' | 'absent'
 
 const THINKING_FIELDS: Record<ThinkingType | 'disabled', readonly string[]> = {
-  enabled: ['type', 'budget_tokens'],
+  enabled: ['type', 'budget_tokens', 'display'], // Claude Code sends display with enabled too
   adaptive: ['type', 'display'],
   disabled: ['type'],
 }
@@ -642,8 +769,8 @@ function validateThinking (value: unknown, maxTokens: number | undefined): Think
   const type = expectEnum(required(thinking, 'type', 'thinking'), ['enabled', 'adaptive', 'disabled'], 'thinking.type')
   // Naming the variant in the path makes "display is adaptive-only" read naturally.
   expectOnlyFields(thinking, THINKING_FIELDS[type], `thinking.${type}`)
-  if (type === 'adaptive' && thinking.display !== undefined) {
-    expectEnum(thinking.display, ['summarized', 'omitted'], 'thinking.adaptive.display')
+  if (type !== 'disabled' && thinking.display !== undefined) {
+    expectEnum(thinking.display, ['summarized', 'omitted'], `thinking.${type}.display`)
   }
   if (type === 'enabled') {
     const budget = expectInteger(required(thinking, 'budget_tokens', 'thinking.enabled'), 'thinking.enabled.budget_tokens', MIN_THINKING_BUDGET)
@@ -697,6 +824,35 @@ function validateCacheBreakpoints (body: Json, turns: Turn[]): void {
   if (found > MAX_CACHE_BREAKPOINTS) {
     reject(`A maximum of ${MAX_CACHE_BREAKPOINTS} blocks with cache_control may be provided. Found ${found}.`)
   }
+  validateCacheTtlOrder(body, turns)
+}
+
+/** Every cache_control in prefix order: tools, system, then messages (nested content after its block). */
+function cacheControlsInOrder (body: Json, turns: Turn[]): Json[] {
+  const found: Json[] = []
+  const visit = (blocks: unknown[]): void => {
+    for (const block of blocks) {
+      if (!isObject(block)) continue
+      if (isObject(block.cache_control)) found.push(block.cache_control)
+      if (Array.isArray(block.content)) visit(block.content)
+      if (isObject(block.source) && Array.isArray(block.source.content)) visit(block.source.content)
+    }
+  }
+  visit(Array.isArray(body.tools) ? body.tools : [])
+  visit(Array.isArray(body.system) ? body.system : [])
+  for (const turn of turns) visit(turn.blocks)
+  return found
+}
+
+/** Anthropic's prompt-caching rule for mixed TTLs: a 1-hour breakpoint may not follow a 5-minute one. */
+function validateCacheTtlOrder (body: Json, turns: Turn[]): void {
+  let seenShort = false
+  for (const cache of cacheControlsInOrder(body, turns)) {
+    if (cache.ttl === '1h' && seenShort) {
+      reject('cache_control: a breakpoint with ttl "1h" cannot come after one with ttl "5m"; longer TTLs must appear before shorter ones.')
+    }
+    if (cache.ttl !== '1h') seenShort = true
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -726,6 +882,15 @@ function validateSamplingForModel (body: Json, rules: ModelRules): void {
   }
   if (rules.temperatureOrTopP && body.temperature !== undefined && body.top_p !== undefined) {
     reject('`temperature` and `top_p` cannot both be specified for this model. Please use only one.')
+  }
+}
+
+const EFFORT_ORDER = ['low', 'medium', 'high', 'xhigh', 'max']
+
+function validateDisabledThinkingEffort (mode: ThinkingMode, output: OutputConfig, rules: ModelRules): void {
+  if (mode !== 'disabled' || rules.disabledUpToEffort === undefined || output.effort === undefined) return
+  if (EFFORT_ORDER.indexOf(output.effort) > EFFORT_ORDER.indexOf(rules.disabledUpToEffort)) {
+    reject(`thinking.type: "disabled" is not supported with output_config.effort "${output.effort}" for this model; use effort "${rules.disabledUpToEffort}" or lower.`)
   }
 }
 
@@ -787,7 +952,13 @@ class IssuedThinking {
   private readonly textsBySignature = new Map<string, Set<string>>()
   private readonly redactedData = new Set<string>()
 
+  private readonly sequenceByToolUse = new Map<string, StubBlock[]>()
+
   record (blocks: StubBlock[]): void {
+    const reasoning = blocks.filter((block) => block.type === 'thinking' || block.type === 'redacted_thinking')
+    for (const block of blocks) {
+      if (block.type === 'tool_use' && reasoning.length > 0) this.sequenceByToolUse.set(block.id, reasoning)
+    }
     for (const block of blocks) {
       if (block.type === 'thinking') {
         const texts = this.textsBySignature.get(block.signature) ?? new Set<string>()
@@ -797,6 +968,15 @@ class IssuedThinking {
         this.redactedData.add(block.data)
       }
     }
+  }
+
+  /** The thinking blocks served, in order, with the response that made this tool call. */
+  sequenceFor (toolUseIds: string[]): StubBlock[] | undefined {
+    for (const id of toolUseIds) {
+      const sequence = this.sequenceByToolUse.get(id)
+      if (sequence !== undefined) return sequence
+    }
+    return undefined
   }
 
   isGenuine (block: Json): boolean {
@@ -819,6 +999,89 @@ function verifyReturnedThinking (turns: Turn[], issued: IssuedThinking): void {
       }
     })
   }
+}
+
+/**
+ * Continuing a tool call with thinking on, the thinking of the turn that made the call must come
+ * back complete, unmodified and in order: a dropped, swapped or repeated block is refused.
+ */
+function verifyThinkingSequence (turns: Turn[], mode: ThinkingMode, issued: IssuedThinking): void {
+  if (!isThinkingOn(mode)) return
+  const position = turns.findLastIndex((turn) => turn.role === 'assistant')
+  if (position < 0 || blocksOfType(turns[position + 1], 'tool_result').length === 0) return
+  const assistant = turns[position]
+  const served = issued.sequenceFor(blocksOfType(assistant, 'tool_use').map((block) => block.id as string))
+  if (served === undefined) return
+  const firstOther = assistant.blocks.findIndex((block) => block.type !== 'thinking' && block.type !== 'redacted_thinking')
+  const leading = assistant.blocks.slice(0, firstOther < 0 ? assistant.blocks.length : firstOther)
+  const fields = (block: Json | StubBlock): string => JSON.stringify(['type', 'thinking', 'signature', 'data'].map((key) => (block as Json)[key]))
+  const same = leading.length === served.length && leading.every((block, index) => fields(block) === fields(served[index]))
+  if (!same) {
+    reject(
+      `messages.${assistant.index}.content: \`thinking\` or \`redacted_thinking\` blocks in the latest assistant message cannot be modified. ` +
+        'These blocks must remain as they were in the original response: all of them, unchanged and in their order.',
+    )
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// API versions and what the API accepts from Claude Code
+// ---------------------------------------------------------------------------------------------
+
+/** anthropic-version 2026-10-21 refuses sampling parameters, documents in assistant turns and citations in user text. */
+function validateApiVersion (body: Json, version: string | undefined): void {
+  if (version !== '2026-10-21') return
+  for (const field of ['temperature', 'top_p', 'top_k']) {
+    if (body[field] !== undefined) reject(`${field}: Extra inputs are not permitted`)
+  }
+  if (!Array.isArray(body.messages)) return
+  body.messages.forEach((message: unknown, index: number) => {
+    if (!isObject(message) || !Array.isArray(message.content)) return
+    message.content.forEach((block: unknown, position: number) => {
+      if (!isObject(block)) return
+      const path = `messages.${index}.content.${position}`
+      if (message.role === 'assistant' && block.type === 'document') reject(`${path}: \`document\` blocks are not allowed in \`assistant\` messages`)
+      if (message.role === 'user' && block.type === 'text' && Array.isArray(block.citations) && block.citations.length > 0) reject(`${path}.citations: citations are not allowed in \`user\` text blocks`)
+    })
+  })
+}
+
+/**
+ * What the real API accepts from Claude Code beyond the base rules: `role: "system"` turns inside
+ * `messages` (text only; not first, not between a tool_use and its tool_result) and `display` on
+ * budget thinking. Those are checked here and taken out of a copy the base rules then validate.
+ */
+function acceptClaudeCodeShapes (body: Json): Json {
+  const copy: Json = { ...body }
+  if (Array.isArray(body.messages)) copy.messages = withoutSystemTurns(body.messages)
+  if (isObject(body.thinking) && body.thinking.type === 'enabled' && body.thinking.display !== undefined) {
+    expectEnum(body.thinking.display, ['summarized', 'omitted'], 'thinking.enabled.display')
+    const { display: _display, ...thinking } = body.thinking
+    copy.thinking = thinking
+  }
+  return copy
+}
+
+function withoutSystemTurns (messages: unknown[]): unknown[] {
+  messages.forEach((message, index) => {
+    if (!isObject(message) || message.role !== 'system') return
+    const path = `messages.${index}`
+    if (index === 0) reject(`${path}: a system message cannot be the first message`)
+    expectOnlyFields(message, ['role', 'content'], path)
+    const content = required(message, 'content', path)
+    if (typeof content !== 'string') validateBlockList(content, 'system', `${path}.content`)
+    const previous = messages[index - 1]
+    const pendingToolUse = isObject(previous) && previous.role === 'assistant' && Array.isArray(previous.content) &&
+      previous.content.some((block: unknown) => isObject(block) && block.type === 'tool_use')
+    if (pendingToolUse) reject(`${path}: a system message cannot come between tool_use and tool_result blocks`)
+  })
+  return messages.filter((message) => !(isObject(message) && message.role === 'system'))
+}
+
+function checkVersionAndClaudeCodeShapes (raw: unknown, headers: IncomingMessage['headers']): unknown {
+  if (!isObject(raw)) return raw
+  validateApiVersion(raw, firstHeader(headers['anthropic-version']))
+  return acceptClaudeCodeShapes(raw)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -856,10 +1119,12 @@ function validateCreateRequest (raw: unknown, issued: IssuedThinking): CreatePar
   validateThinkingForModel(thinking, rules)
   validateSamplingForModel(body, rules)
   validateOutputConfigForModel(output, rules)
+  validateDisabledThinkingEffort(thinking, output, rules)
   validateThinkingConstraints(body, thinking, toolChoice)
   validatePrefill(turns, rules, thinking, output)
   validateThinkingRoundTrip(turns, thinking)
   verifyReturnedThinking(turns, issued)
+  verifyThinkingSequence(turns, thinking, issued)
   return { model, stream: body.stream === true }
 }
 
@@ -1095,12 +1360,26 @@ function matchRoute (method: string, path: string): Route | undefined {
   return undefined
 }
 
+// The versions Anthropic knows; each version's body rules are checked with the body.
+const API_VERSIONS = ['2023-06-01', '2026-10-21']
+
+/** The request headers every API call is checked for, before its body. */
+function checkHeaders (headers: IncomingMessage['headers'], method: string): string | undefined {
+  const version = firstHeader(headers['anthropic-version'])
+  if (version === undefined) return 'anthropic-version: header is required'
+  if (!API_VERSIONS.includes(version)) return `anthropic-version: invalid version '${version}'; use one of ${API_VERSIONS.join(', ')}`
+  if (method !== 'POST') return undefined
+  const contentType = (firstHeader(headers['content-type']) ?? '').split(';')[0].trim().toLowerCase()
+  if (contentType !== 'application/json') return `content-type: expected 'application/json', got '${contentType}'`
+  return undefined
+}
+
 function firstHeader (value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value
 }
 
 /** Reads the whole body, keeping at most the limit; null when the client went away mid-upload. */
-async function readBody (req: IncomingMessage): Promise<{ text: string; tooLarge: boolean } | null> {
+async function readBody (req: IncomingMessage): Promise<{ text: string; bytes: Buffer; tooLarge: boolean } | null> {
   const chunks: Buffer[] = []
   let size = 0
   try {
@@ -1111,7 +1390,8 @@ async function readBody (req: IncomingMessage): Promise<{ text: string; tooLarge
   } catch {
     return null
   }
-  return { text: Buffer.concat(chunks).toString('utf8'), tooLarge: size > MAX_BODY_BYTES }
+  const bytes = Buffer.concat(chunks)
+  return { text: bytes.toString('utf8'), bytes, tooLarge: size > MAX_BODY_BYTES }
 }
 
 function sendJson (ex: Exchange, status: number, payload: unknown, headers: Record<string, string> = {}): void {
@@ -1257,6 +1537,7 @@ class StubServer implements AnthropicStub {
       if (body === null) return
       if (body.tooLarge) return sendError(ex, 413, 'request_too_large', `Request exceeds the maximum allowed number of bytes (${MAX_BODY_BYTES}).`)
       ex.record.body = body.text === '' ? undefined : body.text
+      ex.record.rawBody = body.bytes
       await this.route(ex, body.text)
     } catch (error) {
       if (error instanceof InvalidRequest) return sendError(ex, 400, 'invalid_request_error', error.message)
@@ -1294,14 +1575,13 @@ class StubServer implements AnthropicStub {
     if (route === undefined) return sendError(ex, 404, 'not_found_error', 'Not Found')
     const authProblem = this.authProblem(ex.record.key)
     if (authProblem !== undefined) return sendError(ex, 401, 'authentication_error', authProblem)
-    if (firstHeader(ex.req.headers['anthropic-version']) === undefined) {
-      return sendError(ex, 400, 'invalid_request_error', 'anthropic-version: header is required')
-    }
+    const headerProblem = checkHeaders(ex.req.headers, ex.record.method)
+    if (headerProblem !== undefined) return sendError(ex, 400, 'invalid_request_error', headerProblem)
     switch (route.name) {
       case 'messages':
-        return this.createMessage(ex, this.parseBody(ex, bodyText))
+        return this.createMessage(ex, checkVersionAndClaudeCodeShapes(this.parseBody(ex, bodyText), ex.req.headers))
       case 'count_tokens':
-        return sendJson(ex, 200, { input_tokens: estimateInputTokens(validateCountRequest(this.parseBody(ex, bodyText))) })
+        return sendJson(ex, 200, { input_tokens: estimateInputTokens(validateCountRequest(checkVersionAndClaudeCodeShapes(this.parseBody(ex, bodyText), ex.req.headers))) })
       case 'models':
         return sendJson(ex, 200, pageOfModels(this.models, url.searchParams))
       case 'model':

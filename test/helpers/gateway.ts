@@ -12,6 +12,8 @@ export interface GatewayOptions {
   config?: Record<string, unknown>
   /** Everything the gateway logs, as lines of JSON. */
   logLines?: string[]
+  /** Every route the app registers (one entry per method, HEAD included), collected by an onRoute hook. */
+  routes?: Array<{ method: string; url: string }>
   /** Extra plugins registered beside the app before it is ready (e.g. a route that logs on purpose). */
   extraPlugins?: Array<(fastify: FastifyInstance) => Promise<void>>
 }
@@ -33,6 +35,12 @@ export async function buildGateway (upstreamUrl: string, options: GatewayOptions
     }
   })
   const fastify = Fastify(serverOptions({ ...loggerOptions('info'), stream }))
+  const routes = options.routes
+  if (routes) {
+    fastify.addHook('onRoute', (route) => {
+      for (const method of [route.method].flat()) routes.push({ method, url: route.url })
+    })
+  }
   await fastify.register(fp(app), {
     configData: {
       ANTHROPIC_API_KEYS: UPSTREAM_KEYS.join(','),

@@ -135,3 +135,23 @@ test('with every key cooling, the wait is until the soonest one is back', async 
   time.now += 2500
   t.equal(pool.secondsUntilAvailable(), 5, 'rounded up: 4.5 s left')
 })
+
+test('the pool knows its size', async (t) => {
+  t.equal(poolAt({ now: 0 }, 3).size, 3)
+  t.equal(poolAt({ now: 0 }, 1).size, 1)
+})
+
+test('a cooldown ends exactly at its time; a disabled key does not count as cooling', async (t) => {
+  const time = { now: 0 }
+  const pool = poolAt(time, 2)
+  const [a, b] = [pool.acquire()!, pool.acquire()!]
+  pool.coolDown(a, 5)
+  pool.coolDown(b, 3)
+  pool.disable(b, '401')
+  t.equal(pool.secondsUntilAvailable(), 5, 'only the cooling key that is not disabled decides')
+  t.same(pool.status(), { total: 2, healthy: 0, cooling: 1, disabled: 1 })
+  time.now = 5000
+  t.equal(pool.secondsUntilAvailable(), undefined, 'at exactly its time the key is back: nothing is cooling')
+  t.same(pool.status(), { total: 2, healthy: 1, cooling: 0, disabled: 1 })
+  t.equal(pool.acquire()?.index, 0)
+})

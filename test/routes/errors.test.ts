@@ -48,7 +48,7 @@ test('unknown routes answer 404 in OpenAI shape, with or without a key', async (
   const unknown: Array<['GET' | 'POST' | 'PUT' | 'DELETE', string]> = [
     ['GET', '/v2/models'], ['POST', '/v1/completions'], ['POST', '/v1/audio/speech'], ['POST', '/v1/embeddings'],
     ['GET', '/v1/chat/completions'], ['PUT', '/v1/models'], ['DELETE', '/v1/models/claude-sonnet-4-6'], ['GET', '/hf/v2/models'],
-    ['POST', '/v1/chat/completions/extra'], ['GET', '/v1/models/a/b'], ['GET', '/healthz'], ['POST', '/hf/v1/messages']
+    ['POST', '/v1/chat/completions/extra'], ['GET', '/v1/models/a/b'], ['GET', '/healthz'], ['POST', '/hf/v1/messages/batches']
   ]
   for (const [method, url] of unknown) {
     for (const headers of [{}, AUTH]) {

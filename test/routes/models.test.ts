@@ -22,16 +22,23 @@ const STUB_MODELS: StubModel[] = [
   { id: 'claude-nameless' }
 ]
 
-interface ModelJson { id: string; object: string; created: number; owned_by: string; display_name?: string }
+interface ModelJson { id: string; object: string; created: number; owned_by: string; type: string; display_name: string; created_at: string }
+
+/** The list page around the models, in OpenAI's and Anthropic's fields at once. */
+function page (data: ModelJson[]): Record<string, unknown> {
+  return { object: 'list', data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null }
+}
 
 /** What the gateway must list for the stub's models: each one followed by its `-thinking` variant. */
 function expectedModels (models: StubModel[]): ModelJson[] {
   return models.flatMap((model) => {
-    const created = Math.floor(Date.parse(model.created_at ?? '2025-01-01T00:00:00Z') / 1000)
+    const createdAt = model.created_at ?? '2025-01-01T00:00:00Z' // the stub's date for undated models
+    const created = Math.floor(Date.parse(createdAt) / 1000)
     const name = model.display_name ?? model.id // the stub names nameless models by their id
+    const common = { object: 'model', created, owned_by: 'anthropic', type: 'model', created_at: createdAt }
     return [
-      { id: model.id, object: 'model', created, owned_by: 'anthropic', display_name: name },
-      { id: `${model.id}-thinking`, object: 'model', created, owned_by: 'anthropic', display_name: `${name} (thinking)` }
+      { id: model.id, ...common, display_name: name },
+      { id: `${model.id}-thinking`, ...common, display_name: `${name} (thinking)` }
     ]
   })
 }
@@ -54,7 +61,7 @@ test('/v1/models lists the upstream models, each with a -thinking variant', asyn
 
   const response = await app.inject({ method: 'GET', url: '/v1/models', headers: AUTH })
   t.equal(response.statusCode, 200)
-  t.same(response.json(), { object: 'list', data: expectedModels(STUB_MODELS) })
+  t.same(response.json(), page(expectedModels(STUB_MODELS)))
   const upstream = stub.requests.find((request) => request.path === '/v1/models')
   t.ok(UPSTREAM_KEYS.includes(upstream?.key ?? ''), 'the list is fetched with a pool key')
   t.ok(upstream?.headers['anthropic-version'], 'and with an anthropic-version header')
@@ -122,7 +129,7 @@ test('a fallback to the built-in list is not cached: the upstream list comes bac
   t.ok(calls >= 1)
   healthy = true
   const recovered = await app.inject({ method: 'GET', url: '/v1/models', headers: AUTH })
-  t.same(recovered.json(), { object: 'list', data: expectedModels(STUB_MODELS) })
+  t.same(recovered.json(), page(expectedModels(STUB_MODELS)))
 })
 
 test('the model list is cached for MODELS_CACHE_SECONDS', async (t) => {
@@ -151,7 +158,7 @@ test('mirror mode lists models with the caller\'s key, never from the pool cache
   stub.reset()
   for (let call = 0; call < 2; call++) {
     const response = await app.inject({ method: 'GET', url: '/mirror/v1/models', headers: { authorization: `Bearer ${callerKey}` } })
-    t.same(response.json(), { object: 'list', data: expectedModels(STUB_MODELS) })
+    t.same(response.json(), page(expectedModels(STUB_MODELS)))
   }
   t.same(stub.requests.map((request) => request.key), [callerKey, callerKey], 'each mirror call asks the upstream with the caller\'s key')
 

@@ -1,0 +1,76 @@
+import { Readable } from 'node:stream'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
+import { networkErrorToClient, UpstreamNetworkError } from '../lib/errors.js'
+import { echoRequestedModel } from '../lib/messages/model-echo.js'
+import { readRequestHead, replaceString } from '../lib/messages/request-head.js'
+import type { RawAnswer } from '../plugins/claude-client.js'
+import { abortOnDisconnect } from './chat-completions.js'
+
+function headerValue (value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(',') : value
+}
+
+/** The query string as the client sent it (Claude Code adds `?beta=true`). */
+function queryOf (url: string): string {
+  const at = url.indexOf('?')
+  return at < 0 ? '' : url.slice(at)
+}
+
+/**
+ * The answer's bytes as they arrive. A stream that fails after it began ends with an SSE
+ * `error` event, which Anthropic's clients report; a JSON answer can only be cut.
+ */
+async function * relay (answer: RawAnswer, signal: AbortSignal, log: FastifyBaseLogger): AsyncGenerator<Buffer> {
+  yield answer.first
+  try {
+    for await (const chunk of answer.rest) yield chunk
+  } catch (error) {
+    if (signal.aborted || !answer.headers['content-type']?.startsWith('text/event-stream')) throw error
+    const message = error instanceof UpstreamNetworkError ? networkErrorToClient(error).message : 'Upstream failed mid-stream'
+    log.warn({ err: message }, 'upstream failed mid-stream')
+    const type = message.includes('timed out') ? 'timeout_error' : 'api_error'
+    yield Buffer.from(`\n\nevent: error\ndata: ${JSON.stringify({ type: 'error', error: { type, message } })}\n\n`)
+  }
+}
+
+/**
+ * Anthropic's Messages API, passed through: the body goes upstream byte for byte (an alias
+ * changes only the model string), with the client's anthropic-version and anthropic-beta and
+ * a pool key (or the mirror caller's key); the answer's bytes come back as they arrive.
+ */
+const messagesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { config } = fastify
+  // The body stays bytes here: it is scanned, never parsed and re-serialised.
+  fastify.removeContentTypeParser('application/json')
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => { done(null, body) })
+
+  async function forward (request: FastifyRequest, reply: FastifyReply, path: string): Promise<FastifyReply> {
+    const head = readRequestHead(request.body as Buffer | undefined)
+    let body = request.body as Buffer
+    const upstreamModel = head.model === undefined ? undefined : config.modelAliases.resolveModel(head.model)
+    if (head.modelSpan && upstreamModel !== undefined && upstreamModel !== head.model) body = replaceString(body, head.modelSpan, upstreamModel)
+    const signal = abortOnDisconnect(request, reply)
+    const answer = await fastify.claude.passThrough({
+      method: 'POST',
+      path: path + queryOf(request.url),
+      body,
+      version: headerValue(request.headers['anthropic-version']) ?? config.anthropicVersion,
+      beta: headerValue(request.headers['anthropic-beta']),
+      signal,
+      log: request.log,
+      callerKey: request.callerAnthropicKey
+    })
+    let chunks = relay(answer, signal, request.log)
+    if (upstreamModel !== undefined && upstreamModel !== head.model) chunks = echoRequestedModel(chunks, upstreamModel, head.model!)
+    reply.code(answer.status).headers(answer.headers)
+    if (head.stream) reply.header('cache-control', 'no-cache').header('x-accel-buffering', 'no')
+    return await reply.send(Readable.from(chunks, { objectMode: false }))
+  }
+
+  const options = { bodyLimit: config.bodyLimit, config: { errorShape: 'anthropic' as const } }
+  fastify.post('/messages', options, async (request, reply) => await forward(request, reply, '/v1/messages'))
+  fastify.post('/messages/count_tokens', options, async (request, reply) => await forward(request, reply, '/v1/messages/count_tokens'))
+}
+
+export default messagesRoutes

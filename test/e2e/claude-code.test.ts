@@ -1,0 +1,111 @@
+// The real Claude Code CLI (e2e-clients/, pinned) in print mode against the gateway and the
+// strict stub: a plain prompt, and a prompt the stub answers with a call of Claude Code's own
+// Read tool, so that the tool result goes back through the gateway before the final answer.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import t from 'tap'
+import { startAnthropicStub, type RecordedRequest, type StubReply } from '../helpers/anthropic-stub.js'
+import { CLIENT_KEY, startGateway, UPSTREAM_KEYS } from '../helpers/gateway.js'
+
+const CLAUDE = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'e2e-clients', 'node_modules', '.bin', 'claude')
+const RUN_LIMIT_MS = 240_000
+const FILE_CONTENT = 'the e2e marker is 7-blue-herons'
+const TOOL_PROMPT = 'Read the file notes.txt and tell me the marker'
+
+t.setTimeout(RUN_LIMIT_MS * 3)
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+/** Claude Code with a fresh HOME, pointed at the gateway, with every optional network call turned off. */
+async function runClaude (gatewayUrl: string, home: string, prompt: string): Promise<Run> {
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: home,
+    ANTHROPIC_BASE_URL: gatewayUrl,
+    ANTHROPIC_API_KEY: CLIENT_KEY,
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    DISABLE_TELEMETRY: '1',
+    DISABLE_ERROR_REPORTING: '1',
+    DISABLE_AUTOUPDATER: '1',
+    DISABLE_BUG_COMMAND: '1',
+    CI: '1'
+  }
+  const child = spawn(CLAUDE, ['-p', prompt, '--output-format', 'json', '--model', 'claude-sonnet-4-6', '--allowedTools', 'Read'], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  const killer = setTimeout(() => child.kill('SIGKILL'), RUN_LIMIT_MS)
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  clearTimeout(killer)
+  return { code, stdout, stderr }
+}
+
+function lastUserText (request: RecordedRequest): string {
+  const last = request.body?.messages?.at(-1)
+  if (typeof last?.content === 'string') return last.content
+  return (last?.content ?? []).map((block: { type: string; text?: string }) => block.type === 'text' ? block.text ?? '' : '').join('')
+}
+
+function toolResultOf (request: RecordedRequest): string | undefined {
+  const last = request.body?.messages?.at(-1)
+  const result = Array.isArray(last?.content) ? last.content.find((block: { type: string }) => block.type === 'tool_result') : undefined
+  if (!result) return undefined
+  return typeof result.content === 'string' ? result.content : JSON.stringify(result.content)
+}
+
+t.test('Claude Code through the gateway', async (t) => {
+  const stub = await startAnthropicStub()
+  const gateway = await startGateway(stub.url)
+  const home = mkdtempSync(join(tmpdir(), 'claude2api-cc-'))
+  t.teardown(async () => {
+    await gateway.close()
+    await stub.close()
+    rmSync(home, { recursive: true, force: true })
+  })
+  const notes = join(home, 'notes.txt')
+  writeFileSync(notes, FILE_CONTENT + '\n')
+
+  stub.respondWith((request): StubReply | undefined => {
+    if (request.path !== '/v1/messages') return undefined
+    const result = toolResultOf(request)
+    if (result !== undefined) return { content: [{ type: 'text', text: `Done: ${result.includes('7-blue-herons') ? 'found 7-blue-herons' : 'marker missing'}` }] }
+    if (!lastUserText(request).includes(TOOL_PROMPT)) return undefined
+    return {
+      content: [
+        { type: 'thinking', thinking: 'I should read the file with the Read tool.', signature: 'sig_cc_e2e_read_1' },
+        { type: 'tool_use', id: 'toolu_cc_e2e_1', name: 'Read', input: { file_path: notes } }
+      ]
+    }
+  })
+
+  await t.test('a plain prompt', async (t) => {
+    const run = await runClaude(gateway.url, home, 'Say hello')
+    t.equal(run.code, 0, run.stderr.slice(0, 500))
+    const result = JSON.parse(run.stdout) as { is_error: boolean; result: string }
+    t.equal(result.is_error, false)
+    t.equal(result.result, 'Hello from the stub.')
+    const messages = stub.requests.filter((request) => request.path === '/v1/messages')
+    t.ok(messages.length > 0)
+    for (const request of messages) {
+      t.equal(request.headers['anthropic-version'], '2023-06-01')
+      t.ok(UPSTREAM_KEYS.includes(request.key ?? ''), 'a pool key upstream, never the client key')
+    }
+    t.ok(messages.some((request) => request.body?.stream === true), 'Claude Code streams')
+  })
+
+  await t.test('a prompt that makes Claude Code call its Read tool; the result goes back through the gateway', async (t) => {
+    stub.requests.length = 0
+    const run = await runClaude(gateway.url, home, TOOL_PROMPT)
+    t.equal(run.code, 0, run.stderr.slice(0, 500))
+    const result = JSON.parse(run.stdout) as { is_error: boolean; result: string; num_turns: number }
+    t.equal(result.is_error, false)
+    t.equal(result.result, 'Done: found 7-blue-herons')
+    const withResult = stub.requests.find((request) => toolResultOf(request) !== undefined)
+    t.ok(withResult, 'the tool result reached the upstream')
+    t.match(withResult?.rawBody?.toString('utf8'), /"signature":"sig_cc_e2e_read_1"/, 'with the signed thinking sent back unchanged')
+  })
+})

@@ -1,0 +1,13 @@
+import t from 'tap'
+import { pageOfItems } from '../../../lib/responses/input-items.js'
+
+const items = ['a', 'b', 'c', 'd', 'e'].map((id) => ({ id, type: 'message' }))
+
+t.test('pages like OpenAI lists: newest first by default, after and before cursors', async (t) => {
+  t.same(pageOfItems(items, { limit: 2 }), { object: 'list', data: [items[4], items[3]], first_id: 'e', last_id: 'd', has_more: true })
+  t.same(pageOfItems(items, { limit: 2, after: 'd' }).data.map((item) => item.id), ['c', 'b'])
+  t.same(pageOfItems(items, { limit: 2, after: 'b' }), { object: 'list', data: [items[0]], first_id: 'a', last_id: 'a', has_more: false })
+  t.same(pageOfItems(items, { limit: 2, order: 'asc', before: 'e' }), { object: 'list', data: [items[2], items[3]], first_id: 'c', last_id: 'd', has_more: true })
+  t.same(pageOfItems(items, { limit: 10, order: 'asc', before: 'c' }).data.map((item) => item.id), ['a', 'b'])
+  t.same(pageOfItems([], {}), { object: 'list', data: [], first_id: null, last_id: null, has_more: false })
+})
