@@ -103,7 +103,24 @@ function imageSourceFromDataUrl (url: string, param: string): ImageBlock['source
   if (!IMAGE_TYPES.has(mediaType)) {
     throw invalidRequest(`Unsupported image type '${mediaType}' at ${param}; supported: ${[...IMAGE_TYPES].join(', ')}`, param, 'unsupported_media_type')
   }
-  return { type: 'base64', media_type: mediaType, data: base64 }
+  // Anthropic refuses an image whose bytes are of another type than declared; clients often
+  // mislabel (a JPEG screenshot sent as image/png), so the bytes decide.
+  const actual = sniffImageType(base64)
+  if (actual === undefined) {
+    throw invalidRequest(`The image at ${param} is not a PNG, JPEG, GIF or WebP image (its first bytes match none of them)`, param, 'invalid_image')
+  }
+  return { type: 'base64', media_type: actual, data: base64 }
+}
+
+/** The image type the first bytes of base64 data announce, if one Claude takes. */
+export function sniffImageType (base64: string): string | undefined {
+  const head = Buffer.from(base64.slice(0, 16), 'base64')
+  const ascii = (from: number, to: number): string => head.subarray(from, to).toString('latin1')
+  if (head.length >= 8 && head.readUInt32BE(0) === 0x89504e47 && head.readUInt32BE(4) === 0x0d0a1a0a) return 'image/png'
+  if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'image/jpeg'
+  if (ascii(0, 6) === 'GIF87a' || ascii(0, 6) === 'GIF89a') return 'image/gif'
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'image/webp'
+  return undefined
 }
 
 function checkHttpUrl (url: string, param: string): string {
