@@ -4,12 +4,12 @@ FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json app.ts server.ts ./
+COPY tsconfig.json tsconfig.build.json app.ts server.ts ./
 COPY lib ./lib
 COPY plugins ./plugins
 COPY routes ./routes
 COPY schemas ./schemas
-RUN node node_modules/typescript/bin/tsc -p tsconfig.json \
+RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json \
  && npm prune --omit=dev --ignore-scripts
 
 FROM node:24-slim

@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import type { Server } from 'node:http'
+import { LogController, type FastifyHttpOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import sensible from '@fastify/sensible'
 import swagger from '@fastify/swagger'
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
@@ -10,6 +11,7 @@ import errorHandlerPlugin, { clientErrorHandler, frameworkErrorHandler } from '.
 import keyPoolPlugin from './plugins/key-pool.js'
 import loadSheddingPlugin from './plugins/load-shedding.js'
 import redactionPlugin from './plugins/redaction.js'
+import requestDeadlinesPlugin from './plugins/request-deadlines.js'
 import lifecyclePlugin from './plugins/lifecycle.js'
 import metricsPlugin from './plugins/metrics.js'
 import statePlugin from './plugins/state.js'
@@ -24,16 +26,18 @@ import rootRoutes from './routes/root.js'
 export type AppOptions = ConfigPluginOptions
 
 /** Server-level options the app relies on; server.ts and the tests both create Fastify with them. */
-export function serverOptions (logger: FastifyServerOptions['logger']): FastifyServerOptions {
+export function serverOptions (logger: FastifyServerOptions['logger']): FastifyHttpOptions<Server> {
   return {
     logger,
     // Fastify's two info lines per request are replaced by one debug line (below), so that
     // logging costs nothing per request at the default level.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Bodies are limited per route from the configuration; this is only the ceiling.
     bodyLimit: 64 * 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Node checks request deadlines (BODY_TIMEOUT_MS) this often; its default is 30 s.
+    http: { connectionsCheckingInterval: 1000 },
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
     genReqId: (request) => requestIdFor(request.headers['x-request-id'])
@@ -54,6 +58,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(redactionPlugin)
   await fastify.register(errorHandlerPlugin)
   await fastify.register(loadSheddingPlugin)
+  await fastify.register(requestDeadlinesPlugin)
   await fastify.register(statePlugin)
   await fastify.register(authPlugin)
   await fastify.register(keyPoolPlugin)

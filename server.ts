@@ -2,8 +2,12 @@ import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import app, { serverOptions } from './app.js'
 import { loggerOptions } from './lib/logger-options.js'
+import { LOG_LEVELS } from './schemas/config.js'
 
-const server = Fastify(serverOptions(loggerOptions(process.env.LOG_LEVEL ?? 'info')))
+// The level is checked (and named in a clear message) with the rest of the configuration; until
+// then an unknown one must not stop the logger from being built.
+const bootLevel = LOG_LEVELS.includes(process.env.LOG_LEVEL ?? '') ? process.env.LOG_LEVEL! : 'info'
+const server = Fastify(serverOptions(loggerOptions(bootLevel)))
 try {
   await server.register(fp(app))
   await server.ready()
@@ -35,4 +39,21 @@ async function shutdown (signal: string): Promise<void> {
 process.on('SIGTERM', () => { void shutdown('SIGTERM') })
 process.on('SIGINT', () => { void shutdown('SIGINT') })
 
-await server.listen({ host: server.config.host, port: server.config.port })
+const { host, port } = server.config
+try {
+  await server.listen({ host, port })
+} catch (error) {
+  server.log.fatal(listenFailure(error as NodeJS.ErrnoException, host, port))
+  process.exit(1)
+}
+
+/** What went wrong when listening, and what to do about it, in one line. */
+function listenFailure (error: NodeJS.ErrnoException, host: string, port: number): string {
+  switch (error.code) {
+    case 'EADDRINUSE': return `Cannot listen: port ${port} on ${host} is already in use by another process; stop it, or set PORT (or ADDRESS) to a free port`
+    case 'EACCES': return `Cannot listen: not allowed to use port ${port} on ${host}; choose a port above 1023 with PORT (or ADDRESS)`
+    case 'EADDRNOTAVAIL': return `Cannot listen: ${host} is not an address of this machine; set ADDRESS to one of its addresses, or 0.0.0.0`
+    case 'ENOTFOUND': case 'EAI_AGAIN': return `Cannot listen: the host name ${host} in ADDRESS does not resolve; use an IP address or localhost`
+    default: return `Cannot listen on ${host}:${port}: ${error.message}`
+  }
+}

@@ -14,7 +14,7 @@ export const SYSTEM_LABELS: Record<SystemName, string> = {
   portkey: 'Portkey gateway'
 }
 
-export const BENCH_MODEL = 'claude-sonnet-4-5'
+export const BENCH_MODEL = 'claude-sonnet-4-6'
 export const CLIENT_KEY = 'bench-client-key-0123456789'
 export const UPSTREAM_KEY = 'sk-ant-api03-bench-key-AAAAAAAAAAAAAAAAAAAA'
 export const PORTKEY_VERSION = '1.15.2'

@@ -31,7 +31,9 @@ export interface PoolKeyView { label: string; state: 'healthy' | 'cooling' | 'di
 
 /** Logs name a key by its position and a short prefix, never by the secret. */
 export function keyLabel (secret: string, index: number): string {
-  return `key#${index + 1} (${secret.slice(0, 10)}…)`
+  // Only the public prefix of a real key's shape; a key of any other shape may be short enough
+  // for its first characters to be most of it.
+  return secret.startsWith('sk-ant-') ? `key#${index + 1} (${secret.slice(0, 10)}…)` : `key#${index + 1}`
 }
 
 /** 16 hex digits of the key's SHA-256: enough to tell keys apart, useless to recover them. */

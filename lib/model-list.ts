@@ -1,18 +1,26 @@
 import type { Model, ModelList } from '../schemas/models.js'
 import type { ModelAliases } from './anthropic/model-aliases.js'
+import { retirementOf } from './anthropic/model-lifecycle.js'
 import { THINKING_SUFFIX } from './chat/translate-request.js'
 
 export interface UpstreamModelEntry { id: string; display_name?: string; created_at?: string }
 
-/** Served when the upstream's list cannot be had. */
+/** Served when the upstream's list cannot be had: models with no announced retirement (a retired one is left out on the day anyway). */
 export const BUILT_IN_MODELS: UpstreamModelEntry[] = [
+  { id: 'claude-opus-5', display_name: 'Claude Opus 5' },
+  { id: 'claude-sonnet-5', display_name: 'Claude Sonnet 5' },
+  { id: 'claude-fable-5', display_name: 'Claude Fable 5' },
+  { id: 'claude-opus-4-8', display_name: 'Claude Opus 4.8' },
   { id: 'claude-opus-4-7', display_name: 'Claude Opus 4.7' },
   { id: 'claude-opus-4-6', display_name: 'Claude Opus 4.6' },
   { id: 'claude-sonnet-4-6', display_name: 'Claude Sonnet 4.6' },
-  { id: 'claude-opus-4-5-20251101', display_name: 'Claude Opus 4.5' },
-  { id: 'claude-sonnet-4-5-20250929', display_name: 'Claude Sonnet 4.5' },
   { id: 'claude-haiku-4-5-20251001', display_name: 'Claude Haiku 4.5' }
 ]
+
+/** The built-in models still answering on `today`. */
+export function currentBuiltInModels (today: Date = new Date()): UpstreamModelEntry[] {
+  return BUILT_IN_MODELS.filter((model) => retirementOf(model.id, today) === undefined)
+}
 
 export interface ListOptions {
   aliases: ModelAliases

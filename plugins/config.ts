@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { load as loadYaml } from 'js-yaml'
 import { Compile } from 'typebox/compile'
-import { isWebSessionKey } from '../lib/anthropic/api-keys.js'
+import { apiKeyProblem, isWebSessionKey } from '../lib/anthropic/api-keys.js'
+import { keyLabel } from '../lib/key-pool.js'
 import type { CapabilityRule } from '../lib/anthropic/capabilities.js'
 import { ModelAliases } from '../lib/anthropic/model-aliases.js'
 import type { ThinkingFormat } from '../lib/chat/translate-response.js'
@@ -54,6 +55,8 @@ export interface GatewayConfig {
   responses: { ttlSeconds: number; secret: string | undefined; webSearch: boolean; keepAliveMs: number }
   /** Mean event-loop delay above which new requests get 503 (0: never). */
   maxEventLoopDelayMs: number
+  /** Time a request (headers and body) has to arrive in full. */
+  bodyTimeoutMs: number
   /** /metrics without a client key (for scrapers inside a private network). */
   metricsPublic: boolean
   /** The address clients reach the gateway at, for the status page's connection examples; else taken from the request. */
@@ -113,12 +116,37 @@ function splitList (value: string | undefined): string[] {
   return (value ?? '').split(',').map((item) => item.trim()).filter(Boolean)
 }
 
-function parseAddress (address: string, port: number | undefined): { host: string; port: number } {
-  const colon = address.lastIndexOf(':')
-  const host = address.slice(0, colon).replace(/^\[|\]$/g, '') || '0.0.0.0'
-  const listenPort = port ?? Number(address.slice(colon + 1))
-  if (!Number.isInteger(listenPort) || listenPort > 65535) throw new ConfigError(`ADDRESS '${address}' has an invalid port`)
+const DEFAULT_PORT = 8080
+const HOST = /^[^\s/?#@]+$/
+
+/** `host:port`, `host` (port 8080), `:port`, `[v6]:port`, `[v6]` or a bare IPv6 address; PORT wins over the port given here. */
+export function parseAddress (address: string, port: number | undefined): { host: string; port: number } {
+  const invalid = (what: string): ConfigError => new ConfigError(`ADDRESS '${address}' ${what}: write host:port, e.g. 127.0.0.1:8080, or just a host`)
+  const trimmed = address.trim()
+  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(trimmed)
+  let host: string
+  let portText: string | undefined
+  if (bracketed) [host, portText] = [bracketed[1], bracketed[2]]
+  else if (trimmed.split(':').length === 2) [host, portText] = trimmed.split(':')
+  else [host, portText] = [trimmed, undefined]
+  if (host === '' && portText !== undefined) host = '0.0.0.0'
+  if (!HOST.test(host)) throw invalid('has no valid host')
+  if (port !== undefined) return { host, port }
+  if (portText === undefined) return { host, port: DEFAULT_PORT }
+  const listenPort = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN
+  if (!(listenPort >= 0 && listenPort <= 65535)) throw invalid('has an invalid port')
   return { host, port: listenPort }
+}
+
+interface SchemaIssue { instancePath?: string; keyword?: string; message?: string; params?: { allowedValues?: unknown[]; missingProperty?: string } }
+
+/** One sentence per failed setting, naming the field and, for a choice, the values allowed (never the value given: it may be a secret). */
+function describeSchemaError (error: Error & { errors?: SchemaIssue[] }): string {
+  const issue = error.errors?.[0]
+  if (!issue) return error.message.replace(/env\//g, '')
+  const field = issue.instancePath?.replace(/^\//, '') || issue.params?.missingProperty || 'a setting'
+  if (issue.keyword === 'enum' && Array.isArray(issue.params?.allowedValues)) return `${field} must be one of: ${issue.params.allowedValues.join(', ')}`
+  return `${field} ${issue.message ?? 'is invalid'}`
 }
 
 function parseCapabilityRules (raw: string | undefined): CapabilityRule[] {
@@ -162,6 +190,10 @@ function upstreamKeysOf (raw: RawConfig, warn: (message: string) => void): strin
   if (keys.some(isWebSessionKey)) {
     throw new ConfigError(`${field} holds a claude.ai web session key (sk-ant-sid…); only Anthropic API keys (sk-ant-api…) are supported`)
   }
+  keys.forEach((key, index) => {
+    const problem = apiKeyProblem(key)
+    if (problem) warn(`${field}: ${keyLabel(key, index)} will be refused upstream: ${problem}; put a key from the Anthropic Console in its place`)
+  })
   return keys
 }
 
@@ -207,7 +239,8 @@ export function buildConfig (raw: RawConfig, warn: (message: string) => void = (
     maxEventLoopDelayMs: raw.MAX_EVENT_LOOP_DELAY_MS,
     metricsPublic: raw.METRICS_PUBLIC,
     publicBaseUrl: raw.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
-    modelAliases: parseModelAliases(raw.MODEL_ALIASES)
+    modelAliases: parseModelAliases(raw.MODEL_ALIASES),
+    bodyTimeoutMs: raw.BODY_TIMEOUT_MS
   }
 }
 
@@ -223,11 +256,30 @@ async function configPlugin (fastify: FastifyInstance, options: ConfigPluginOpti
       dotenv: source.data === undefined
     })
   } catch (error) {
-    throw new ConfigError(`${(error as Error).message.replace(/^env\//, '').replace(/env\//g, '')} (from ${source.origin})`)
+    throw new ConfigError(`${describeSchemaError(error as Error)} (from ${source.origin})`)
   }
   const raw = (fastify as unknown as { rawConfig: RawConfig }).rawConfig
   fastify.decorate('config', buildConfig(raw, (message) => fastify.log.warn(message)))
   fastify.log.level = fastify.config.logLevel
+  if (!options.configData) logConfigSource(fastify, source.origin, process.env)
+}
+
+/** Environment variables that name a setting: the ones a config file makes the gateway ignore. */
+export function shadowedVariables (env: NodeJS.ProcessEnv): string[] {
+  return Object.keys(ConfigSchema.properties).filter((name) => env[name] !== undefined)
+}
+
+/** Once at start-up: where the settings came from, and what a config file made the gateway ignore (names only). */
+function logConfigSource (fastify: FastifyInstance, origin: string, env: NodeJS.ProcessEnv): void {
+  if (origin === 'environment') {
+    fastify.log.info(`configuration read from the environment${existsSync('.env') ? ' and .env' : ''} (there is no config.yaml)`)
+    return
+  }
+  fastify.log.info(`configuration read from ${origin}; the environment and .env are not read`)
+  const shadowed = shadowedVariables(env)
+  if (shadowed.length > 0) {
+    fastify.log.warn(`${origin} wins over the environment: ${shadowed.join(', ')} ${shadowed.length === 1 ? 'is' : 'are'} set in the environment and ignored; put ${shadowed.length === 1 ? 'it' : 'them'} in ${origin} or remove the file`)
+  }
 }
 
 export default fp(configPlugin, { name: 'config', fastify: '5.x' })

@@ -2,7 +2,9 @@ import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import { networkErrorToClient, UpstreamNetworkError } from '../lib/errors.js'
+import { conversationAffinity, sessionIdFromHeaders } from '../lib/core/affinity.js'
 import { echoRequestedModel } from '../lib/messages/model-echo.js'
+import { UsageWatch } from '../lib/messages/usage-watch.js'
 import { readRequestHead, replaceString } from '../lib/messages/request-head.js'
 import type { RawAnswer } from '../plugins/claude-client.js'
 import { abortOnDisconnect } from './chat-completions.js'
@@ -21,10 +23,14 @@ function queryOf (url: string): string {
  * The answer's bytes as they arrive. A stream that fails after it began ends with an SSE
  * `error` event, which Anthropic's clients report; a JSON answer can only be cut.
  */
-async function * relay (answer: RawAnswer, signal: AbortSignal, log: FastifyBaseLogger): AsyncGenerator<Buffer> {
+async function * relay (answer: RawAnswer, signal: AbortSignal, log: FastifyBaseLogger, watch?: UsageWatch): AsyncGenerator<Buffer> {
+  watch?.see(answer.first)
   yield answer.first
   try {
-    for await (const chunk of answer.rest) yield chunk
+    for await (const chunk of answer.rest) {
+      watch?.see(chunk)
+      yield chunk
+    }
   } catch (error) {
     if (signal.aborted || !answer.headers['content-type']?.startsWith('text/event-stream')) throw error
     const message = error instanceof UpstreamNetworkError ? networkErrorToClient(error).message : 'Upstream failed mid-stream'
@@ -51,6 +57,8 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const upstreamModel = head.model === undefined ? undefined : config.modelAliases.resolveModel(head.model)
     if (head.modelSpan && upstreamModel !== undefined && upstreamModel !== head.model) body = replaceString(body, head.modelSpan, upstreamModel)
     const signal = abortOnDisconnect(request, reply)
+    // Claude Code names its session; without a name the conversation is not parsed out of the bytes, so keys go round-robin.
+    const sessionId = sessionIdFromHeaders(request.headers)
     const answer = await fastify.claude.passThrough({
       method: 'POST',
       path: path + queryOf(request.url),
@@ -59,12 +67,22 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       beta: headerValue(request.headers['anthropic-beta']),
       signal,
       log: request.log,
-      callerKey: request.callerAnthropicKey
+      callerKey: request.callerAnthropicKey,
+      affinity: sessionId === undefined ? undefined : conversationAffinity({ sessionId }, { model: upstreamModel ?? '', messages: [] })
     })
-    let chunks = relay(answer, signal, request.log)
+    const counted = path === '/v1/messages' && answer.status === 200 && upstreamModel !== undefined
+    const watch = counted ? new UsageWatch(answer.headers['content-type']) : undefined
+    if (counted && head.stream) fastify.metrics.recordFirstToken(request, upstreamModel)
+    let chunks = relay(answer, signal, request.log, watch)
     if (upstreamModel !== undefined && upstreamModel !== head.model) chunks = echoRequestedModel(chunks, upstreamModel, head.model!)
     reply.code(answer.status).headers(answer.headers)
     if (head.stream) reply.header('cache-control', 'no-cache').header('x-accel-buffering', 'no')
+    if (watch) {
+      reply.raw.once('finish', () => {
+        const usage = watch.finish()
+        if (usage) fastify.metrics.recordUsage(request, upstreamModel!, usage)
+      })
+    }
     return await reply.send(Readable.from(chunks, { objectMode: false }))
   }
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { GatewayError } from '../lib/errors.js'
-import { BUILT_IN_MODELS, gatewayModels, modelPage, type UpstreamModelEntry } from '../lib/model-list.js'
+import { currentBuiltInModels, gatewayModels, modelPage, type UpstreamModelEntry } from '../lib/model-list.js'
 import { anyErrorResponses } from '../schemas/error.js'
 import { ModelListSchema, ModelParamsSchema, ModelSchema, type Model } from '../schemas/models.js'
 
@@ -13,7 +13,7 @@ const modelRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     } catch (error) {
       if (callerKey && error instanceof GatewayError && error.status === 401) throw error
       request.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'upstream model list unavailable; serving the built-in list')
-      return BUILT_IN_MODELS
+      return currentBuiltInModels()
     }
   }
 

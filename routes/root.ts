@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { judgeHealth, type HealthVerdict } from '../lib/ops/health.js'
 import { renderStatusPage } from '../lib/ops/status-page.js'
-import { BUILT_IN_MODELS } from '../lib/model-list.js'
+import { currentBuiltInModels } from '../lib/model-list.js'
 import { errorResponses } from '../schemas/error.js'
 
 const StatusSchema = Type.Object({
@@ -30,11 +30,11 @@ const rootRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const baseUrlOf = (request: FastifyRequest): string => config.publicBaseUrl ?? `${request.protocol}://${request.host}`
 
   async function modelIds (request: FastifyRequest): Promise<string[]> {
-    if (config.upstreamKeys.length === 0) return BUILT_IN_MODELS.map((model) => model.id)
+    if (config.upstreamKeys.length === 0) return currentBuiltInModels().map((model) => model.id)
     try {
       return (await fastify.claude.listModels({ log: request.log })).map((model) => model.id)
     } catch {
-      return BUILT_IN_MODELS.map((model) => model.id)
+      return currentBuiltInModels().map((model) => model.id)
     }
   }
 

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox'
 
 const Bool = Type.Boolean()
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 const PositiveInt = Type.Integer({ minimum: 1 })
 
 /** One schema for both sources: config.yaml (same names, any case) and environment variables. */
@@ -11,7 +12,7 @@ export const ConfigSchema = Type.Object({
   ANTHROPIC_VERSION: Type.String({ default: '2023-06-01' }),
   ANTHROPIC_BETA: Type.Optional(Type.String()),
   APIKEY: Type.Optional(Type.String()),
-  ADDRESS: Type.String({ default: '0.0.0.0:8080', pattern: '^\\[?[^\\s]*\\]?:\\d{1,5}$' }),
+  ADDRESS: Type.String({ default: '0.0.0.0:8080' }),
   PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
   PROXY: Type.Optional(Type.String({ pattern: '^(https?|socks5h?)://' })),
   RETRY_COUNT: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })),
@@ -19,7 +20,7 @@ export const ConfigSchema = Type.Object({
   MIRROR_API_PREFIX: Type.Optional(Type.String()),
   MAX_CHAT_HISTORY_LENGTH: Type.Integer({ default: 0, minimum: 0 }),
   DEFAULT_MAX_TOKENS: Type.Optional(PositiveInt),
-  LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info' }),
   THINKING_FORMAT: Type.Enum(['reasoning_content', 'think-tags'], { default: 'reasoning_content' }),
   UNSUPPORTED_FIELDS: Type.Enum(['error', 'drop'], { default: 'error' }),
   AUTO_CACHE: { ...Bool, default: true },
@@ -47,6 +48,7 @@ export const ConfigSchema = Type.Object({
   MIRROR_BODY_LIMIT: Type.Integer({ default: 8388608, minimum: 1024 }),
   MIRROR_RATE_LIMIT: Type.Integer({ default: 60, minimum: 1 }),
   MIRROR_MAX_CONCURRENT: Type.Integer({ default: 16, minimum: 1 }),
+  BODY_TIMEOUT_MS: Type.Integer({ default: 120000, minimum: 1 }),
   METRICS_PUBLIC: Type.Boolean({ default: false }),
   PUBLIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   MODEL_ALIASES: Type.Optional(Type.String())

@@ -2,6 +2,7 @@ import type { ChatCompletionRequest, ChatMessage, FunctionTool } from '../../sch
 import type { AnthropicMessage, AnthropicRequest, AnthropicTool, DocumentBlock } from '../anthropic/types.js'
 import { foldOldHistory } from './history.js'
 import type { CapabilityTable, ModelCapabilities } from '../anthropic/capabilities.js'
+import { checkNotRetired } from '../anthropic/model-lifecycle.js'
 import { checkUnsupportedFields } from './request-fields.js'
 import type { ThinkingLookup } from '../core/thinking-store.js'
 import { convertConversation, type ConvertedConversation } from './translate-messages.js'
@@ -51,6 +52,7 @@ export function translateRequest (request: ChatCompletionRequest, options: Trans
   const thinkingModel = direct === requestedModel && requestedModel.endsWith(THINKING_SUFFIX)
   const model = thinkingModel ? resolve(requestedModel.slice(0, -THINKING_SUFFIX.length)) : direct
   if (model.trim() === '') throw invalidRequest(`model '${requestedModel}' names no model: the ${THINKING_SUFFIX} suffix needs a model id before it`, 'model', 'model_not_found')
+  checkNotRetired(model, new Date())
   const caps = options.capabilities.lookup(model)
 
   const conversation = buildConversation(request.messages, options)

@@ -9,6 +9,8 @@ export const REDACTED = '[redacted]'
 const ANTHROPIC_KEY_SOURCE = 'sk-ant-[A-Za-z0-9_-]{16,}'
 const ANTHROPIC_KEY = new RegExp(ANTHROPIC_KEY_SOURCE, 'g')
 
+const MIN_SECRET_LENGTH = 8
+
 function escapeRegExp (text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
@@ -28,7 +30,8 @@ export class Redactor {
 
   add (secrets: Iterable<string>): void {
     for (const secret of secrets) {
-      if (secret === '') continue
+      // A "secret" of a few characters would be found inside every other word of a log line.
+      if (secret.length < MIN_SECRET_LENGTH) continue
       this.secrets.add(secret)
       this.secrets.add(JSON.stringify(secret).slice(1, -1))
     }

@@ -1,4 +1,5 @@
 import type { CapabilityTable, ModelCapabilities } from '../anthropic/capabilities.js'
+import { checkNotRetired } from '../anthropic/model-lifecycle.js'
 import type { AnthropicRequest, AnthropicTool } from '../anthropic/types.js'
 import { startWithUserTurn } from '../core/conversation.js'
 import { applyCaching, applyServiceTier, applyUserId, preparePrefill } from '../core/request-rules.js'
@@ -62,6 +63,7 @@ export function translateResponsesRequest (request: ResponsesRequest, history: I
   const dropped = checkFields(request, options.unsupportedFields)
   refuseStatefulFeatures(request)
   const model = options.resolveModel?.(request.model) ?? request.model
+  checkNotRetired(model, new Date())
   const caps = options.capabilities.lookup(model)
   const own = inputItems(request.input)
   const items = [...history, ...own]

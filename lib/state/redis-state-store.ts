@@ -117,7 +117,9 @@ export class RedisStateStore implements StateStore {
   private async bounded<T> (command: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new RedisTimeout(`no answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs)
+      // setImmediate: after a stall of the event loop, an answer already waiting on the socket
+      // is read (poll phase) before the timeout counts; otherwise the timer would always win.
+      timer = setTimeout(() => setImmediate(() => reject(new RedisTimeout(`no answer within ${this.options.timeoutMs} ms`))), this.options.timeoutMs)
     })
     command.catch(() => {})
     try {

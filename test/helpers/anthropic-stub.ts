@@ -1066,7 +1066,7 @@ function withoutSystemTurns (messages: unknown[]): unknown[] {
   messages.forEach((message, index) => {
     if (!isObject(message) || message.role !== 'system') return
     const path = `messages.${index}`
-    if (index === 0) reject(`${path}: a system message cannot be the first message`)
+    if (index === 0) reject(`${path}.role: a system message cannot be the first message`)
     expectOnlyFields(message, ['role', 'content'], path)
     const content = required(message, 'content', path)
     if (typeof content !== 'string') validateBlockList(content, 'system', `${path}.content`)

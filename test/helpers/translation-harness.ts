@@ -134,7 +134,7 @@ export function comparableAssembled (choice: AssembledChoice): Record<string, un
 
 /** A chat request body with the usual defaults. */
 export function chat (messages: unknown[], extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { model: 'claude-sonnet-4-5-20250929', messages, ...extra }
+  return { model: 'claude-haiku-4-5-20251001', messages, ...extra }
 }
 
 export const user = (content: unknown): Record<string, unknown> => ({ role: 'user', content })

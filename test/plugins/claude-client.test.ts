@@ -6,7 +6,7 @@ import { parseChunks, postChat, readSse, startGateway, type RunningGateway } fro
 type Tap = Parameters<Parameters<typeof test>[0]>[0]
 
 const KEYS = ['sk-ant-api03-client-alpha-111111111111111', 'sk-ant-api03-client-bravo-222222222222222', 'sk-ant-api03-client-charlie-3333333333333']
-const CHAT = { model: 'claude-sonnet-4-5-20250929', messages: [{ role: 'user', content: 'Hi' }] }
+const CHAT = { model: 'claude-haiku-4-5-20251001', messages: [{ role: 'user', content: 'Hi' }] }
 
 async function setup (t: Tap, config: Record<string, unknown>, stubOptions: StubOptions = {}): Promise<{ stub: AnthropicStub; gateway: RunningGateway }> {
   const stub = await startAnthropicStub(stubOptions)
@@ -80,7 +80,7 @@ test('a 200 whose body is not the API\'s JSON is retried, then reported as a 502
 /** SSE for a one-text-block answer, the way the Messages API streams it. */
 function sseAnswer (text: string): string {
   const events: Array<[string, object]> = [
-    ['message_start', { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 3, output_tokens: 1 } } }],
+    ['message_start', { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-haiku-4-5-20251001', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 3, output_tokens: 1 } } }],
     ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
     ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }],
     ['content_block_stop', { type: 'content_block_stop', index: 0 }],

@@ -71,7 +71,7 @@ for (const [kind, handshake] of [['http', connectHandshake], ['socks5', socksHan
       await proxy.close()
       await stub.close()
     })
-    const response = await postChat(gateway.url, { model: 'claude-sonnet-4-5-20250929', messages: [{ role: 'user', content: 'hi' }] })
+    const response = await postChat(gateway.url, { model: 'claude-haiku-4-5-20251001', messages: [{ role: 'user', content: 'hi' }] })
     t.equal(response.status, 200)
     const body = await response.json() as { choices: Array<{ message: { content: string } }> }
     t.equal(body.choices[0].message.content, 'Hello from the stub.')

@@ -16,7 +16,7 @@ for (const stream of [false, true]) {
       ? { kind: 'fault', fault: 'headers-then-silence' }
       : { kind: 'error', status: 400, type: 'invalid_request_error', message: 'prompt is too long' })
     const started = Date.now()
-    const response = await postChat(gateway.url, { model: 'claude-sonnet-4-5-20250929', messages: [{ role: 'user', content: 'Hi' }], n: 2, stream })
+    const response = await postChat(gateway.url, { model: 'claude-haiku-4-5-20251001', messages: [{ role: 'user', content: 'Hi' }], n: 2, stream })
     const answeredAt = Date.now()
     t.equal(response.status, 400)
     t.match(await response.json(), { error: { type: 'invalid_request_error', message: /prompt is too long/ } })
@@ -37,7 +37,7 @@ test('n=2 stream: both choices arrive, each complete, one [DONE]', async (t) => 
     await gateway.close()
     await stub.close()
   })
-  const response = await postChat(gateway.url, { model: 'claude-sonnet-4-5-20250929', messages: [{ role: 'user', content: 'Hi' }], n: 2, stream: true })
+  const response = await postChat(gateway.url, { model: 'claude-haiku-4-5-20251001', messages: [{ role: 'user', content: 'Hi' }], n: 2, stream: true })
   const payloads = await readSse(response)
   const chunks = parseChunks(payloads)
   for (const index of [0, 1]) {

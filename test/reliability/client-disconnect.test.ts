@@ -33,7 +33,7 @@ async function startRequest (gateway: RunningGateway, stream: boolean, controlle
   const request = fetch(`${gateway.url}/v1/chat/completions`, {
     method: 'POST',
     headers: authHeaders,
-    body: JSON.stringify({ model: 'claude-sonnet-4-5-20250929', messages: [{ role: 'user', content: 'Talk slowly' }], stream }),
+    body: JSON.stringify({ model: 'claude-haiku-4-5-20251001', messages: [{ role: 'user', content: 'Talk slowly' }], stream }),
     signal: controller.signal
   })
   if (!stream) {

@@ -66,7 +66,7 @@ async function startHoldingRelay (target: string): Promise<HoldingRelay> {
 }
 
 async function streamChat (url: string, agent: Agent, prompt: string): Promise<{ status: number; content: string; finished: boolean }> {
-  const body = JSON.stringify({ model: 'claude-sonnet-4-5-20250929', messages: [{ role: 'user', content: prompt }], stream: true })
+  const body = JSON.stringify({ model: 'claude-haiku-4-5-20251001', messages: [{ role: 'user', content: prompt }], stream: true })
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
     const outgoing = request(`${url}/v1/chat/completions`, { method: 'POST', headers: authHeaders, agent }, resolve)
     outgoing.on('error', reject)

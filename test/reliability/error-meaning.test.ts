@@ -35,7 +35,7 @@ for (const testCase of CASES) {
     test(`${testCase.name} (${stream ? 'stream' : 'non-stream'}), in the OpenAI error shape`, async (t) => {
       const { stub, gateway } = await setup(t)
       stub.respondWith(() => testCase.reply)
-      const response = await postChat(gateway.url, { model: 'claude-sonnet-4-5-20250929', messages: [{ role: 'user', content: 'Hi' }], stream })
+      const response = await postChat(gateway.url, { model: 'claude-haiku-4-5-20251001', messages: [{ role: 'user', content: 'Hi' }], stream })
       const body: any = await response.json()
       t.equal(response.status, testCase.status)
       t.match(response.headers.get('content-type'), /^application\/json/)

@@ -5,7 +5,7 @@ import { parseChunks, postChat, readSse, startGateway, type RunningGateway } fro
 
 type Tap = Parameters<Parameters<typeof test>[0]>[0]
 
-const MODEL = 'claude-sonnet-4-5-20250929'
+const MODEL = 'claude-haiku-4-5-20251001'
 const KEYS = ['sk-ant-api03-pool-alpha-1111111111111111', 'sk-ant-api03-pool-bravo-2222222222222222', 'sk-ant-api03-pool-charlie-33333333333333']
 
 async function setup (t: Tap, options: { stub?: StubOptions; config?: Record<string, unknown>; logLines?: string[] } = {}): Promise<{ stub: AnthropicStub; gateway: RunningGateway }> {

@@ -26,7 +26,7 @@ for (const fault of FAULTS) {
       const { stub, gateway } = await setup(t)
       // Only the first key fails: a retry would succeed, so a missing retry is a decision, not bad luck.
       stub.keyBehaviour.set(UPSTREAM_KEYS[0], { kind: 'fault', fault, afterEvents, content: [{ type: 'text', text: ANSWER }] })
-      const response = await postChat(gateway.url, { model: 'claude-sonnet-4-5-20250929', messages: [{ role: 'user', content: 'Count to ten' }], stream: true })
+      const response = await postChat(gateway.url, { model: 'claude-haiku-4-5-20251001', messages: [{ role: 'user', content: 'Count to ten' }], stream: true })
       const payloads = await readSse(response)
       await sleep(100)
       const chunks = parseChunks(payloads)

@@ -22,7 +22,7 @@ async function chat (gateway: RunningGateway, path: string, key: string, stream:
   return await fetch(`${gateway.url}${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'claude-sonnet-4-5-20250929', messages: [{ role: 'user', content: 'Hi' }], stream })
+    body: JSON.stringify({ model: 'claude-haiku-4-5-20251001', messages: [{ role: 'user', content: 'Hi' }], stream })
   })
 }
 
@@ -102,7 +102,7 @@ test('the mirror refuses what is not an Anthropic API key, without asking the up
 
 test('/v1 with the client key still uses the pool while the mirror is on', async (t) => {
   const { stub, gateway } = await setup(t)
-  const response = await fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers: authHeaders, body: JSON.stringify({ model: 'claude-sonnet-4-5-20250929', messages: [{ role: 'user', content: 'Hi' }] }) })
+  const response = await fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers: authHeaders, body: JSON.stringify({ model: 'claude-haiku-4-5-20251001', messages: [{ role: 'user', content: 'Hi' }] }) })
   t.equal(response.status, 200)
   t.ok(UPSTREAM_KEYS.includes(stub.requests[0]?.key ?? ''), 'a pool key was used')
 })

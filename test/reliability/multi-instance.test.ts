@@ -17,7 +17,7 @@ async function cluster (t: Tap, config: Record<string, unknown> = {}): Promise<C
   const redis = await startRedis()
   const stub = await startAnthropicStub()
   // A generous Redis timeout: the machine running the tests is busy, and slowness is tested elsewhere.
-  const shared = { ANTHROPIC_API_KEYS: KEYS.join(','), REDIS_URL: redis.url, REDIS_TIMEOUT_MS: 1000, KEY_STATE_REFRESH_MS: 50, ...config }
+  const shared = { ANTHROPIC_API_KEYS: KEYS.join(','), REDIS_URL: redis.url, REDIS_TIMEOUT_MS: 5000, KEY_STATE_REFRESH_MS: 50, ...config }
   const a = await startGateway(stub.url, { config: shared })
   const b = await startGateway(stub.url, { config: shared })
   t.teardown(async () => {
@@ -162,7 +162,8 @@ test('a stored response created on one instance is retrieved and continued on th
 })
 
 test('mirror mode\'s rate limit counts in Redis, and a Redis outage does not fail mirror requests', async (t) => {
-  const { redis, a } = await cluster(t, { ENABLE_MIRROR_API: true, MIRROR_API_PREFIX: '/mirror' })
+  // A short Redis timeout: the frozen case below waits it out on every command.
+  const { redis, a } = await cluster(t, { ENABLE_MIRROR_API: true, MIRROR_API_PREFIX: '/mirror', REDIS_TIMEOUT_MS: 100 })
   const mirrorKey = `sk-ant-api03-${'M'.repeat(93)}AA`
   const ask = async (): Promise<number> => (await fetch(`${a.url}/mirror/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${mirrorKey}`, 'content-type': 'application/json' }, body: JSON.stringify(hello('mirror')) })).status
   t.equal(await ask(), 200, 'with Redis up')

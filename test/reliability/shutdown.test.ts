@@ -83,7 +83,7 @@ function openStream (url: string): StreamReader {
       response.on('aborted', () => done('aborted'))
     })
     outgoing.on('error', (error) => done(error.message))
-    outgoing.end(JSON.stringify({ model: 'claude-sonnet-4-5-20250929', messages: [{ role: 'user', content: 'Talk slowly' }], stream: true }))
+    outgoing.end(JSON.stringify({ model: 'claude-haiku-4-5-20251001', messages: [{ role: 'user', content: 'Talk slowly' }], stream: true }))
   })
   return { firstChunk, result }
 }

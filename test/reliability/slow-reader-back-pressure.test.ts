@@ -43,7 +43,7 @@ async function startCountingRelay (target: string): Promise<CountingRelay> {
 
 /** Opens the stream and hands back the response without reading any of it. */
 async function openUnreadStream (url: string): Promise<IncomingMessage> {
-  const body = JSON.stringify({ model: 'claude-sonnet-4-5-20250929', messages: [{ role: 'user', content: 'A very long answer, please' }], stream: true })
+  const body = JSON.stringify({ model: 'claude-haiku-4-5-20251001', messages: [{ role: 'user', content: 'A very long answer, please' }], stream: true })
   return await new Promise((resolve, reject) => {
     const outgoing = request(`${url}/v1/chat/completions`, { method: 'POST', headers: authHeaders, agent: false }, (response) => {
       response.pause()

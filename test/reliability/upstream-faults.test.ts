@@ -5,7 +5,7 @@ import { freePort } from '../helpers/ports.js'
 
 type Tap = Parameters<Parameters<typeof test>[0]>[0]
 
-const MODEL = 'claude-sonnet-4-5-20250929'
+const MODEL = 'claude-haiku-4-5-20251001'
 const STUB_ANSWER = 'Hello from the stub.'
 const LONG_TEXT = 'The quick brown fox jumps over the lazy dog. '.repeat(20)
 

@@ -7,11 +7,13 @@ import { anthropicApiKey, buildGateway, CLIENT_KEY, UPSTREAM_KEYS } from '../hel
 
 /** The built-in list, written out: each model followed by its -thinking variant. */
 const BUILT_IN_IDS = [
+  'claude-opus-5', 'claude-opus-5-thinking',
+  'claude-sonnet-5', 'claude-sonnet-5-thinking',
+  'claude-fable-5', 'claude-fable-5-thinking',
+  'claude-opus-4-8', 'claude-opus-4-8-thinking',
   'claude-opus-4-7', 'claude-opus-4-7-thinking',
   'claude-opus-4-6', 'claude-opus-4-6-thinking',
   'claude-sonnet-4-6', 'claude-sonnet-4-6-thinking',
-  'claude-opus-4-5-20251101', 'claude-opus-4-5-20251101-thinking',
-  'claude-sonnet-4-5-20250929', 'claude-sonnet-4-5-20250929-thinking',
   'claude-haiku-4-5-20251001', 'claude-haiku-4-5-20251001-thinking'
 ]
 

@@ -10,7 +10,7 @@ test('every answer, success or error, carries the x-request-id the gateway logs'
     await app.close()
     await stub.close()
   })
-  const ok = await app.inject({ method: 'POST', url: '/v1/chat/completions', headers: authHeaders, payload: { model: 'claude-sonnet-4-5-20250929', messages: [{ role: 'user', content: 'hi' }] } })
+  const ok = await app.inject({ method: 'POST', url: '/v1/chat/completions', headers: authHeaders, payload: { model: 'claude-haiku-4-5-20251001', messages: [{ role: 'user', content: 'hi' }] } })
   const refused = await app.inject({ method: 'GET', url: '/v1/models', headers: { authorization: 'Bearer wrong' } })
   t.equal(ok.statusCode, 200)
   t.equal(refused.statusCode, 401)

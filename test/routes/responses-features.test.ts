@@ -8,7 +8,7 @@ import { openHarness } from '../helpers/translation-harness.js'
 
 const h = await openHarness(t, {}, { chunkSize: 3 })
 const client = new OpenAI({ apiKey: CLIENT_KEY, baseURL: `${h.url}/v1`, maxRetries: 0, timeout: 20_000 })
-const SONNET = 'claude-sonnet-4-5-20250929'
+const SONNET = 'claude-haiku-4-5-20251001'
 const OPUS = 'claude-opus-4-7'
 
 interface SseEvent { type: string; data: any }
@@ -172,7 +172,7 @@ t.test('structured output: json_schema natively where the model has it, else thr
   t.same(JSON.parse(native.output_text), { city: 'Paris' })
 
   h.stub.enqueue({ content: [{ type: 'tool_use', id: 'toolu_json_1', name: 'place', input: { city: 'Rome' } }] })
-  const viaTool = await client.responses.create({ model: 'claude-sonnet-4-20250514', input: 'capital of Italy', text: { format: { type: 'json_schema', name: 'place', schema } } })
+  const viaTool = await client.responses.create({ model: 'claude-opus-4-1-20250805', input: 'capital of Italy', text: { format: { type: 'json_schema', name: 'place', schema } } })
   const sent = h.stub.requests[1].body
   t.same(sent.tool_choice, { type: 'tool', name: 'place' })
   t.equal(viaTool.output.length, 1)

@@ -7,7 +7,7 @@ import { openHarness } from '../helpers/translation-harness.js'
 
 const h = await openHarness(t, {}, { chunkSize: 3 })
 const client = new OpenAI({ apiKey: CLIENT_KEY, baseURL: `${h.url}/v1`, maxRetries: 0, timeout: 20_000 })
-const model = 'claude-sonnet-4-5-20250929'
+const model = 'claude-haiku-4-5-20251001'
 
 /** The HTTP status an SDK call failed with (0 when it did not fail). */
 async function statusOf (call: Promise<unknown>): Promise<number> {

@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto'
 import * as crypto from 'node:crypto'
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { test } from 'tap'
-import { matchesAnyKey } from '../../plugins/auth.js'
+import { matchesAnyKey, presentedKey } from '../../plugins/auth.js'
 import { startAnthropicStub, type AnthropicStub } from '../helpers/anthropic-stub.js'
 import { anthropicApiKey, buildGateway, CLIENT_KEY, startGateway, UPSTREAM_KEYS } from '../helpers/gateway.js'
 
@@ -328,4 +328,11 @@ test('5xx bodies carry no stack traces, file paths or internal details', async (
   t.match(crashed.json(), { error: { type: 'server_error', message: 'Internal server error' } })
   t.notMatch(crashed.body, /boom|secret-module/, 'the exception message stays inside')
   checkBody('internal exception', 500, crashed.body)
+})
+
+test('presentedKey trims the key from either header', async (t) => {
+  const requestWith = (headers: Record<string, string>): FastifyRequest => ({ headers }) as unknown as FastifyRequest
+  t.equal(presentedKey(requestWith({ 'x-api-key': '  spaced-key \t' })), 'spaced-key', 'x-api-key')
+  t.equal(presentedKey(requestWith({ authorization: 'Bearer   spaced-key  ' })), 'spaced-key', 'Authorization: Bearer')
+  t.equal(presentedKey(requestWith({ 'x-api-key': '   ' })), undefined, 'blank x-api-key')
 })

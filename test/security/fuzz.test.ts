@@ -44,7 +44,7 @@ const WEATHER_TOOL: JsonObject = {
 const VALID_REQUESTS: JsonObject[] = [
   { model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'Hello' }] },
   {
-    model: 'claude-sonnet-4-5-20250929',
+    model: 'claude-haiku-4-5-20251001',
     messages: [
       { role: 'system', content: 'Be brief.' },
       { role: 'developer', content: [{ type: 'text', text: 'Answer in English.' }] },

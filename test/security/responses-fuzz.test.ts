@@ -36,7 +36,7 @@ const tool = fc.oneof(
   fc.record({ type: fc.constantFrom('web_search', 'file_search', 'mcp', 'unknown') })
 )
 const body = fc.record({
-  model: fc.constantFrom('claude-sonnet-4-5-20250929', 'claude-opus-4-7', 'claude-3-5-haiku-latest'),
+  model: fc.constantFrom('claude-haiku-4-5-20251001', 'claude-opus-4-7', 'claude-3-5-haiku-latest'),
   input: fc.oneof(text, fc.array(item, { maxLength: 5 })),
   instructions: fc.oneof(text, fc.constant(null)),
   tools: fc.array(tool, { maxLength: 3 }),

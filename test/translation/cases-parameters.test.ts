@@ -6,7 +6,7 @@ const h = await openHarness(t, { AUTO_CACHE: false })
 const hello = chat([user('Hello')])
 
 t.test('max-tokens-default', async (t) => {
-  const cases: Array<[string, number]> = [['claude-sonnet-4-5-20250929', 8192], ['claude-opus-4-7', 8192], ['claude-3-haiku-20240307', 4096], ['claude-3-5-haiku-20241022', 8192]]
+  const cases: Array<[string, number]> = [['claude-haiku-4-5-20251001', 8192], ['claude-opus-4-7', 8192], ['claude-3-haiku-20240307', 4096], ['claude-3-5-haiku-20241022', 8192]]
   for (const [model, expected] of cases) {
     h.stub.reset()
     const answer = await chatJson(h.url, { ...hello, model })

@@ -89,7 +89,7 @@ t.test('thinking-with-forced-tool', async (t) => {
 
   h.stub.reset()
   h.stub.enqueue({ content: [{ type: 'thinking', thinking: 'JSON it is.', signature: 'sig-json' }, { type: 'tool_use', id: 'toolu_json', name: 'reply', input: { answer: 'yes' } }] })
-  const fallback = await chatJson(h.url, chat([user('Answer in JSON')], { model: 'claude-sonnet-4-20250514', response_format: responseFormat, reasoning_effort: 'low' }))
+  const fallback = await chatJson(h.url, chat([user('Answer in JSON')], { model: 'claude-opus-4-1-20250805', response_format: responseFormat, reasoning_effort: 'low' }))
   t.equal(fallback.status, 200, 'answer tool with budget thinking: accepted')
   const fallbackSent = h.stub.requests[0].body
   t.equal(fallbackSent.thinking.type, 'enabled')
@@ -112,8 +112,8 @@ t.test('thinking-with-forced-tool', async (t) => {
 
 t.test('thinking-budget-limits', async (t) => {
   const efforts = ['minimal', 'low', 'medium', 'high', 'xhigh', 'max']
-  // Each model's own output limit, written out: Sonnet 4.5 64000, Opus 4.1 32000.
-  const models: Array<[string, number]> = [['claude-sonnet-4-5-20250929', 64000], ['claude-opus-4-1-20250805', 32000]]
+  // Each model's own output limit, written out: Haiku 4.5 64000, Opus 4.1 32000.
+  const models: Array<[string, number]> = [['claude-haiku-4-5-20251001', 64000], ['claude-opus-4-1-20250805', 32000]]
   for (const [model, limit] of models) {
     for (const effort of efforts) {
       for (const maxTokens of [undefined, 200, 5000, 31000, 60000]) {

@@ -41,7 +41,7 @@ t.test('first-chunk-role', async (t) => {
 
 t.test('one-finish', async (t) => {
   h.stub.reset()
-  const model = 'claude-sonnet-4-5-20250929-thinking'
+  const model = 'claude-haiku-4-5-20251001-thinking'
   const content: StubBlock[] = [{ type: 'thinking', thinking: 'Plan', signature: 's2' }, { type: 'text', text: 'Answer text' }]
   const { plain, streamed } = await runBoth(h, { ...hello, model, stream_options: { include_usage: true } }, { content })
   const finishes = streamed.chunks.filter((chunk) => chunk.choices.some((choice: any) => choice.finish_reason !== null))

@@ -9,7 +9,7 @@ import { openHarness } from '../helpers/translation-harness.js'
 
 const h = await openHarness(t, {}, { chunkSize: 3 })
 const client = new OpenAI({ apiKey: CLIENT_KEY, baseURL: `${h.url}/v1`, maxRetries: 0, timeout: 10_000 })
-const model = 'claude-sonnet-4-5-20250929'
+const model = 'claude-haiku-4-5-20251001'
 const weatherTool: OpenAI.Chat.Completions.ChatCompletionFunctionTool = {
   type: 'function',
   function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }

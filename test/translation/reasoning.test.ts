@@ -49,13 +49,13 @@ t.test('adaptive models: adaptive thinking, output_config.effort, readable summa
 })
 
 t.test('the -thinking model suffix turns thinking on at medium effort', async (t) => {
-  const budget = await sentFor({ ...hello, model: 'claude-sonnet-4-5-20250929-thinking' })
+  const budget = await sentFor({ ...hello, model: 'claude-haiku-4-5-20251001-thinking' })
   t.equal(budget.status, 200)
-  t.equal(budget.sent.model, 'claude-sonnet-4-5-20250929', 'the suffix is not sent upstream')
+  t.equal(budget.sent.model, 'claude-haiku-4-5-20251001', 'the suffix is not sent upstream')
   t.strictSame(budget.sent.thinking, { type: 'enabled', budget_tokens: 8192 })
   const adaptive = await sentFor({ ...hello, model: 'claude-opus-4-7-thinking' })
   t.strictSame(adaptive.sent.output_config, { effort: 'medium' })
-  const explicit = await sentFor({ ...hello, model: 'claude-sonnet-4-5-20250929-thinking', reasoning_effort: 'high' })
+  const explicit = await sentFor({ ...hello, model: 'claude-haiku-4-5-20251001-thinking', reasoning_effort: 'high' })
   t.equal(explicit.sent.thinking.budget_tokens, 16384, 'an explicit reasoning_effort wins over the suffix default')
   const noThinking = await sentFor({ ...hello, model: 'claude-3-5-haiku-20241022-thinking' })
   t.equal(noThinking.status, 400, 'a thinking variant of a model that cannot think is a 400')

@@ -30,7 +30,7 @@ const REFUSALS: Refusal[] = [
   },
   {
     what: 'adaptive thinking on a model that only takes a budget',
-    body: chat([user('Think')], { model: 'claude-sonnet-4-5-20250929', thinking: { type: 'adaptive' } }),
+    body: chat([user('Think')], { model: 'claude-haiku-4-5-20251001', thinking: { type: 'adaptive' } }),
     param: 'thinking.type',
     message: /takes thinking type 'enabled'/
   },
@@ -100,8 +100,8 @@ for (const { what, body, param, message } of REFUSALS) {
 t.test('valid thinking objects still go through, field for field', async (t) => {
   const cases: Array<[string, Record<string, unknown>, Record<string, unknown>]> = [
     ['claude-sonnet-4-6', { type: 'adaptive', display: 'omitted' }, { type: 'adaptive', display: 'omitted' }],
-    ['claude-sonnet-4-5-20250929', { type: 'enabled', budget_tokens: 2048 }, { type: 'enabled', budget_tokens: 2048 }],
-    ['claude-sonnet-4-5-20250929', { type: 'disabled' }, { type: 'disabled' }],
+    ['claude-haiku-4-5-20251001', { type: 'enabled', budget_tokens: 2048 }, { type: 'enabled', budget_tokens: 2048 }],
+    ['claude-haiku-4-5-20251001', { type: 'disabled' }, { type: 'disabled' }],
     ['claude-sonnet-4-6', { type: 'adaptive', display: null }, { type: 'adaptive' }]
   ]
   for (const [model, thinking, sent] of cases) {

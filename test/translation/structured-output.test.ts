@@ -63,7 +63,7 @@ t.test('the answer tool with an empty object still gives JSON content', async (t
 t.test('with thinking on: adaptive models may force the answer tool', async (t) => {
   h.stub.reset()
   const reply = { content: [{ type: 'thinking' as const, thinking: 'Short JSON.', signature: 'sig-so' }, { type: 'tool_use' as const, id: 'toolu_ad', name: 'json_response', input: { n: 1 } }] }
-  const { plain, plainRequest } = await runBoth(h, chat([user('JSON')], { model: 'claude-3-5-sonnet-20241022', response_format: { type: 'json_object' } }), reply)
+  const { plain, plainRequest } = await runBoth(h, chat([user('JSON')], { model: 'claude-3-5-haiku-20241022', response_format: { type: 'json_object' } }), reply)
   t.equal(plain.status, 200)
   t.equal(plainRequest.thinking, undefined, 'control: no thinking asked, none sent')
   h.stub.reset()
