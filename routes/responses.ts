@@ -74,7 +74,8 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     defaultMaxTokens: config.defaultMaxTokens,
     unsupportedFields: config.unsupportedFields,
     autoCache: config.autoCache,
-    webSearch: config.responses.webSearch
+    webSearch: config.responses.webSearch,
+    resolveModel: (requested) => config.modelAliases.resolveModel(requested)
   }
 
   const identityOf = (request: FastifyRequest): string => callerIdentity(presentedKey(request) ?? '')

@@ -20,6 +20,8 @@ export interface ResponsesTranslateOptions {
   autoCache: boolean
   /** Offer Anthropic's web search server tool for `web_search` tools. */
   webSearch: boolean
+  /** MODEL_ALIASES: the upstream id for a requested one. */
+  resolveModel?: (requested: string) => string
 }
 
 export interface ResponsesPlan {
@@ -60,15 +62,16 @@ export const ENCRYPTED_REASONING = 'reasoning.encrypted_content'
 export function translateResponsesRequest (request: ResponsesRequest, history: InputItem[], context: InputContext, options: ResponsesTranslateOptions): ResponsesPlan {
   const dropped = checkFields(request, options.unsupportedFields)
   refuseStatefulFeatures(request)
-  checkNotRetired(request.model, new Date())
-  const caps = options.capabilities.lookup(request.model)
+  const model = options.resolveModel?.(request.model) ?? request.model
+  checkNotRetired(model, new Date())
+  const caps = options.capabilities.lookup(model)
   const own = inputItems(request.input)
   const items = [...history, ...own]
   const params = [...history.map((_, index) => `previous_response_id (item ${index})`), ...own.map((_, index) => typeof request.input === 'string' ? 'input' : `input[${index}]`)]
   const conversation = convertInput(items, params, context)
   startWithUserTurn(conversation.messages)
   const maxTokens = Math.min(request.max_output_tokens ?? options.defaultMaxTokens ?? caps.defaultMaxTokens, caps.maxOutputTokens)
-  const body: AnthropicRequest = { model: request.model, max_tokens: maxTokens, messages: conversation.messages }
+  const body: AnthropicRequest = { model, max_tokens: maxTokens, messages: conversation.messages }
   const system = [...instructionBlocks(request.instructions), ...conversation.system]
   if (system.length > 0) body.system = system
 
@@ -76,7 +79,7 @@ export function translateResponsesRequest (request: ResponsesRequest, history: I
   applyTools(body, request, tools, options, dropped)
   declareHistoryTools(body, conversation.historyToolNames)
   const summaries = wantsSummaries(request)
-  const wish = effortWish(request.reasoning?.effort ?? undefined, true, caps, request.model, 'reasoning.effort', dropped)
+  const wish = effortWish(request.reasoning?.effort ?? undefined, true, caps, model, 'reasoning.effort', dropped)
   const thinking = applyThinkingWish(body, wish, caps, 'reasoning.effort', dropped, { summarized: summaries })
   applySampling(body, { temperature: request.temperature, top_p: request.top_p }, caps, thinking.on, dropped)
   const jsonTool = applyTextFormat(body, request, caps, thinking, options.unsupportedFields, dropped)

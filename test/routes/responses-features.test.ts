@@ -350,3 +350,26 @@ t.test('streamed tool calls: arguments deltas, custom input, each call its own i
   t.match(done[1], { type: 'custom_tool_call', call_id: 'toolu_stream_2', name: 'run_sql', input: 'select 1' })
   t.same(events.at(-1)?.data.response.output.map((item: { type: string }) => item.type), ['function_call', 'custom_tool_call'])
 })
+
+t.test('MODEL_ALIASES: the stub sees the target id, the client sees the alias it asked for', async (t) => {
+  const aliased = await openHarness(t, { MODEL_ALIASES: 'gpt-5-codex=claude-opus-4-7' })
+  const aliasClient = new OpenAI({ apiKey: CLIENT_KEY, baseURL: `${aliased.url}/v1`, maxRetries: 0, timeout: 20_000 })
+  aliased.stub.enqueue({ content: [{ type: 'text', text: 'plain' }] })
+  const plain = await aliasClient.responses.create({ model: 'gpt-5-codex', input: 'hi', reasoning: { effort: 'high' } })
+  t.equal(aliased.stub.requests[0].body.model, 'claude-opus-4-7')
+  t.same(aliased.stub.requests[0].body.output_config, { effort: 'high' }, 'capabilities are those of the target')
+  t.equal(plain.model, 'gpt-5-codex')
+  t.equal((await aliasClient.responses.retrieve(plain.id)).model, 'gpt-5-codex', 'the stored response keeps the alias')
+
+  aliased.stub.enqueue({ content: [{ type: 'text', text: 'streamed' }] })
+  const text = await (await post(aliased.url, { model: 'gpt-5-codex', input: 'hi', stream: true })).text()
+  t.equal(aliased.stub.requests[1].body.model, 'claude-opus-4-7')
+  const { events } = parseEvents(text)
+  t.equal(events.at(-1)?.data.response.model, 'gpt-5-codex')
+  t.notMatch(text, /claude-opus-4-7/, 'the target id never reaches the client')
+
+  const counted = await aliasClient.responses.inputTokens.count({ model: 'gpt-5-codex', input: 'hi' })
+  t.ok(counted.input_tokens > 0)
+  t.equal(aliased.stub.requests.at(-1)?.path, '/v1/messages/count_tokens')
+  t.equal(aliased.stub.requests.at(-1)?.body.model, 'claude-opus-4-7')
+})
