@@ -3,6 +3,7 @@ import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { conversationAffinity, sessionIdFromHeaders } from '../lib/core/affinity.js'
+import { abortOnDisconnect } from './client-disconnect.js'
 import { completionStream } from '../lib/chat/completion-stream.js'
 import { CapabilityTable } from '../lib/anthropic/capabilities.js'
 import { translateRequest, type TranslateOptions, type TranslationPlan } from '../lib/chat/translate-request.js'
@@ -22,17 +23,6 @@ let idCounter = 0
 export function completionId (): string {
   idCounter = (idCounter + 1) % Number.MAX_SAFE_INTEGER
   return ID_PREFIX + idCounter.toString(36)
-}
-
-/** Aborts the upstream work as soon as the client goes away before its answer is complete. */
-export function abortOnDisconnect (request: FastifyRequest, reply: FastifyReply): AbortSignal {
-  const controller = new AbortController()
-  // The client may have left while its body was being read: then 'close' has already fired.
-  if (request.raw.socket.destroyed) controller.abort()
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort()
-  })
-  return controller.signal
 }
 
 /**

@@ -7,7 +7,7 @@ import { echoRequestedModel } from '../lib/messages/model-echo.js'
 import { UsageWatch } from '../lib/messages/usage-watch.js'
 import { readRequestHead, replaceString } from '../lib/messages/request-head.js'
 import type { RawAnswer } from '../plugins/claude-client.js'
-import { abortOnDisconnect } from './chat-completions.js'
+import { abortOnDisconnect } from './client-disconnect.js'
 
 function headerValue (value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(',') : value

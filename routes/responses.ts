@@ -18,7 +18,7 @@ import { translateResponsesRequest, type ResponsesPlan, type ResponsesTranslateO
 import { presentedKey } from '../plugins/auth.js'
 import type { UpstreamCall, UpstreamStream } from '../plugins/claude-client.js'
 import { errorResponses } from '../schemas/error.js'
-import { abortOnDisconnect } from './chat-completions.js'
+import { abortOnDisconnect } from './client-disconnect.js'
 import {
   DeletedResponseSchema, InputItemsPageSchema, InputItemsQuerySchema, InputTokensRequestSchema, InputTokensSchema, ResponseIdParamsSchema,
   ResponseObjectSchema, ResponsesRequestSchema, type ResponseObject, type ResponsesRequest
