@@ -15,13 +15,14 @@ const GIF = Buffer.from('GIF89a\x01\x00\x01\x00', 'latin1').toString('base64')
 const WEBP = Buffer.from('RIFF\x24\x00\x00\x00WEBPVP8 ', 'latin1').toString('base64')
 
 async function withStub (t: Tap): Promise<AnthropicStub> {
-  const stub = await startAnthropicStub()
+  // A fixed day, so a model's rules stay testable after its retirement is announced.
+  const stub = await startAnthropicStub({ today: '2026-11-30' })
   t.teardown(() => stub.close())
   return stub
 }
 
 function request (overrides: Json = {}): Json {
-  return { model: 'claude-sonnet-4-5-20250929', max_tokens: 2048, messages: [{ role: 'user', content: 'Hi' }], ...overrides }
+  return { model: 'claude-haiku-4-5-20251001', max_tokens: 2048, messages: [{ role: 'user', content: 'Hi' }], ...overrides }
 }
 
 async function send (stub: AnthropicStub, body: unknown, headers: Record<string, string> = HEADERS): Promise<{ status: number; body: any }> {
@@ -55,7 +56,7 @@ test('max_tokens is limited per model, from the capability table', async (t) => 
   const stub = await withStub(t)
   await refused(t, stub, request({ model: 'claude-opus-4-1-20250805', max_tokens: 32001 }), /max_tokens: 32001 > 32000/, 'Opus 4.1 above 32000')
   await accepted(t, stub, request({ model: 'claude-opus-4-1-20250805', max_tokens: 32000 }), 'Opus 4.1 at 32000')
-  await refused(t, stub, request({ model: 'claude-sonnet-4-5-20250929', max_tokens: 64001 }), /64001 > 64000/, 'Sonnet 4.5 above 64000')
+  await refused(t, stub, request({ model: 'claude-haiku-4-5-20251001', max_tokens: 64001 }), /64001 > 64000/, 'Haiku 4.5 above 64000')
   await accepted(t, stub, request({ model: 'claude-opus-4-7', max_tokens: 128000 }), 'Opus 4.7 at 128000')
   await refused(t, stub, request({ model: 'claude-3-haiku-20240307', max_tokens: 4097 }), /4097 > 4096/, 'Claude 3 Haiku above 4096')
 })
@@ -146,5 +147,33 @@ test('Sonnet 4.6 refuses a prefill, as its capability data says', async (t) => {
   const stub = await withStub(t)
   const prefill = { messages: [{ role: 'user', content: 'Say hi' }, { role: 'assistant', content: 'Hi' }] }
   await refused(t, stub, request({ model: 'claude-sonnet-4-6', ...prefill }), /does not support assistant message prefill/, 'Sonnet 4.6')
-  await accepted(t, stub, request({ model: 'claude-sonnet-4-5-20250929', ...prefill }), 'Sonnet 4.5 still takes one')
+  await accepted(t, stub, request({ model: 'claude-haiku-4-5-20251001', ...prefill }), 'Haiku 4.5 still takes one')
+})
+
+test('an image over 5 MB of base64 is refused; one at exactly 5 MB passes', async (t) => {
+  const stub = await withStub(t)
+  // PNG signature, then padding: 3 bytes encode to 4 base64 characters, none of them '='.
+  const pngOfLength = (chars: number): string => (PNG + 'A'.repeat(chars)).slice(0, chars)
+  const image = (data: string): Json => request({ messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data } }, { type: 'text', text: 'What is it?' }] }] })
+  await refused(t, stub, image(pngOfLength(5_242_884)), /^messages\.0\.content\.0\.source\.base64: image exceeds 5 MB maximum: 5242884 bytes > 5242880 bytes$/, '5 MB and 4 characters')
+  await accepted(t, stub, image(pngOfLength(5_242_880)), 'exactly 5 MB of base64')
+})
+
+test('a retired model answers 404 like an unknown one, from its retirement day on', async (t) => {
+  const onDay = async (today: string, model: string): Promise<{ status: number; body: any }> => {
+    const stub = await startAnthropicStub({ today })
+    t.teardown(() => stub.close())
+    return await send(stub, request({ model }))
+  }
+  t.match(await onDay('2026-11-30', 'claude-sonnet-4-5-20250929'), { status: 404, body: { type: 'error', error: { type: 'not_found_error', message: 'model: claude-sonnet-4-5-20250929' } } }, 'Sonnet 4.5 on its retirement day')
+  t.match(await onDay('2026-11-29', 'claude-sonnet-4-5-20250929'), { status: 200 }, 'Sonnet 4.5 the day before')
+  t.match(await onDay('2027-01-22', 'claude-opus-4-5'), { status: 404, body: { error: { message: 'model: claude-opus-4-5' } } }, 'Opus 4.5 alias on its day')
+  t.match(await onDay('2026-06-15', 'claude-opus-4-0'), { status: 404 }, 'Opus 4 -0 form')
+
+  const stub = await startAnthropicStub({ today: '2026-11-30' })
+  t.teardown(() => stub.close())
+  const count = await fetch(`${stub.url}/v1/messages/count_tokens`, { method: 'POST', headers: HEADERS, body: JSON.stringify({ model: 'claude-sonnet-4-5-20250929', messages: [{ role: 'user', content: 'Hi' }] }) })
+  t.equal(count.status, 404, 'count_tokens refuses it too')
+  const retrieve = await fetch(`${stub.url}/v1/models/claude-sonnet-4-5-20250929`, { headers: HEADERS })
+  t.equal(retrieve.status, 404, 'models/{id} does not know it')
 })

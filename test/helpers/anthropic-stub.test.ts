@@ -14,14 +14,17 @@ interface SseEvent {
   data: Json
 }
 
+// Rule tests answer on a fixed day, so a model's rules stay testable after its retirement is announced.
+const RULES_DAY = '2026-11-30'
+
 async function withStub (t: Tap, opts: StubOptions = {}): Promise<AnthropicStub> {
-  const stub = await startAnthropicStub(opts)
+  const stub = await startAnthropicStub({ today: RULES_DAY, ...opts })
   t.teardown(() => stub.close())
   return stub
 }
 
 function baseRequest (overrides: Json = {}): Json {
-  return { model: 'claude-sonnet-4-5-20250929', max_tokens: 2048, messages: [{ role: 'user', content: 'Hi' }], ...overrides }
+  return { model: 'claude-haiku-4-5-20251001', max_tokens: 2048, messages: [{ role: 'user', content: 'Hi' }], ...overrides }
 }
 
 function post (stub: AnthropicStub, body: unknown, init: { headers?: Record<string, string>; path?: string; signal?: AbortSignal } = {}): Promise<Response> {
@@ -166,7 +169,7 @@ test('rejects malformed top-level fields and messages without consuming the queu
     [{ max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] }, /^model: Field required/],
     [baseRequest({ max_tokens: 0 }), /^max_tokens: .*greater than or equal to 1/],
     [baseRequest({ max_tokens: 1.5 }), /^max_tokens: .*integer/],
-    [baseRequest({ max_tokens: 200000 }), /^max_tokens: 200000 > 64000, which is the maximum allowed number of output tokens for claude-sonnet-4-5-20250929/],
+    [baseRequest({ max_tokens: 200000 }), /^max_tokens: 200000 > 64000, which is the maximum allowed number of output tokens for claude-haiku-4-5-20251001/],
     [baseRequest({ messages: [] }), /^messages: at least one message/],
     [baseRequest({ messages: [{ role: 'system', content: 'Hi' }] }), /^messages\.0\.role: /],
     [baseRequest({ messages: [{ role: 'user', content: '  ' }] }), /^messages\.0: all messages must have non-empty content/],
@@ -271,17 +274,17 @@ test('applies the per-model thinking table and thinking constraints', async (t) 
   const invalid: Array<[Json, RegExp]> = [
     [req('claude-opus-4-7', { thinking: enabled }), /^thinking\.type: "enabled" is not supported for this model/],
     [req('claude-sonnet-5', { thinking: enabled }), /"enabled" is not supported/],
-    [req('claude-sonnet-4-5-20250929', { thinking: adaptive }), /^thinking\.type: "adaptive" is not supported for this model/],
+    [req('claude-haiku-4-5-20251001', { thinking: adaptive }), /^thinking\.type: "adaptive" is not supported for this model/],
     [req('claude-3-7-sonnet-20250219', { thinking: adaptive }), /"adaptive" is not supported/],
     [req('claude-fable-5', { thinking: { type: 'disabled' } }), /"disabled" is not supported/],
-    [req('claude-sonnet-4-5-20250929', { thinking: { type: 'enabled', budget_tokens: 1000 } }), /^thinking\.enabled\.budget_tokens: .*1024/],
-    [req('claude-sonnet-4-5-20250929', { max_tokens: 2000, thinking: { type: 'enabled', budget_tokens: 2000 } }), /`max_tokens` must be greater than `thinking\.budget_tokens`/],
-    [req('claude-sonnet-4-5-20250929', { thinking: { ...enabled, display: 'full' } }), /^thinking\.enabled\.display: Input should be 'summarized', 'omitted'/],
+    [req('claude-haiku-4-5-20251001', { thinking: { type: 'enabled', budget_tokens: 1000 } }), /^thinking\.enabled\.budget_tokens: .*1024/],
+    [req('claude-haiku-4-5-20251001', { max_tokens: 2000, thinking: { type: 'enabled', budget_tokens: 2000 } }), /`max_tokens` must be greater than `thinking\.budget_tokens`/],
+    [req('claude-haiku-4-5-20251001', { thinking: { ...enabled, display: 'full' } }), /^thinking\.enabled\.display: Input should be 'summarized', 'omitted'/],
     [req('claude-opus-4-7', { thinking: { type: 'adaptive', display: 'full' } }), /^thinking\.adaptive\.display: /],
-    [req('claude-sonnet-4-5-20250929', { thinking: enabled, tools: [WEATHER_TOOL], tool_choice: { type: 'any' } }), /^Thinking may not be enabled when tool_choice forces tool use\.$/],
-    [req('claude-sonnet-4-5-20250929', { thinking: enabled, temperature: 0.5 }), /`temperature` may only be set to 1 when thinking is enabled/],
+    [req('claude-haiku-4-5-20251001', { thinking: enabled, tools: [WEATHER_TOOL], tool_choice: { type: 'any' } }), /^Thinking may not be enabled when tool_choice forces tool use\.$/],
+    [req('claude-haiku-4-5-20251001', { thinking: enabled, temperature: 0.5 }), /`temperature` may only be set to 1 when thinking is enabled/],
     [req('claude-sonnet-4-6', { thinking: adaptive, top_k: 5 }), /`top_k` must be unset when thinking is enabled/],
-    [req('claude-sonnet-4-5-20250929', { thinking: enabled, top_p: 0.9 }), /`top_p` must be between 0\.95 and 1/],
+    [req('claude-haiku-4-5-20251001', { thinking: enabled, top_p: 0.9 }), /`top_p` must be between 0\.95 and 1/],
   ]
   for (const [body, pattern] of invalid) await expectInvalid(t, stub, body, pattern)
 
@@ -289,7 +292,7 @@ test('applies the per-model thinking table and thinking constraints', async (t) 
     [req('claude-opus-4-6', { thinking: enabled }), 'opus 4.6 enabled'],
     [req('claude-opus-4-6', { thinking: adaptive }), 'opus 4.6 adaptive'],
     [req('claude-sonnet-4-6', { thinking: { type: 'adaptive', display: 'omitted' } }), 'sonnet 4.6 adaptive with display'],
-    [req('claude-sonnet-4-5-20250929', { thinking: { ...enabled, display: 'omitted' } }), 'budget thinking with display, as Claude Code sends it'],
+    [req('claude-haiku-4-5-20251001', { thinking: { ...enabled, display: 'omitted' } }), 'budget thinking with display, as Claude Code sends it'],
     [req('claude-opus-4-7', { thinking: { type: 'adaptive', display: 'summarized' }, tools: [WEATHER_TOOL], tool_choice: { type: 'any' } }), 'adaptive allows forced tool use'],
     [req('claude-opus-4-5-20251101', { thinking: enabled, top_p: 0.96, temperature: 1 }), 'enabled with permitted sampling'],
     [req('claude-opus-4-7', { thinking: { type: 'disabled' } }), 'disabled thinking'],
@@ -306,7 +309,7 @@ test('applies per-model sampling, effort, structured-output and prefill rules', 
     [baseRequest({ model: 'claude-opus-4-7', temperature: 0.2 }), /^`temperature` is deprecated for this model/],
     [baseRequest({ model: 'claude-opus-4-8', top_p: 0.9 }), /^`top_p` is deprecated/],
     [baseRequest({ model: 'claude-opus-5', top_k: 40 }), /^`top_k` is deprecated/],
-    [baseRequest({ model: 'claude-sonnet-4-5-20250929', temperature: 0.5, top_p: 0.9 }), /^`temperature` and `top_p` cannot both be specified for this model\./],
+    [baseRequest({ model: 'claude-haiku-4-5-20251001', temperature: 0.5, top_p: 0.9 }), /^`temperature` and `top_p` cannot both be specified for this model\./],
     [baseRequest({ model: 'claude-haiku-4-5', temperature: 0.5, top_p: 0.9 }), /cannot both be specified/],
     [baseRequest({ model: 'claude-sonnet-4-6', output_config: { effort: 'xhigh' } }), /^output_config\.effort: "xhigh" is not supported/],
     [baseRequest({ output_config: { effort: 'extreme' } }), /^output_config\.effort: /],
@@ -316,8 +319,8 @@ test('applies per-model sampling, effort, structured-output and prefill rules', 
     [prefill('claude-opus-4-7'), /does not support assistant message prefill/],
     // Anthropic's migration guide: a prefill is a 400 on Sonnet 4.6 too.
     [prefill('claude-sonnet-4-6'), /does not support assistant message prefill/],
-    [prefill('claude-sonnet-4-5-20250929', { thinking: { type: 'enabled', budget_tokens: 1024 } }), /prefill is not supported when thinking is enabled/],
-    [prefill('claude-sonnet-4-5-20250929', { output_config: { format: schema } }), /prefill is not supported with structured outputs/],
+    [prefill('claude-haiku-4-5-20251001', { thinking: { type: 'enabled', budget_tokens: 1024 } }), /prefill is not supported when thinking is enabled/],
+    [prefill('claude-haiku-4-5-20251001', { output_config: { format: schema } }), /prefill is not supported with structured outputs/],
     [baseRequest({ messages: [{ role: 'user', content: 'Say hi' }, { role: 'assistant', content: 'Hi ' }] }), /final assistant content cannot end with trailing whitespace/],
   ]
   for (const [body, pattern] of invalid) await expectInvalid(t, stub, body, pattern)
@@ -325,10 +328,10 @@ test('applies per-model sampling, effort, structured-output and prefill rules', 
   const valid: Array<[Json, string]> = [
     [baseRequest({ model: 'claude-opus-4-7', temperature: 1, top_p: 1, output_config: { effort: 'xhigh', format: schema } }), 'defaults on opus 4.7'],
     [baseRequest({ model: 'claude-opus-4-1-20250805', temperature: 0.3, top_p: 0.8, top_k: 10 }), 'older model takes all sampling knobs'],
-    [baseRequest({ model: 'claude-sonnet-4-5-20250929', temperature: 0.3, output_config: { format: schema } }), 'sonnet 4.5 format'],
+    [baseRequest({ model: 'claude-haiku-4-5-20251001', temperature: 0.3, output_config: { format: schema } }), 'haiku 4.5 format'],
     [baseRequest({ model: 'claude-opus-4-5-20251101', output_config: { effort: 'low', format: schema } }), 'opus 4.5 effort and format'],
     [baseRequest({ model: 'claude-sonnet-4-6', output_config: { effort: 'max' } }), 'sonnet 4.6 effort max'],
-    [prefill('claude-sonnet-4-5-20250929'), 'prefill on sonnet 4.5'],
+    [prefill('claude-haiku-4-5-20251001'), 'prefill on haiku 4.5'],
   ]
   for (const [body, name] of valid) await expectAccepted(t, stub, body, name)
 })
@@ -551,7 +554,8 @@ test('counts tokens and lists models with pagination', async (t) => {
   }
   const all = await get('/v1/models')
   const ids = all.body.data.map((model: Json) => model.id)
-  for (const id of ['claude-sonnet-4-5-20250929', 'claude-opus-4-7', 'claude-haiku-4-5-20251001', 'claude-opus-4-6', 'claude-sonnet-4-6']) t.ok(ids.includes(id), id)
+  for (const id of ['claude-opus-4-7', 'claude-haiku-4-5-20251001', 'claude-opus-4-6', 'claude-sonnet-4-6']) t.ok(ids.includes(id), id)
+  for (const id of ['claude-sonnet-4-5-20250929', 'claude-sonnet-4-20250514']) t.notOk(ids.includes(id), `${id} is retired on ${RULES_DAY} and not listed`)
   t.match(all.body.data[0], { type: 'model', id: String, display_name: String, created_at: String })
   t.equal(all.body.has_more, false)
 

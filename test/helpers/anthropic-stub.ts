@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net'
 import { createHash, randomBytes, type Hash } from 'node:crypto'
 import { CapabilityTable } from '../../lib/anthropic/capabilities.js'
+import { retirementOf } from '../../lib/anthropic/model-lifecycle.js'
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -20,6 +21,8 @@ export interface StubOptions {
   models?: StubModel[]
   /** Model prompt caches per key (as Anthropic keeps them per organisation): usage then reports cache reads and writes. */
   promptCache?: boolean
+  /** The day (YYYY-MM-DD) the stub answers on, for retirement; today unless set. */
+  today?: string
 }
 
 export interface StubModel {
@@ -123,6 +126,8 @@ const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/
 const TOOL_ID_PATTERN = /^[a-zA-Z0-9_-]+$/
 const BASE64_PATTERN = /^[A-Za-z0-9+/]+={0,2}$/
 const IMAGE_MEDIA_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] as const
+// Anthropic's per-image limit applies to the base64 text as sent, not to the decoded bytes.
+const MAX_IMAGE_BASE64_CHARS = 5 * 1024 * 1024
 
 const DEFAULT_REPLY: StubMessageReply = {
   content: [{ type: 'text', text: 'Hello from the stub.' }],
@@ -294,6 +299,10 @@ const IMAGE_SIGNATURES: Record<(typeof IMAGE_MEDIA_TYPES)[number], (bytes: Buffe
   'image/webp': (bytes) => bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP'
 }
 
+function expectImageSize (data: string, path: string): void {
+  if (data.length > MAX_IMAGE_BASE64_CHARS) reject(`${path}.base64: image exceeds 5 MB maximum: ${data.length} bytes > ${MAX_IMAGE_BASE64_CHARS} bytes`)
+}
+
 function expectImageBytes (data: string, mediaType: (typeof IMAGE_MEDIA_TYPES)[number], path: string): void {
   const head = Buffer.from(data.slice(0, 24), 'base64')
   if (!IMAGE_SIGNATURES[mediaType](head)) {
@@ -379,6 +388,7 @@ function checkImageBlock (block: Json, path: string): void {
     expectOnlyFields(source, ['type', 'media_type', 'data'], sourcePath)
     const mediaType = expectEnum(required(source, 'media_type', sourcePath), IMAGE_MEDIA_TYPES, `${sourcePath}.media_type`)
     expectBase64(required(source, 'data', sourcePath), `${sourcePath}.data`)
+    expectImageSize(source.data as string, sourcePath)
     expectImageBytes(source.data as string, mediaType, sourcePath)
   } else {
     expectOnlyFields(source, ['type', 'url'], sourcePath)
@@ -1472,6 +1482,7 @@ class StubServer implements AnthropicStub {
   private readonly pingEvery: number
   private readonly models: StubModel[]
   private readonly promptCaches: PromptCaches | undefined
+  private readonly today: Date
 
   constructor (opts: StubOptions) {
     this.promptCaches = opts.promptCache === true ? new PromptCaches() : undefined
@@ -1480,6 +1491,7 @@ class StubServer implements AnthropicStub {
     this.eventDelayMs = opts.eventDelayMs ?? 0
     this.pingEvery = opts.pingEvery ?? 0
     this.models = opts.models ?? DEFAULT_MODELS
+    this.today = opts.today !== undefined ? new Date(`${opts.today}T00:00:00Z`) : new Date()
     this.server = createServer((req, res) => void this.handle(req, res))
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket)
@@ -1581,9 +1593,9 @@ class StubServer implements AnthropicStub {
       case 'messages':
         return this.createMessage(ex, checkVersionAndClaudeCodeShapes(this.parseBody(ex, bodyText), ex.req.headers))
       case 'count_tokens':
-        return sendJson(ex, 200, { input_tokens: estimateInputTokens(validateCountRequest(checkVersionAndClaudeCodeShapes(this.parseBody(ex, bodyText), ex.req.headers))) })
+        return this.countTokens(ex, validateCountRequest(checkVersionAndClaudeCodeShapes(this.parseBody(ex, bodyText), ex.req.headers)))
       case 'models':
-        return sendJson(ex, 200, pageOfModels(this.models, url.searchParams))
+        return sendJson(ex, 200, pageOfModels(this.models.filter((model) => !this.isRetired(model.id)), url.searchParams))
       case 'model':
         return this.retrieveModel(ex, route.id)
     }
@@ -1605,15 +1617,26 @@ class StubServer implements AnthropicStub {
     }
   }
 
+  /** A retired model answers like an unknown one: 404 `model: <id>`. */
+  private isRetired (model: string): boolean {
+    return retirementOf(model, this.today) !== undefined
+  }
+
+  private countTokens (ex: Exchange, body: Json): void {
+    if (this.isRetired(body.model as string)) return sendError(ex, 404, 'not_found_error', `model: ${body.model as string}`)
+    sendJson(ex, 200, { input_tokens: estimateInputTokens(body) })
+  }
+
   private retrieveModel (ex: Exchange, id: string): void {
     const model = this.models.find((candidate) => candidate.id === id)
-    if (model === undefined) return sendError(ex, 404, 'not_found_error', `model: ${id}`)
+    if (model === undefined || this.isRetired(id)) return sendError(ex, 404, 'not_found_error', `model: ${id}`)
     sendJson(ex, 200, modelEntry(model))
   }
 
   private async createMessage (ex: Exchange, body: unknown): Promise<void> {
     // Validation throws before a reply is picked, so a rejected request never consumes the queue.
     const params = validateCreateRequest(body, this.issued)
+    if (this.isRetired(params.model)) return sendError(ex, 404, 'not_found_error', `model: ${params.model}`)
     const reply = this.pickReply(ex.record)
     if (reply.kind === 'error') return sendError(ex, reply.status, reply.type, reply.message, reply.headers)
     if (reply.kind === 'fault') return this.serveFault(ex, reply, params)
