@@ -2,6 +2,7 @@ import type { Model, ModelList } from '../schemas/models.js'
 import type { ModelAliases } from './anthropic/model-aliases.js'
 import { retirementOf } from './anthropic/model-lifecycle.js'
 import { THINKING_SUFFIX } from './chat/translate-request.js'
+import { invalidRequest } from './errors.js'
 
 export interface UpstreamModelEntry { id: string; display_name?: string; created_at?: string }
 
@@ -63,6 +64,26 @@ export function gatewayModels (entries: UpstreamModelEntry[], options: ListOptio
 }
 
 /** One page holding every model: both SDKs stop paging on `has_more: false`. */
-export function modelPage (models: Model[]): ModelList {
-  return { object: 'list', data: models, has_more: false, first_id: models[0]?.id ?? null, last_id: models.at(-1)?.id ?? null }
+/** Anthropic's paging of the model list; with none of it the whole list is one page, as OpenAI clients expect. */
+export interface ModelPaging { limit?: number; after_id?: string; before_id?: string }
+
+/** One page of `models`: up to `limit` after `after_id`, or the last `limit` before `before_id`. */
+export function modelPage (models: Model[], paging: ModelPaging = {}): ModelList {
+  let start = 0
+  let end = models.length
+  if (paging.after_id !== undefined) start = indexOfCursor(models, paging.after_id, 'after_id') + 1
+  if (paging.before_id !== undefined) end = indexOfCursor(models, paging.before_id, 'before_id')
+  if (paging.limit !== undefined) {
+    if (paging.before_id !== undefined && paging.after_id === undefined) start = Math.max(start, end - paging.limit)
+    else end = Math.min(end, start + paging.limit)
+  }
+  const data = models.slice(start, Math.max(start, end))
+  const hasMore = paging.before_id !== undefined && paging.after_id === undefined ? start > 0 : end < models.length
+  return { object: 'list', data, has_more: hasMore, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null }
+}
+
+function indexOfCursor (models: Model[], id: string, param: 'after_id' | 'before_id'): number {
+  const index = models.findIndex((model) => model.id === id)
+  if (index === -1) throw invalidRequest(`${param}: no model with id '${id}' in this list`, param)
+  return index
 }

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import { GatewayError } from '../lib/errors.js'
 import { currentBuiltInModels, gatewayModels, modelPage, type UpstreamModelEntry } from '../lib/model-list.js'
 import { anyErrorResponses } from '../schemas/error.js'
-import { ModelListSchema, ModelParamsSchema, ModelSchema, type Model } from '../schemas/models.js'
+import { ModelListQuerySchema, ModelListSchema, ModelParamsSchema, ModelSchema, type Model } from '../schemas/models.js'
 
 const modelRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   async function upstreamModels (request: FastifyRequest): Promise<UpstreamModelEntry[]> {
@@ -27,8 +27,8 @@ const modelRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/models', {
     config,
-    schema: { response: { 200: ModelListSchema, ...anyErrorResponses } }
-  }, async (request) => modelPage(await listModels(request)))
+    schema: { querystring: ModelListQuerySchema, response: { 200: ModelListSchema, ...anyErrorResponses } }
+  }, async (request) => modelPage(await listModels(request), request.query))
 
   fastify.get('/models/:id', {
     config,

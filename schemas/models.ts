@@ -24,3 +24,11 @@ export type ModelList = Static<typeof ModelListSchema>
 
 export const ModelParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 256 }) })
 export type ModelParams = Static<typeof ModelParamsSchema>
+
+/** Anthropic's list paging; without it the whole list is one page. */
+export const ModelListQuerySchema = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  after_id: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  before_id: Type.Optional(Type.String({ minLength: 1, maxLength: 256 }))
+})
+export type ModelListQuery = Static<typeof ModelListQuerySchema>

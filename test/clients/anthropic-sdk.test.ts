@@ -88,6 +88,9 @@ test('count_tokens, models.list() of both SDKs, /hf', async (t) => {
   for await (const model of hf.models.list()) anthropicIds.push(model.id)
   t.ok(anthropicIds.includes(MODEL))
   t.notOk(anthropicIds.some((id) => id.endsWith('-thinking')))
+  const paged: string[] = []
+  for await (const model of hf.models.list({ limit: 2 })) paged.push(model.id)
+  t.same(paged, anthropicIds, 'pages of two, followed by the SDK through after_id, give the same list')
   const one = await hf.models.retrieve(MODEL)
   t.same([one.type, one.id, one.display_name], ['model', MODEL, 'Claude Sonnet 4.6'])
 

@@ -69,6 +69,33 @@ test('/v1/models lists the upstream models, each with a -thinking variant', asyn
   t.ok(upstream?.headers['anthropic-version'], 'and with an anthropic-version header')
 })
 
+test('/v1/models pages with limit, after_id and before_id; a bad one is a 400', async (t) => {
+  const stub = await startAnthropicStub({ models: STUB_MODELS })
+  const app = await buildGateway(stub.url)
+  t.teardown(async () => { await app.close(); await stub.close() })
+  const ids = async (query: string): Promise<Record<string, unknown>> => {
+    const response = await app.inject({ method: 'GET', url: `/v1/models?${query}`, headers: AUTH })
+    t.equal(response.statusCode, 200, query)
+    const body = response.json()
+    return { ids: body.data.map((model: ModelJson) => model.id), has_more: body.has_more, first_id: body.first_id, last_id: body.last_id }
+  }
+  t.same(await ids('limit=2'), { ids: ['claude-test-large-9', 'claude-test-large-9-thinking'], has_more: true, first_id: 'claude-test-large-9', last_id: 'claude-test-large-9-thinking' })
+  t.same(await ids('limit=2&after_id=claude-test-large-9-thinking'), { ids: ['claude-test-small-2-20260115', 'claude-test-small-2-20260115-thinking'], has_more: true, first_id: 'claude-test-small-2-20260115', last_id: 'claude-test-small-2-20260115-thinking' })
+  t.same(await ids('limit=5&after_id=claude-test-small-2-20260115-thinking'), { ids: ['claude-nameless', 'claude-nameless-thinking'], has_more: false, first_id: 'claude-nameless', last_id: 'claude-nameless-thinking' })
+  t.same(await ids('after_id=claude-nameless-thinking'), { ids: [], has_more: false, first_id: null, last_id: null })
+  t.same(await ids('limit=2&before_id=claude-nameless'), { ids: ['claude-test-small-2-20260115', 'claude-test-small-2-20260115-thinking'], has_more: true, first_id: 'claude-test-small-2-20260115', last_id: 'claude-test-small-2-20260115-thinking' })
+  t.same(await ids('before_id=claude-test-large-9-thinking'), { ids: ['claude-test-large-9'], has_more: false, first_id: 'claude-test-large-9', last_id: 'claude-test-large-9' })
+
+  const unknown = await app.inject({ method: 'GET', url: '/v1/models?after_id=claude-none', headers: AUTH })
+  t.equal(unknown.statusCode, 400)
+  t.match(unknown.json(), { error: { type: 'invalid_request_error', param: 'after_id', message: /claude-none/ } })
+  for (const limit of ['0', '1001', 'two']) {
+    const bad = await app.inject({ method: 'GET', url: `/v1/models?limit=${limit}`, headers: { ...AUTH, 'anthropic-version': '2023-06-01' } })
+    t.equal(bad.statusCode, 400, `limit=${limit}`)
+    t.match(bad.json(), { type: 'error', error: { type: 'invalid_request_error', message: /limit/ } }, 'in Anthropic shape for an Anthropic client')
+  }
+})
+
 test('/v1/models/:id returns one model or a 404 in OpenAI shape', async (t) => {
   const stub = await startAnthropicStub({ models: STUB_MODELS })
   const app = await buildGateway(stub.url)
