@@ -39,8 +39,8 @@ const AREAS = {
     tests: ['dist/test/lib/chat/stream-translator.test.js']
   },
   redaction: {
-    mutate: ['dist/lib/logger-options.js'],
-    tests: ['dist/test/security/secrets.test.js']
+    mutate: ['dist/lib/logger-options.js', 'dist/lib/core/redact.js', 'dist/plugins/redaction.js'],
+    tests: ['dist/test/lib/core/redact.test.js', 'dist/test/security/secrets.test.js']
   }
 }
 
