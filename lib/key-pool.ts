@@ -71,10 +71,8 @@ export class KeyPool {
   /** The next usable key not in `tried` (the `preferred` one when it is usable), or undefined when none is left. */
   acquire (tried: ReadonlySet<number> = new Set(), preferred?: string): PoolKey | undefined {
     const time = this.now()
-    if (preferred !== undefined) {
-      const key = this.byId.get(preferred)
-      if (key && !tried.has(key.index) && this.usable(key, time)) return key
-    }
+    const favourite = this.byId.get(preferred ?? '')
+    if (favourite && !tried.has(favourite.index) && this.usable(favourite, time)) return favourite
     for (let step = 0; step < this.keys.length; step++) {
       const key = this.keys[(this.cursor + step) % this.keys.length]
       if (tried.has(key.index) || !this.usable(key, time)) continue
@@ -124,7 +122,8 @@ export class KeyPool {
    * this instance knows something newer that the shared state lacks (the owner then writes it).
    */
   merge (key: PoolKey, record: KeyRecord | undefined): boolean {
-    if (record === undefined) return key.changedAt > 0 && (key.disabledReason !== null || key.coolingUntil > this.now())
+    // A key never changed is healthy, so this also covers "nothing known on either side".
+    if (record === undefined) return key.disabledReason !== null || key.coolingUntil > this.now()
     if (record.changedAt < key.changedAt) return true
     if (record.changedAt > key.changedAt) {
       key.coolingUntil = record.coolingUntil
@@ -169,9 +168,9 @@ export class KeyPool {
 
 /** Parses a shared record; anything malformed reads as absent. */
 export function parseKeyRecord (text: string | undefined): KeyRecord | undefined {
-  if (text === undefined) return undefined
   try {
-    const value = JSON.parse(text) as Partial<KeyRecord>
+    // JSON.parse(undefined) throws, so an absent record reads as absent below.
+    const value = JSON.parse(text as string) as Partial<KeyRecord>
     if (typeof value.coolingUntil !== 'number' || typeof value.changedAt !== 'number' || typeof value.disabledAt !== 'number') return undefined
     return { coolingUntil: value.coolingUntil, changedAt: value.changedAt, disabledAt: value.disabledAt, disabledReason: typeof value.disabledReason === 'string' ? value.disabledReason : null, lastError: typeof value.lastError === 'string' ? value.lastError : null }
   } catch {

@@ -155,3 +155,88 @@ test('a cooldown ends exactly at its time; a disabled key does not count as cool
   t.same(pool.status(), { total: 2, healthy: 1, cooling: 0, disabled: 1 })
   t.equal(pool.acquire()?.index, 0)
 })
+
+test('a key of another shape is labelled by position only', async (t) => {
+  t.equal(keyLabel('custom-upstream-token', 0), 'key#1')
+  t.equal(keyLabel('custom-upstream-token', 4), 'key#5')
+})
+
+test('a preferred key already tried, or one the pool does not know, leaves the choice to the rotation', async (t) => {
+  const pool = poolAt({ now: 0 }, 3)
+  t.equal(pool.acquire(new Set([2]), pool.all[2].id)?.index, 0, 'tried: not handed out again')
+  t.equal(pool.acquire(new Set(), 'ffffffffffffffff')?.index, 1, 'unknown id: the rotation goes on')
+})
+
+test('merge without a shared record: write back exactly when this instance knows the key is out of rotation', async (t) => {
+  const time = { now: 1000 }
+  const pool = poolAt(time, 4)
+  const [cooling, disabled, recovered, untouched] = pool.all
+  pool.coolDown(cooling, 10)
+  pool.disable(disabled, '401')
+  disabled.coolingUntil = 0
+  pool.coolDown(recovered, 1)
+  time.now += 1000
+  t.equal(pool.merge(cooling, undefined), true, 'cooling and not disabled')
+  t.equal(pool.merge(disabled, undefined), true, 'disabled and not cooling')
+  t.equal(pool.merge(recovered, undefined), false, 'its cooldown ends exactly now: nothing worth sharing')
+  t.equal(pool.merge(untouched, undefined), false, 'never changed')
+})
+
+test('merge with a record of the same moment changes nothing and writes nothing', async (t) => {
+  const time = { now: 1000 }
+  const here = poolAt(time, 1)
+  const there = poolAt(time, 1)
+  here.coolDown(here.all[0], 30, 'ours')
+  there.disable(there.all[0], 'theirs')
+  t.equal(here.all[0].changedAt, there.all[0].changedAt, 'both changed at 1000')
+  t.equal(here.merge(here.all[0], there.recordOf(there.all[0])), false)
+  t.same([here.all[0].disabledReason, here.all[0].lastError, here.all[0].coolingUntil], [null, 'ours', 31000], 'a tie keeps what this instance has')
+})
+
+test('each change is shared, with a time that always moves forward', async (t) => {
+  const time = { now: 7000 }
+  const shared: Array<[number, number]> = []
+  const pool = new KeyPool(['sk-ant-api03-one-XXXXXXXXXXXXXXXX'], () => time.now, (key) => shared.push([key.index, key.changedAt]))
+  const key = pool.all[0]
+  pool.coolDown(key, 1)
+  pool.disable(key, '401')
+  pool.enable(key)
+  t.same(shared, [[0, 7000], [0, 7001], [0, 7002]], 'three changes in one millisecond, each later than the last')
+  time.now = 9000
+  pool.coolDown(key, 1)
+  t.same(shared.at(-1), [0, 9000], 'then the clock again')
+})
+
+test('describe shows each key\'s label and health, never the secret', async (t) => {
+  const time = { now: 10_000 }
+  const pool = poolAt(time, 4)
+  const [healthy, cooling, disabled, ending] = pool.all
+  pool.coolDown(cooling, 2.5)
+  pool.disable(disabled, '401 authentication_error')
+  pool.coolDown(disabled, 60)
+  pool.coolDown(ending, 1)
+  time.now += 1000
+  t.same(pool.describe(), [
+    { label: healthy.label, state: 'healthy', coolingSeconds: 0, disabledReason: null },
+    { label: cooling.label, state: 'cooling', coolingSeconds: 2, disabledReason: null },
+    { label: 'key#3 (sk-ant-api…)', state: 'disabled', coolingSeconds: 0, disabledReason: '401 authentication_error' },
+    { label: 'key#4 (sk-ant-api…)', state: 'healthy', coolingSeconds: 0, disabledReason: null }
+  ])
+  time.now -= 500
+  t.equal(pool.describe()[1].coolingSeconds, 2, '1.5 s left rounds up to 2')
+})
+
+test('parseKeyRecord refuses a record with any one number missing, and reads odd texts as null', async (t) => {
+  const good = { coolingUntil: 1, changedAt: 2, disabledAt: 3, disabledReason: 'r', lastError: 'e' }
+  t.same(parseKeyRecord(JSON.stringify(good)), good)
+  for (const field of ['coolingUntil', 'changedAt', 'disabledAt']) {
+    t.equal(parseKeyRecord(JSON.stringify({ ...good, [field]: 'x' })), undefined, `${field} not a number`)
+  }
+  t.same(parseKeyRecord(JSON.stringify({ ...good, disabledReason: 5, lastError: true })), { ...good, disabledReason: null, lastError: null })
+})
+
+test('a 403 naming the API key, spelt any of the usual ways, rejects the key', async (t) => {
+  for (const message of ['Invalid API key', 'invalid api_key', 'This apikey is not authorized', 'api-key not allowed']) {
+    t.equal(rejectsKey(403, message), true, message)
+  }
+})
