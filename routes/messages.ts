@@ -5,7 +5,7 @@ import { networkErrorToClient, UpstreamNetworkError } from '../lib/errors.js'
 import { conversationAffinity, sessionIdFromHeaders } from '../lib/core/affinity.js'
 import { echoRequestedModel } from '../lib/messages/model-echo.js'
 import { UsageWatch } from '../lib/messages/usage-watch.js'
-import { readRequestHead, replaceString } from '../lib/messages/request-head.js'
+import { conversationStartOf, readRequestHead, replaceString } from '../lib/messages/request-head.js'
 import type { RawAnswer } from '../plugins/claude-client.js'
 import { abortOnDisconnect } from './client-disconnect.js'
 
@@ -57,8 +57,11 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const upstreamModel = head.model === undefined ? undefined : config.modelAliases.resolveModel(head.model)
     if (head.modelSpan && upstreamModel !== undefined && upstreamModel !== head.model) body = replaceString(body, head.modelSpan, upstreamModel)
     const signal = abortOnDisconnect(request, reply)
-    // Claude Code names its session; without a name the conversation is not parsed out of the bytes, so keys go round-robin.
+    // Claude Code names its session; without a name, the conversation's start names it.
     const sessionId = sessionIdFromHeaders(request.headers)
+    const affinity = upstreamModel === undefined
+      ? undefined
+      : conversationAffinity({ sessionId }, sessionId === undefined ? conversationStartOf(request.body as Buffer, head, upstreamModel) : { model: upstreamModel, messages: [] })
     const answer = await fastify.claude.passThrough({
       method: 'POST',
       path: path + queryOf(request.url),
@@ -68,7 +71,7 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       signal,
       log: request.log,
       callerKey: request.callerAnthropicKey,
-      affinity: sessionId === undefined ? undefined : conversationAffinity({ sessionId }, { model: upstreamModel ?? '', messages: [] })
+      affinity
     })
     const counted = path === '/v1/messages' && answer.status === 200 && upstreamModel !== undefined
     const watch = counted ? new UsageWatch(answer.headers['content-type']) : undefined

@@ -7,7 +7,13 @@
 export type JsonKind = 'object' | 'array' | 'string' | 'number' | 'true' | 'false' | 'null'
 
 /** Where one top-level value lies: `bytes.subarray(start, end)` is its JSON text. */
-export interface ValueSpan { start: number; end: number; kind: JsonKind }
+export interface ValueSpan {
+  start: number
+  end: number
+  kind: JsonKind
+  /** For an array, where its first element lies (a request's first message, without parsing the rest). */
+  first?: { start: number; end: number }
+}
 
 export type ScanResult =
   | { ok: true; fields: Map<string, ValueSpan> }
@@ -126,10 +132,13 @@ export function scanTopLevel (bytes: Uint8Array): ScanResult {
   let key = ''
   let valueStart = 0
   let valueKind: JsonKind = 'null'
+  let firstStart = -1
+  let first: ValueSpan['first']
 
-  /** After a complete value: a top-level one is recorded. */
+  /** After a complete value: a top-level one is recorded, and so is a top-level array's first element. */
   const valueDone = (end: number): void => {
-    if (stack.length === 1) fields.set(key, { start: valueStart, end, kind: valueKind })
+    if (stack.length === 1) fields.set(key, first === undefined ? { start: valueStart, end, kind: valueKind } : { start: valueStart, end, kind: valueKind, first })
+    else if (stack.length === 2 && stack[1] === OPEN_ARRAY && first === undefined) first = { start: firstStart, end }
     state = AFTER_VALUE
   }
 
@@ -148,7 +157,12 @@ export function scanTopLevel (bytes: Uint8Array): ScanResult {
         }
         break
       case VALUE: {
-        if (stack.length === 1) valueStart = index
+        if (stack.length === 1) {
+          valueStart = index
+          first = undefined
+        } else if (stack.length === 2 && first === undefined) {
+          firstStart = index
+        }
         if (byte === OPEN_OBJECT) {
           if (stack.length === 1) valueKind = 'object'
           stack.push(OPEN_OBJECT)

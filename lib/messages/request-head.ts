@@ -1,3 +1,4 @@
+import type { ConversationStart } from '../core/affinity.js'
 import { invalidRequest } from '../errors.js'
 import { scanTopLevel, type ValueSpan } from './json-scanner.js'
 
@@ -8,6 +9,8 @@ export interface RequestHead {
   /** Where the model's string lies in the body, to swap an alias for its target. */
   modelSpan: ValueSpan | undefined
   stream: boolean
+  /** Where each top-level field lies, for reading a few of them later without parsing the rest. */
+  spans: ReadonlyMap<string, ValueSpan>
 }
 
 /** Reads `model` and `stream` from a Messages body; anything but one JSON object is a 400. */
@@ -18,7 +21,17 @@ export function readRequestHead (body: Buffer | undefined): RequestHead {
   const span = scan.fields.get('model')
   const modelSpan = span?.kind === 'string' ? span : undefined
   const model = modelSpan ? JSON.parse(body.toString('utf8', modelSpan.start, modelSpan.end)) as string : undefined
-  return { model, modelSpan, stream: scan.fields.get('stream')?.kind === 'true' }
+  return { model, modelSpan, stream: scan.fields.get('stream')?.kind === 'true', spans: scan.fields }
+}
+
+/**
+ * What stays the same for every turn of a conversation (system, tools, first message), parsed
+ * from those spans only: the work is the size of the conversation's start, not of its history.
+ */
+export function conversationStartOf (body: Buffer, head: RequestHead, model: string): ConversationStart {
+  const parse = (span: { start: number; end: number } | undefined): unknown => span === undefined ? undefined : JSON.parse(body.toString('utf8', span.start, span.end))
+  const first = parse(head.spans.get('messages')?.first) as ConversationStart['messages'][number] | undefined
+  return { model, system: parse(head.spans.get('system')), tools: parse(head.spans.get('tools')), messages: first === undefined ? [] : [first] }
 }
 
 /** The body with only the bytes of one string value replaced by `value` (JSON-encoded). */

@@ -1,8 +1,8 @@
 import { test } from 'tap'
 import { conversationAffinity, sessionIdFromHeaders } from '../../lib/core/affinity.js'
 import { startAnthropicStub, type AnthropicStub } from '../helpers/anthropic-stub.js'
-import { cacheReadShare, playConversation } from '../helpers/conversation.js'
-import { authHeaders, postChat, startGateway, type RunningGateway } from '../helpers/gateway.js'
+import { cacheReadShare, LONG_SYSTEM, playConversation } from '../helpers/conversation.js'
+import { authHeaders, CLIENT_KEY, postChat, startGateway, type RunningGateway } from '../helpers/gateway.js'
 
 type Tap = Parameters<Parameters<typeof test>[0]>[0]
 
@@ -95,4 +95,36 @@ test('conversation names: explicit hints win; otherwise model, system, tools and
   t.equal(sessionIdFromHeaders({ 'x-claude-code-session-id': ' abc ' }), 'abc')
   t.equal(sessionIdFromHeaders({ 'session-id': 'codex-1' }), 'codex-1')
   t.equal(sessionIdFromHeaders({}), undefined)
+})
+
+/** Four Messages turns sent as the Anthropic SDK sends them: no session header, the breakpoint on the newest message. */
+async function playMessagesConversation (url: string, stub: AnthropicStub, topic: string): Promise<Array<{ key: string | undefined; cacheRead: number }>> {
+  const history: Array<{ role: string; content: Array<Record<string, unknown>> }> = []
+  const turns: Array<{ key: string | undefined; cacheRead: number }> = []
+  for (let turn = 1; turn <= 4; turn++) {
+    history.push({ role: 'user', content: [{ type: 'text', text: `${topic}: question ${turn}` }] })
+    const messages = history.map((message, index) => index === history.length - 1 ? { ...message, content: [{ ...message.content[0], cache_control: { type: 'ephemeral' } }] } : message)
+    const before = stub.requests.length
+    const response = await fetch(`${url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': CLIENT_KEY, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 100, system: [{ type: 'text', text: LONG_SYSTEM }], messages })
+    })
+    const body = await response.json() as { content: Array<{ text: string }>; usage: { cache_read_input_tokens: number } }
+    turns.push({ key: stub.requests.slice(before).at(-1)?.key, cacheRead: body.usage.cache_read_input_tokens })
+    history.push({ role: 'assistant', content: [{ type: 'text', text: body.content[0].text }] })
+  }
+  return turns
+}
+
+test('a Messages conversation without a session header stays on one key, named by its start', async (t) => {
+  const sticky = await setup(t)
+  const withAffinity = await playMessagesConversation(sticky.gateway.url, sticky.stub, 'pass-through')
+  t.equal(new Set(withAffinity.map((turn) => turn.key)).size, 1, 'one key for the four turns, though the breakpoint moves')
+  t.ok(withAffinity.slice(1).every((turn) => turn.cacheRead > 0), 'turns 2 to 4 read the cache')
+  t.equal(sticky.stub.requests.filter((request) => request.path === '/v1/messages').length, 4)
+
+  const plain = await setup(t, { AFFINITY_TTL_SECONDS: 0 })
+  const roundRobin = await playMessagesConversation(plain.gateway.url, plain.stub, 'pass-through')
+  t.same(roundRobin.map((turn) => KEYS.indexOf(turn.key ?? '')), [0, 1, 2, 3], 'without affinity: a new key every turn')
 })

@@ -14,7 +14,8 @@ const BODY = '{ "max_tokens":64,\n "model" : "claude-sonnet-4-6", "messages":[{"
   '"metadata":{"user_id":"{\\"device_id\\":\\"abc\\",\\"session_id\\":\\"s-1\\"}"},"system":[{"type":"text","text":"Be brief.","cache_control":{"type":"ephemeral"}}]}'
 
 async function setup (t: Tap, config: Record<string, unknown> = {}): Promise<{ stub: AnthropicStub; gateway: RunningGateway }> {
-  const stub = await startAnthropicStub()
+  // A fixed day for the stub, so the models it lists do not change as models retire.
+  const stub = await startAnthropicStub({ today: '2026-11-30' })
   const gateway = await startGateway(stub.url, { config })
   t.teardown(async () => {
     await gateway.close()
@@ -177,7 +178,7 @@ test('models: one shape for both SDKs; Anthropic clients get no -thinking varian
   t.equal(page.object, 'list')
   t.equal(page.has_more, false)
   t.equal(page.first_id, 'claude-opus-4-7')
-  t.equal(page.last_id, 'claude-sonnet-4-20250514')
+  t.equal(page.last_id, 'claude-opus-4-1-20250805', 'the last model the stub lists on its day (Sonnet 4 and 4.5 are retired by then)')
   t.same(page.data[0], { id: 'claude-opus-4-7', object: 'model', created: 1776297600, owned_by: 'anthropic', type: 'model', display_name: 'Claude Opus 4.7', created_at: '2026-04-16T00:00:00Z' })
   t.notOk(page.data.some((model) => String(model.id).endsWith('-thinking')))
   const openai = await fetch(gateway.url + '/v1/models', { headers: { authorization: `Bearer ${CLIENT_KEY}` } })

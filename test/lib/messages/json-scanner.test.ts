@@ -66,6 +66,9 @@ function disagreement (text: string): string | null {
     const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value === 'boolean' ? String(value) : typeof value
     if (JSON.stringify(value) !== JSON.stringify(parsed[key])) return `value of ${key}`
     if (kind !== span.kind) return `kind of ${key}: ${span.kind} instead of ${kind}`
+    const firstExpected = Array.isArray(value) && value.length > 0 ? JSON.stringify(value[0]) : undefined
+    const firstFound = span.first === undefined ? undefined : JSON.stringify(JSON.parse(bytes.toString('utf8', span.first.start, span.first.end)))
+    if (firstFound !== firstExpected) return `first element of ${key}: ${String(firstFound)} instead of ${String(firstExpected)}`
   }
   return null
 }
