@@ -2,13 +2,6 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { logRedactor, Redactor } from '../lib/core/redact.js'
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Removes every configured secret and anything shaped like an Anthropic key from text. */
-    redact: (text: string) => string
-  }
-}
-
 /**
  * One redaction step for what leaves the process: log lines (through the logger's stream hook)
  * and every error response, in any protocol's shape, body and headers alike. Successful answers
@@ -20,7 +13,6 @@ async function redactionPlugin (fastify: FastifyInstance): Promise<void> {
   const redactor = new Redactor()
   redactor.add(secrets)
   logRedactor.add(secrets)
-  fastify.decorate('redact', (text: string) => redactor.redact(text))
 
   fastify.addHook('onSend', async (_request, reply, payload) => {
     if (reply.statusCode < 400) return payload

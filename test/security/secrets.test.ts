@@ -183,3 +183,33 @@ test('keys in request headers are redacted wherever a log line carries them, at 
   const logText = logLines.join('\n')
   for (const secret of [clientKey, mirrorKey, poolKey]) t.equal(traceOf(secret, logText), undefined, `${secret.name} is not in the logs`)
 })
+
+test('an upstream error quoting a pool key of any shape reaches the client redacted, in body and headers; answers are the model\'s own words', async (t) => {
+  // A pool key of no Anthropic shape (a proxy's own token), so only the configured-secret redaction can find it.
+  const poolKey = makeSecret('proxy pool key', 'proxy-token-')
+  const clientKey = makeSecret('client key', 'client-')
+  const stub = await startAnthropicStub({ keys: [poolKey.value] })
+  const gateway = await startGateway(stub.url, { config: { ANTHROPIC_API_KEYS: poolKey.value, APIKEY: clientKey.value } })
+  t.teardown(async () => { await gateway.close(); await stub.close() })
+  const refusal = { kind: 'error' as const, status: 400, type: 'invalid_request_error', message: `key ${poolKey.value} may not use this model`, headers: { 'x-upstream-note': `seen ${poolKey.value}` } }
+
+  stub.respondWith(() => refusal)
+  const chat = await fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${clientKey.value}`, 'content-type': 'application/json' }, body: JSON.stringify(CHAT_BODY) })
+  const chatText = await chat.text()
+  t.equal(chat.status, 400, 'chat: the upstream 400 goes back')
+  t.match(chatText, /key \[redacted\] may not use this model/, 'chat: the message is kept, the key replaced')
+  t.equal(traceOf(poolKey, chatText + JSON.stringify([...chat.headers])), undefined, 'chat: no trace of the key')
+
+  const messages = await fetch(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': clientKey.value, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' }, body: JSON.stringify({ ...CHAT_BODY, max_tokens: 64 }) })
+  const messagesText = await messages.text()
+  t.equal(messages.status, 400, 'messages: the upstream 400 goes back')
+  t.match(messagesText, /\[redacted\]/)
+  t.equal(traceOf(poolKey, messagesText + JSON.stringify([...messages.headers])), undefined, 'messages: no trace of the key, body or headers')
+
+  // The model's answer is passed on as written, even where it happens to look like a key.
+  const example = 'sk-ant-api03-EXAMPLEexampleEXAMPLEexample'
+  stub.respondWith(() => ({ content: [{ type: 'text', text: `A key looks like ${example}.` }] }))
+  const answer = await fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${clientKey.value}`, 'content-type': 'application/json' }, body: JSON.stringify(CHAT_BODY) })
+  t.equal(answer.status, 200)
+  t.equal(((await answer.json()) as { choices: Array<{ message: { content: string } }> }).choices[0].message.content, `A key looks like ${example}.`)
+})
