@@ -167,3 +167,7 @@ test('the thinking of a tool-calling turn is saved, awaited before usage and [DO
   await collect(completionStream([source(failed)], options({ onReasoning })))
   t.strictSame(saved, [], 'nothing is saved for a turn that failed')
 })
+
+// Equivalent mutant: `sources.length === 1` → `false` in completionStream sends a single choice
+// through mergedChoices, which for one source pulls the same events in the same order, yields the
+// same chunks and stops at the same state as singleChoice; only the bookkeeping differs.

@@ -299,3 +299,9 @@ test('a finished choice cannot fail afterwards', async (t) => {
   t.equal(translator.state, 'finished')
   t.equal(translator.finishReason, 'stop')
 })
+
+// Mutants of the stream-translation area that no test can kill, because behaviour cannot change:
+// - onBlockStart, unknown block type: `{ kind: 'ignored' }` → `{}`. Every reader of a block switches
+//   on `kind` and treats a missing kind exactly like 'ignored' (no text, thinking, arguments or stop chunk).
+// - onBlockDelta, signature_delta: `block.kind === 'thinking'` → `true`. A signature added to another
+//   kind of block is never read: only thinking blocks' signatures go to the thinking store.
