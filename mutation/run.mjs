@@ -36,7 +36,7 @@ const AREAS = {
   },
   'stream-translation': {
     mutate: ['dist/lib/chat/stream-translator.js', 'dist/lib/chat/completion-stream.js'],
-    tests: ['dist/test/lib/chat/stream-translator.test.js']
+    tests: ['dist/test/lib/chat/stream-translator.test.js', 'dist/test/lib/chat/completion-stream.test.js']
   },
   redaction: {
     mutate: ['dist/lib/logger-options.js', 'dist/lib/core/redact.js', 'dist/plugins/redaction.js'],

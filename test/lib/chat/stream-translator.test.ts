@@ -167,3 +167,141 @@ test('completionStream: choices finish cleanly into usage and [DONE]; one failur
   t.notOk(bad.some((chunk) => chunk.includes('"finish_reason":"stop"')), 'no clean finish for the choice still running')
   t.strictSame(closed.sort(), ['failing', 'slow'], 'every upstream stream is closed')
 })
+
+const thinkingStart = (index: number, thinking: string, signature: string): StreamPayload => ({ type: 'content_block_start', index, content_block: { type: 'thinking', thinking, signature } })
+const thinkingDelta = (index: number, thinking: string): StreamPayload => ({ type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking } })
+const signatureDelta = (index: number, signature: string): StreamPayload => ({ type: 'content_block_delta', index, delta: { type: 'signature_delta', signature } })
+const jsonDelta = (index: number, partial: string): StreamPayload => ({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: partial } })
+const toolStart = (index: number, id: string, name: string): StreamPayload => ({ type: 'content_block_start', index, content_block: { type: 'tool_use', id, name, input: {} } })
+
+test('reasoning_content: thinking streams as reasoning_content, each later shown block after a blank line', async (t) => {
+  const translator = new StreamTranslator(identity, 0, null, 'reasoning_content')
+  const chunks = feed(translator, [
+    messageStart,
+    // A thinking block with nothing in it shows nothing and does not count as an earlier thought.
+    thinkingStart(0, '', ''), blockStop(0),
+    thinkingStart(1, '', ''), thinkingDelta(1, 'First'), thinkingDelta(1, ''), thinkingDelta(1, ' thought'), blockStop(1),
+    // The start event itself may carry the first piece of thinking and of the signature.
+    thinkingStart(2, 'Second', 'sigB'), signatureDelta(2, 'C'), thinkingDelta(2, ' more'), blockStop(2),
+    { type: 'content_block_start', index: 3, content_block: { type: 'text', text: 'Hi' } }, textDelta(3, ' there'), blockStop(3),
+    toolStart(4, 'toolu_r', 'lookup'), jsonDelta(4, '{}'), blockStop(4),
+    messageDelta('tool_use', 30), messageStop
+  ])
+  t.strictSame(chunks.map((chunk) => chunk.choices[0].delta), [
+    { role: 'assistant', content: '' },
+    { reasoning_content: 'First' },
+    { reasoning_content: ' thought' },
+    { reasoning_content: '\n\nSecond' },
+    { reasoning_content: ' more' },
+    { content: 'Hi' },
+    { content: ' there' },
+    { tool_calls: [{ index: 0, id: 'toolu_r', type: 'function', function: { name: 'lookup', arguments: '' } }] },
+    { tool_calls: [{ index: 0, function: { arguments: '{}' } }] },
+    {}
+  ])
+  t.strictSame(translator.reasoning, {
+    toolCallIds: ['toolu_r'],
+    blocks: [
+      { type: 'thinking', thinking: '', signature: '' },
+      { type: 'thinking', thinking: 'First thought', signature: '' },
+      { type: 'thinking', thinking: 'Second more', signature: 'sigBC' }
+    ]
+  }, 'whole thinking and signatures, start pieces included, for the store')
+})
+
+test('think-tags: each shown thinking block is wrapped in <think> tags inside content', async (t) => {
+  const translator = new StreamTranslator(identity, 0, null, 'think-tags')
+  const chunks = feed(translator, [
+    messageStart,
+    thinkingStart(0, '', ''), thinkingDelta(0, 'Plan'), thinkingDelta(0, ' more'), blockStop(0),
+    // Never opened: no tags at all.
+    thinkingStart(1, '', ''), blockStop(1),
+    thinkingStart(2, 'Again', 'sig'), blockStop(2),
+    textStart(3), textDelta(3, 'Answer'), blockStop(3),
+    messageDelta('end_turn', 12), messageStop
+  ])
+  t.strictSame(chunks.map((chunk) => chunk.choices[0].delta), [
+    { role: 'assistant', content: '' },
+    { content: '<think>\nPlan' },
+    { content: ' more' },
+    { content: '\n</think>\n\n' },
+    { content: '<think>\nAgain' },
+    { content: '\n</think>\n\n' },
+    { content: 'Answer' },
+    {}
+  ])
+  t.equal(translator.finishReason, 'stop')
+})
+
+test('the thinking store gets a turn\'s thinking only when the turn also called tools', async (t) => {
+  const thoughtOnly = new StreamTranslator(identity, 0, null, 'reasoning_content')
+  feed(thoughtOnly, [messageStart, thinkingStart(0, 'hm', 'sig'), blockStop(0), textStart(1), textDelta(1, 'no tools'), blockStop(1), messageDelta('end_turn', 3), messageStop])
+  t.equal(thoughtOnly.reasoning, null, 'thinking without tool calls is not stored')
+
+  const toolsOnly = new StreamTranslator(identity, 0, null, 'reasoning_content')
+  feed(toolsOnly, [messageStart, toolStart(0, 'toolu_x', 'lookup'), blockStop(0), messageDelta('tool_use', 3), messageStop])
+  t.equal(toolsOnly.reasoning, null, 'tool calls without thinking store nothing')
+  t.equal(toolsOnly.finishReason, 'tool_calls')
+})
+
+test('deltas that do not fit their block, unknown blocks and unknown indexes give no chunk', async (t) => {
+  const translator = new StreamTranslator(identity, 0, null, 'reasoning_content')
+  feed(translator, [messageStart, textStart(0), thinkingStart(1, '', ''), toolStart(2, 'toolu_t', 'lookup')])
+  const serverTool = { type: 'content_block_start', index: 3, content_block: { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: {} } } as unknown as StreamPayload
+  const futureDelta = { type: 'content_block_delta', index: 0, delta: { type: 'future_delta', value: 1 } } as unknown as StreamPayload
+  t.equal(translator.handle(textDelta(0, '')), '', 'an empty text delta')
+  t.equal(translator.handle(textDelta(1, 'wrong')), '', 'text into a thinking block')
+  t.equal(translator.handle(textDelta(2, 'wrong')), '', 'text into a tool block')
+  t.equal(translator.handle(thinkingDelta(0, 'wrong')), '', 'thinking into a text block')
+  t.equal(translator.handle(thinkingDelta(1, '')), '', 'an empty thinking delta')
+  t.equal(translator.handle(jsonDelta(0, '{"x":1}')), '', 'arguments into a text block')
+  t.equal(translator.handle(jsonDelta(2, '')), '', 'empty arguments')
+  t.equal(translator.handle(signatureDelta(0, 'sig')), '', 'a signature for a text block')
+  t.equal(translator.handle(textDelta(9, 'nowhere')), '', 'a delta for a block that never started')
+  t.equal(translator.handle(blockStop(9)), '', 'a stop for a block that never started')
+  t.equal(translator.handle(serverTool), '', 'an unknown block type')
+  t.equal(translator.handle(textDelta(3, 'into the unknown block')), '', 'a delta into an unknown block')
+  t.equal(translator.handle(futureDelta), '', 'an unknown delta type')
+  t.equal(translator.handle(ping), '', 'a ping while streaming')
+  t.equal(translator.handle(unknownEvent), '', 'an unknown event while streaming')
+  t.equal(translator.handle(blockStop(0)), '', 'the end of a text block')
+  t.equal(translator.handle(blockStop(1)), '', 'the end of a thinking block that showed nothing')
+  t.equal(translator.handle(blockStop(3)), '', 'the end of an unknown block')
+  t.strictSame(feed(translator, [blockStop(2)]).map((chunk) => chunk.choices[0].delta), [{ tool_calls: [{ index: 0, function: { arguments: '{}' } }] }], 'a call with no arguments gets {}')
+  t.equal(translator.state, 'streaming')
+})
+
+test('the JSON answer tool streams its arguments as content and is no tool call', async (t) => {
+  const translator = new StreamTranslator(identity, 0, 'json_answer', 'reasoning_content')
+  const chunks = feed(translator, [messageStart, toolStart(0, 'toolu_j', 'json_answer'), jsonDelta(0, '{"a"'), jsonDelta(0, ''), jsonDelta(0, ':1}'), blockStop(0), messageDelta('tool_use', 8), messageStop])
+  t.strictSame(chunks.map((chunk) => chunk.choices[0].delta), [{ role: 'assistant', content: '' }, { content: '{"a"' }, { content: ':1}' }, {}])
+  t.equal(translator.finishReason, 'stop', 'a turn that only answered through the answer tool simply stopped')
+  t.equal(translator.reasoning, null)
+
+  const empty = new StreamTranslator(identity, 0, 'json_answer', 'reasoning_content')
+  const emptyChunks = feed(empty, [messageStart, toolStart(0, 'toolu_j', 'json_answer'), blockStop(0), messageDelta('tool_use', 2), messageStop])
+  t.strictSame(emptyChunks.map((chunk) => chunk.choices[0].delta), [{ role: 'assistant', content: '' }, { content: '{}' }, {}], 'no arguments at all answer {}')
+})
+
+test('message_delta: a later delta without stop_reason or usage keeps the earlier ones', async (t) => {
+  const translator = new StreamTranslator(identity, 0, null, 'reasoning_content')
+  feed(translator, [messageStart, messageDelta('max_tokens', 5)])
+  t.equal(translator.handle({ type: 'message_delta', delta: {} }), '')
+  feed(translator, [messageStop])
+  t.equal(translator.finishReason, 'length')
+  t.strictSame(translator.usage, { prompt_tokens: 7, completion_tokens: 5, total_tokens: 12, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } })
+})
+
+test('a finished choice cannot fail afterwards', async (t) => {
+  const translator = new StreamTranslator(identity, 0, null, 'reasoning_content')
+  feed(translator, [messageStart, messageDelta('end_turn', 1), messageStop])
+  t.equal(translator.fail('late failure', 'upstream_stream_failed'), '')
+  t.equal(translator.state, 'finished')
+  t.equal(translator.finishReason, 'stop')
+})
+
+// Mutants of the stream-translation area that no test can kill, because behaviour cannot change:
+// - onBlockStart, unknown block type: `{ kind: 'ignored' }` → `{}`. Every reader of a block switches
+//   on `kind` and treats a missing kind exactly like 'ignored' (no text, thinking, arguments or stop chunk).
+// - onBlockDelta, signature_delta: `block.kind === 'thinking'` → `true`. A signature added to another
+//   kind of block is never read: only thinking blocks' signatures go to the thinking store.
