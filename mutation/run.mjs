@@ -6,6 +6,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
+// StrykerJS needs Node 22 or later; `npm run mutate` puts the project's own Node 24 first on PATH.
+if (Number(process.versions.node.split('.')[0]) < 22) {
+  console.error(`Node ${process.version} is too old for StrykerJS: run \`npm run mutate -- [area ...]\` (it uses the project's Node 24)`)
+  process.exit(1)
+}
+
 const here = dirname(fileURLToPath(import.meta.url))
 const root = dirname(here)
 const MOCK_LOADER = './node_modules/@tapjs/mock/dist/esm/import.mjs'
