@@ -17,7 +17,7 @@ async function redactionPlugin (fastify: FastifyInstance): Promise<void> {
   fastify.addHook('onSend', async (_request, reply, payload) => {
     if (reply.statusCode < 400) return payload
     for (const [name, value] of Object.entries(reply.getHeaders())) {
-      if (typeof value === 'string') reply.header(name, redactor.redact(value))
+      reply.header(name, Array.isArray(value) ? value.map((item) => redactor.redact(item)) : redactor.redact(String(value)))
     }
     return typeof payload === 'string' ? redactor.redact(payload) : payload
   })

@@ -141,10 +141,14 @@ test('keys in request headers are redacted wherever a log line carries them, at 
   const clientKey = makeSecret('client key', 'client-')
   const mirrorKey = makeSecret('mirror caller key', 'sk-ant-api03-')
   const poolKey = makeSecret('upstream key', 'sk-ant-api03-')
+  // Configured nowhere and of no Anthropic shape: only the header paths can hide it.
+  const strangerKey = makeSecret('unknown caller key', 'stranger-')
   const stub = await startAnthropicStub({ keys: [poolKey.value] })
   const logLines: string[] = []
   const probe = async (fastify: FastifyInstance): Promise<void> => {
     fastify.post('/probe', async (request) => {
+      // A configured key inside free text: only the line-level redaction can find it.
+      request.log.warn(`probe: text quoting ${clientKey.value}`)
       request.log.trace({ req: request }, 'probe: the request object')
       request.log.debug({ req: { method: request.method, url: request.url, headers: request.headers } }, 'probe: req with headers')
       request.log.info({ headers: request.headers }, 'probe: headers')
@@ -163,7 +167,9 @@ test('keys in request headers are redacted wherever a log line carries them, at 
     { authorization: `Bearer ${clientKey.value}` },
     { 'x-api-key': clientKey.value },
     { authorization: `Bearer ${mirrorKey.value}` },
-    { 'x-api-key': mirrorKey.value }
+    { 'x-api-key': mirrorKey.value },
+    { authorization: `Bearer ${strangerKey.value}` },
+    { 'x-api-key': strangerKey.value }
   ]
   for (const headers of sent) {
     const response = await fetch(`${gateway.url}/probe`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{}' })
@@ -172,16 +178,17 @@ test('keys in request headers are redacted wherever a log line carries them, at 
   await gateway.close()
 
   const probeLines = logLines.filter((line) => line.includes('probe:'))
-  t.equal(probeLines.length, sent.length * 4, 'every probe line was written (trace and debug included)')
+  t.equal(probeLines.length, sent.length * 5, 'every probe line was written (trace and debug included)')
   for (const entry of probeLines.map((line) => JSON.parse(line) as Record<string, any>)) {
     const headers = entry.headers ?? entry.req?.headers ?? {}
     // Censored or left out altogether: either way the key's value is not there.
     for (const name of ['authorization', 'x-api-key']) {
-      if (headers[name] !== undefined) t.notMatch(String(headers[name]), /client-|sk-ant-/, `${String(entry.msg)}: ${name} is censored`)
+      if (headers[name] !== undefined) t.notMatch(String(headers[name]), /client-|sk-ant-|stranger-/, `${String(entry.msg)}: ${name} is censored`)
     }
   }
   const logText = logLines.join('\n')
-  for (const secret of [clientKey, mirrorKey, poolKey]) t.equal(traceOf(secret, logText), undefined, `${secret.name} is not in the logs`)
+  t.equal(logLines.filter((line) => line.includes('probe: text quoting [redacted]')).length, sent.length, 'the free-text line was written, the key replaced')
+  for (const secret of [clientKey, mirrorKey, poolKey, strangerKey]) t.equal(traceOf(secret, logText), undefined, `${secret.name} is not in the logs`)
 })
 
 test('an upstream error quoting a pool key of any shape reaches the client redacted, in body and headers; answers are the model\'s own words', async (t) => {
@@ -191,7 +198,7 @@ test('an upstream error quoting a pool key of any shape reaches the client redac
   const stub = await startAnthropicStub({ keys: [poolKey.value] })
   const gateway = await startGateway(stub.url, { config: { ANTHROPIC_API_KEYS: poolKey.value, APIKEY: clientKey.value } })
   t.teardown(async () => { await gateway.close(); await stub.close() })
-  const refusal = { kind: 'error' as const, status: 400, type: 'invalid_request_error', message: `key ${poolKey.value} may not use this model`, headers: { 'x-upstream-note': `seen ${poolKey.value}` } }
+  const refusal = { kind: 'error' as const, status: 400, type: 'invalid_request_error', message: `key ${poolKey.value} may not use this model`, headers: { 'request-id': `req_${poolKey.value}` } }
 
   stub.respondWith(() => refusal)
   const chat = await fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${clientKey.value}`, 'content-type': 'application/json' }, body: JSON.stringify(CHAT_BODY) })
@@ -212,4 +219,31 @@ test('an upstream error quoting a pool key of any shape reaches the client redac
   const answer = await fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${clientKey.value}`, 'content-type': 'application/json' }, body: JSON.stringify(CHAT_BODY) })
   t.equal(answer.status, 200)
   t.equal(((await answer.json()) as { choices: Array<{ message: { content: string } }> }).choices[0].message.content, `A key looks like ${example}.`)
+})
+
+test('an error response is redacted in every header, lists and numbers included; a success response is left alone', async (t) => {
+  const clientKey = makeSecret('client key', 'client-')
+  const poolKey = makeSecret('proxy pool key', 'proxy-token-')
+  const stub = await startAnthropicStub({ keys: [poolKey.value] })
+  const probe = async (fastify: FastifyInstance): Promise<void> => {
+    fastify.get('/probe/:status', async (request, reply) => {
+      const status = Number((request.params as { status: string }).status)
+      reply.code(status).header('x-one', `one ${poolKey.value}`).header('x-list', [`a ${poolKey.value}`, 'b']).header('x-number', 7)
+      return `body ${poolKey.value}`
+    })
+  }
+  const gateway = await startGateway(stub.url, { extraPlugins: [probe], config: { ANTHROPIC_API_KEYS: poolKey.value, APIKEY: clientKey.value } })
+  t.teardown(async () => { await gateway.close(); await stub.close() })
+  for (const status of [400, 503]) {
+    const response = await fetch(`${gateway.url}/probe/${status}`, { headers: { authorization: `Bearer ${clientKey.value}` } })
+    t.equal(response.status, status)
+    t.equal(response.headers.get('x-one'), 'one [redacted]', `${status}: a header`)
+    t.equal(response.headers.get('x-list'), 'a [redacted], b', `${status}: each value of a repeated header`)
+    t.equal(response.headers.get('x-number'), '7', `${status}: other values unchanged`)
+    t.equal(await response.text(), 'body [redacted]', `${status}: the body`)
+  }
+  const success = await fetch(`${gateway.url}/probe/200`, { headers: { authorization: `Bearer ${clientKey.value}` } })
+  t.equal(success.headers.get('x-one'), `one ${poolKey.value}`, 'a success keeps its headers as the route wrote them')
+  t.equal(await success.text(), `body ${poolKey.value}`, 'and its body')
+  t.equal(success.headers.get('x-number'), '7')
 })

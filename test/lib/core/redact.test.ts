@@ -11,3 +11,25 @@ t.test('configured secrets and Anthropic-shaped keys are replaced; short setting
   t.equal(redactor.redact('upstream key pool ready'), 'upstream key pool ready', 'a one-letter client key does not eat every k')
   t.equal(redactAnthropicKeys(`echo: x-api-key=${key}`), 'echo: x-api-key=[redacted]')
 })
+
+t.test('a secret of exactly eight characters is redacted; one of seven is not', async (t) => {
+  const redactor = new Redactor()
+  redactor.add(['abcd1234', 'wxyz987'])
+  t.equal(redactor.redact('a abcd1234 b wxyz987'), 'a [redacted] b wxyz987')
+})
+
+t.test('a secret with a quote is found as written and as it reads inside JSON', async (t) => {
+  const redactor = new Redactor()
+  redactor.add(['pass"word-123'])
+  t.equal(redactor.redact('raw pass"word-123'), 'raw [redacted]')
+  t.equal(redactor.redact(JSON.stringify({ key: 'pass"word-123' })), '{"key":"[redacted]"}')
+})
+
+t.test('a secret that contains another is removed whole', async (t) => {
+  const redactor = new Redactor()
+  redactor.add(['team-key-1', 'team-key-1-and-more'])
+  t.equal(redactor.redact('x team-key-1-and-more y'), 'x [redacted] y')
+  const reversed = new Redactor()
+  reversed.add(['team-key-1-and-more', 'team-key-1'])
+  t.equal(reversed.redact('x team-key-1-and-more y'), 'x [redacted] y', 'whatever order they were given in')
+})
