@@ -6,6 +6,7 @@ import { conversationAffinity, sessionIdFromHeaders } from '../lib/core/affinity
 import { echoRequestedModel } from '../lib/messages/model-echo.js'
 import { UsageWatch } from '../lib/messages/usage-watch.js'
 import { conversationStartOf, readRequestHead, replaceString } from '../lib/messages/request-head.js'
+import { anthropicErrorResponses, MessageSchema, TokenCountSchema } from '../schemas/messages.js'
 import type { RawAnswer } from '../plugins/claude-client.js'
 import { abortOnDisconnect } from './client-disconnect.js'
 
@@ -89,9 +90,10 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     return await reply.send(Readable.from(chunks, { objectMode: false }))
   }
 
+  // No body schema: the body is scanned, not parsed (see above), and goes upstream as it came.
   const options = { bodyLimit: config.bodyLimit, config: { errorShape: 'anthropic' as const } }
-  fastify.post('/messages', options, async (request, reply) => await forward(request, reply, '/v1/messages'))
-  fastify.post('/messages/count_tokens', options, async (request, reply) => await forward(request, reply, '/v1/messages/count_tokens'))
+  fastify.post('/messages', { ...options, schema: { response: { 200: MessageSchema, ...anthropicErrorResponses } } }, async (request, reply) => await forward(request, reply, '/v1/messages'))
+  fastify.post('/messages/count_tokens', { ...options, schema: { response: { 200: TokenCountSchema, ...anthropicErrorResponses } } }, async (request, reply) => await forward(request, reply, '/v1/messages/count_tokens'))
 }
 
 export default messagesRoutes

@@ -33,6 +33,9 @@ test('/openapi.json describes every route the app registers, under every prefix'
   }
   const chat = document.paths['/v1/chat/completions'].post.requestBody?.content['application/json'].schema
   t.ok(chat && Array.isArray(chat.required) && chat.required.includes('messages') && chat.required.includes('model'), 'the chat body schema comes from the route\'s TypeBox schema')
+  const messages = document.paths['/v1/messages'].post as unknown as { responses: Record<string, { content: Record<string, { schema: { properties?: Record<string, unknown> } }> }> }
+  t.ok(messages.responses['200'].content['application/json'].schema.properties?.stop_reason, 'the Messages answer is described')
+  t.ok(messages.responses['429'].content['application/json'].schema.properties?.request_id, 'and its errors, in Anthropic\'s shape')
 })
 
 test('/docs renders the description as a page linking back', async (t) => {
