@@ -452,6 +452,7 @@ t.test('events for blocks that were never started, ignored or already left behin
   t.equal(translator.handle(delta(2, { type: 'thinking_delta', thinking: 'late' })), '', 'thinking for a closed reasoning item')
   t.equal(translator.handle(stop(2)), '', 'its stop')
   t.equal(translator.handle(blockStart(4, { type: 'redacted_thinking', data: 'r' })).length > 0, true, 'redacted thinking opens a reasoning item')
+  t.equal(translator.handle(delta(4, { type: 'thinking_delta', thinking: 'no' })), '', 'thinking for a redacted block, its reasoning item open')
   t.equal(translator.handle(blockStart(5, { type: 'text', text: '' })).length > 0, true, 'a message closes it')
   t.equal(translator.handle(stop(4)), '', 'the redacted block stops after its item closed')
   t.equal(translator.handle(delta(2, { type: 'signature_delta', signature: 'late' })), '')
