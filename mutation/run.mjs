@@ -44,6 +44,10 @@ const AREAS = {
     mutate: ['dist/lib/chat/stream-translator.js', 'dist/lib/chat/completion-stream.js'],
     tests: ['dist/test/lib/chat/stream-translator.test.js', 'dist/test/lib/chat/completion-stream.test.js']
   },
+  'responses-stream': {
+    mutate: ['dist/lib/responses/stream-translator.js', 'dist/lib/responses/failure.js', 'dist/lib/responses/keep-alive.js'],
+    tests: ['dist/test/lib/responses/stream-translator.test.js', 'dist/test/lib/responses/failure.test.js', 'dist/test/lib/responses/keep-alive.test.js']
+  },
   redaction: {
     mutate: ['dist/lib/logger-options.js', 'dist/lib/core/redact.js', 'dist/plugins/redaction.js'],
     tests: ['dist/test/lib/core/redact.test.js', 'dist/test/security/secrets.test.js']

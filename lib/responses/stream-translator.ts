@@ -159,7 +159,7 @@ export class ResponsesStreamTranslator {
     if (this.open?.kind === 'message') return ''
     const closed = this.closeOpen()
     const item: MessageItem = { type: 'message', id: newId('msg'), role: 'assistant', status: 'in_progress', content: [] }
-    const added = this.addItem({ ...item, content: [] })
+    const added = this.addItem(item)
     this.open = { kind: 'message', outputIndex: added.outputIndex, item, text: '' }
     const part = { type: 'output_text', text: '', annotations: [] }
     return closed + added.text + this.emit('response.content_part.added', { item_id: item.id, output_index: added.outputIndex, content_index: 0, part })
@@ -185,7 +185,7 @@ export class ResponsesStreamTranslator {
 
   /** Items still open when the upstream stops for max_tokens are cut short. */
   private finalItemStatus (): 'completed' | 'incomplete' {
-    return this.state === 'streaming' && this.stopReason !== null && incompleteReason(this.stopReason) !== null ? 'incomplete' : 'completed'
+    return incompleteReason(this.stopReason) !== null ? 'incomplete' : 'completed'
   }
 
   private textDelta (text: string): string {
@@ -198,9 +198,11 @@ export class ResponsesStreamTranslator {
 
   private onBlockStart (index: number, block: ContentBlock | { type: string }): string {
     switch (block.type) {
-      case 'thinking':
-        this.blocks.set(index, { kind: 'thinking', text: '', signature: '', summaryIndex: null })
-        return this.openReasoning() + this.thinkingText(index, (block as { thinking?: string }).thinking ?? '')
+      case 'thinking': {
+        const thinking: BlockState = { kind: 'thinking', text: '', signature: '', summaryIndex: null }
+        this.blocks.set(index, thinking)
+        return this.openReasoning() + this.thinkingText(thinking, (block as { thinking?: string }).thinking ?? '')
+      }
       case 'redacted_thinking':
         this.blocks.set(index, { kind: 'redacted', data: (block as { data: string }).data })
         return this.openReasoning()
@@ -243,7 +245,7 @@ export class ResponsesStreamTranslator {
     if (!block) return ''
     switch (delta.type) {
       case 'text_delta': return block.kind === 'text' ? this.textDelta(delta.text) : ''
-      case 'thinking_delta': return block.kind === 'thinking' ? this.thinkingText(index, delta.thinking) : ''
+      case 'thinking_delta': return this.thinkingText(block, delta.thinking)
       case 'signature_delta':
         if (block.kind === 'thinking') block.signature += delta.signature
         return ''
@@ -252,9 +254,8 @@ export class ResponsesStreamTranslator {
     }
   }
 
-  private thinkingText (index: number, text: string): string {
-    const block = this.blocks.get(index)
-    if (block?.kind !== 'thinking' || text === '' || this.open?.kind !== 'reasoning') return ''
+  private thinkingText (block: BlockState, text: string): string {
+    if (block.kind !== 'thinking' || text === '' || this.open?.kind !== 'reasoning') return ''
     block.text += text
     if (!this.options.summaries) return ''
     const open = this.open
