@@ -14,7 +14,8 @@ if (Number(process.versions.node.split('.')[0]) < 22) {
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = dirname(here)
-const MOCK_LOADER = './node_modules/@tapjs/mock/dist/esm/import.mjs'
+// Absolute: Stryker's sandbox has no node_modules of its own when the checkout's is a link.
+const MOCK_LOADER = join(root, 'node_modules/@tapjs/mock/dist/esm/import.mjs')
 
 /** Lines of a compiled file from the line holding `from` to the one holding `to` (both included). */
 function lines (file, from, to) {
