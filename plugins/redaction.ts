@@ -19,7 +19,8 @@ async function redactionPlugin (fastify: FastifyInstance): Promise<void> {
     for (const [name, value] of Object.entries(reply.getHeaders())) {
       reply.header(name, Array.isArray(value) ? value.map((item) => redactor.redact(item)) : redactor.redact(String(value)))
     }
-    return typeof payload === 'string' ? redactor.redact(payload) : payload
+    // A streamed error body is relayed as it comes; a text or buffer one is redacted whole.
+    return typeof payload === 'string' || Buffer.isBuffer(payload) ? redactor.redact(String(payload)) : payload
   })
 }
 

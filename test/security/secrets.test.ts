@@ -4,6 +4,7 @@
  * logs or in anything sent back to clients, and client keys never travel upstream.
  */
 import { randomBytes } from 'node:crypto'
+import { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import { test } from 'tap'
 import { startAnthropicStub } from '../helpers/anthropic-stub.js'
@@ -229,6 +230,9 @@ test('an error response is redacted in every header, lists and numbers included;
     fastify.get('/probe/:status', async (request, reply) => {
       const status = Number((request.params as { status: string }).status)
       reply.code(status).header('x-one', `one ${poolKey.value}`).header('x-list', [`a ${poolKey.value}`, 'b']).header('x-number', 7)
+      const form = (request.query as { form?: string }).form
+      if (form === 'buffer') return Buffer.from(`buffer ${poolKey.value}`)
+      if (form === 'stream') return Readable.from(['streamed ', 'body'])
       return `body ${poolKey.value}`
     })
   }
@@ -242,6 +246,10 @@ test('an error response is redacted in every header, lists and numbers included;
     t.equal(response.headers.get('x-number'), '7', `${status}: other values unchanged`)
     t.equal(await response.text(), 'body [redacted]', `${status}: the body`)
   }
+  const buffered = await fetch(`${gateway.url}/probe/400?form=buffer`, { headers: { authorization: `Bearer ${clientKey.value}` } })
+  t.equal(await buffered.text(), 'buffer [redacted]', 'a buffer body is redacted too')
+  const streamed = await fetch(`${gateway.url}/probe/502?form=stream`, { headers: { authorization: `Bearer ${clientKey.value}` } })
+  t.equal(await streamed.text(), 'streamed body', 'a streamed error body is relayed as it comes')
   const success = await fetch(`${gateway.url}/probe/200`, { headers: { authorization: `Bearer ${clientKey.value}` } })
   t.equal(success.headers.get('x-one'), `one ${poolKey.value}`, 'a success keeps its headers as the route wrote them')
   t.equal(await success.text(), `body ${poolKey.value}`, 'and its body')
