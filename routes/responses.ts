@@ -110,6 +110,7 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       jsonTool: plan.jsonTool,
       tools: plan.tools,
       summaries: plan.summaries,
+      searchSources: plan.searchSources,
       seal: plan.encryptedReasoning ? (blocks) => seal.seal(blocks, identity) : undefined
     })
   }

@@ -107,11 +107,23 @@ export const ReasoningItemSchema = Type.Object({
   encrypted_content: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   status: Type.Optional(Type.Enum(['in_progress', 'completed', 'incomplete']))
 })
-export const OutputItemSchema = Type.Union([MessageItemSchema, FunctionCallItemSchema, CustomToolCallItemSchema, ReasoningItemSchema])
+/** A search Claude ran with Anthropic's web search tool; sources only when include asks for them. */
+export const WebSearchCallItemSchema = Type.Object({
+  type: Type.Literal('web_search_call'),
+  id: Type.String(),
+  status: Type.Enum(['in_progress', 'searching', 'completed', 'failed']),
+  action: Type.Object({
+    type: Type.Literal('search'),
+    query: Type.String(),
+    sources: Type.Optional(Type.Array(Type.Object({ type: Type.Literal('url'), url: Type.String() })))
+  })
+})
+export const OutputItemSchema = Type.Union([MessageItemSchema, FunctionCallItemSchema, CustomToolCallItemSchema, ReasoningItemSchema, WebSearchCallItemSchema])
 export type MessageItem = Static<typeof MessageItemSchema>
 export type FunctionCallItem = Static<typeof FunctionCallItemSchema>
 export type CustomToolCallItem = Static<typeof CustomToolCallItemSchema>
 export type ReasoningItem = Static<typeof ReasoningItemSchema>
+export type WebSearchCallItem = Static<typeof WebSearchCallItemSchema>
 export type OutputItem = Static<typeof OutputItemSchema>
 
 export const ResponseErrorSchema = Type.Object({ code: Type.String(), message: Type.String() })

@@ -31,6 +31,11 @@ export function isReasoningBlock (block: ContentBlock | undefined): block is Rea
 
 export type ContentBlock = TextBlock | ImageBlock | DocumentBlock | ToolUseBlock | ToolResultBlock | ThinkingBlock | RedactedThinkingBlock
 
+/** Blocks of Anthropic's own server tools (web search and the like), which only answers carry. */
+export interface ServerToolUseBlock { type: 'server_tool_use'; id: string; name: string; input?: Record<string, unknown> }
+/** A web search's outcome: the pages found, or an error object. */
+export interface WebSearchToolResultBlock { type: 'web_search_tool_result'; tool_use_id: string; content: Array<{ type: string; url?: string; title?: string }> | { type: string; error_code?: string } }
+
 export interface AnthropicMessage { role: 'user' | 'assistant'; content: ContentBlock[] }
 
 export interface AnthropicTool {

@@ -1,6 +1,6 @@
-import type { AnthropicResponse, AnthropicUsage, BlockDelta, ContentBlock, ReasoningBlock, StreamPayload } from '../anthropic/types.js'
+import type { AnthropicResponse, AnthropicUsage, BlockDelta, ContentBlock, ReasoningBlock, ServerToolUseBlock, StreamPayload, WebSearchToolResultBlock } from '../anthropic/types.js'
 import { mapUsage, mergeUsage } from '../core/usage.js'
-import type { CustomToolCallItem, FunctionCallItem, MessageItem, OutputItem, ReasoningItem, ResponseObject, ResponseUsage } from '../../schemas/responses.js'
+import type { CustomToolCallItem, FunctionCallItem, MessageItem, OutputItem, ReasoningItem, ResponseObject, ResponseUsage, WebSearchCallItem } from '../../schemas/responses.js'
 import { codeForUpstream, type ResponseFailure } from './failure.js'
 import { newId } from './ids.js'
 import type { ToolNames } from './tool-names.js'
@@ -12,6 +12,8 @@ export interface TranslatorOptions {
   jsonTool: string | null
   tools: ToolNames
   summaries: boolean
+  /** web_search_call items list the pages the search found. */
+  searchSources?: boolean
   /** Seals a reasoning item's thinking blocks; absent when encrypted_content is not wanted. */
   seal?: (blocks: ReasoningBlock[]) => string
 }
@@ -27,7 +29,11 @@ type BlockState =
   | { kind: 'function'; outputIndex: number; item: FunctionCallItem }
   | { kind: 'custom'; outputIndex: number; item: CustomToolCallItem; json: string }
   | { kind: 'json-tool'; sent: boolean }
+  | { kind: 'web-search'; search: PendingSearch; json: string }
   | { kind: 'ignored' }
+
+/** A web search Claude started: its item waits for the result block that names its id. */
+interface PendingSearch { outputIndex: number; item: WebSearchCallItem }
 
 export const KEEP_ALIVE = ': keep-alive\n\n'
 
@@ -47,6 +53,7 @@ export class ResponsesStreamTranslator {
   private stopReason: string | null = null
   private readonly reasoning = new Map<string, ReasoningBlock[]>()
   private failure: ResponseFailure | null = null
+  private readonly searches = new Map<string, PendingSearch>()
 
   constructor (private readonly shell: ResponseObject, private readonly options: TranslatorOptions) {}
 
@@ -213,6 +220,15 @@ export class ResponsesStreamTranslator {
         const use = block as { id: string; name: string }
         return use.name === this.options.jsonTool ? this.onJsonToolStart(index) : this.onToolStart(index, use.id, use.name)
       }
+      case 'server_tool_use': {
+        const use = block as unknown as ServerToolUseBlock
+        if (use.name === 'web_search') return this.onSearchStart(index, use.id, use.input)
+        this.blocks.set(index, { kind: 'ignored' })
+        return ''
+      }
+      case 'web_search_tool_result':
+        this.blocks.set(index, { kind: 'ignored' })
+        return this.onSearchResult(block as unknown as WebSearchToolResultBlock)
       default:
         this.blocks.set(index, { kind: 'ignored' })
         return ''
@@ -238,6 +254,43 @@ export class ResponsesStreamTranslator {
     const added = this.addItem({ ...item })
     this.blocks.set(index, { kind: 'function', outputIndex: added.outputIndex, item })
     return closed + added.text
+  }
+
+  private onSearchStart (index: number, id: string, input: Record<string, unknown> | undefined): string {
+    const closed = this.closeOpen()
+    const item: WebSearchCallItem = { type: 'web_search_call', id: newId('ws'), status: 'in_progress', action: { type: 'search', query: '' } }
+    const added = this.addItem({ ...item, action: { ...item.action } })
+    const search = { outputIndex: added.outputIndex, item }
+    this.searches.set(id, search)
+    // A whole message carries the input in the block; a stream sends it as deltas.
+    this.blocks.set(index, { kind: 'web-search', search, json: input !== undefined && Object.keys(input).length > 0 ? JSON.stringify(input) : '' })
+    return closed + added.text + this.emit('response.web_search_call.in_progress', { item_id: item.id, output_index: added.outputIndex })
+  }
+
+  private onSearchQuery (block: Extract<BlockState, { kind: 'web-search' }>): string {
+    const { item, outputIndex } = block.search
+    item.action.query = searchQuery(block.json)
+    item.status = 'searching'
+    return this.emit('response.web_search_call.searching', { item_id: item.id, output_index: outputIndex })
+  }
+
+  private onSearchResult (result: WebSearchToolResultBlock): string {
+    const search = this.searches.get(result.tool_use_id)
+    if (!search) return ''
+    this.searches.delete(result.tool_use_id)
+    const { item, outputIndex } = search
+    const pages = Array.isArray(result.content) ? result.content : null
+    const sources = this.options.searchSources === true && pages ? { sources: pages.flatMap((page) => typeof page.url === 'string' ? [{ type: 'url' as const, url: page.url }] : []) } : {}
+    const done: WebSearchCallItem = { ...item, status: pages ? 'completed' : 'failed', action: { ...item.action, ...sources } }
+    return (pages ? this.emit('response.web_search_call.completed', { item_id: item.id, output_index: outputIndex }) : '') + this.doneItem(outputIndex, done)
+  }
+
+  /** A search whose result never came (the turn paused or was cut) ends as failed. */
+  private closeUnansweredSearches (): string {
+    let text = ''
+    for (const { item, outputIndex } of this.searches.values()) text += this.doneItem(outputIndex, { ...item, status: 'failed' })
+    this.searches.clear()
+    return text
   }
 
   private onBlockDelta (index: number, delta: BlockDelta): string {
@@ -281,6 +334,9 @@ export class ResponsesStreamTranslator {
       case 'json-tool':
         block.sent = true
         return this.textDelta(partial)
+      case 'web-search':
+        block.json += partial
+        return ''
       default:
         return ''
     }
@@ -297,6 +353,7 @@ export class ResponsesStreamTranslator {
       case 'function': return this.onFunctionStop(block)
       case 'custom': return this.onCustomStop(block)
       case 'json-tool': return block.sent ? '' : this.textDelta('{}')
+      case 'web-search': return this.onSearchQuery(block)
       default: return ''
     }
   }
@@ -329,7 +386,7 @@ export class ResponsesStreamTranslator {
   // --- the end ---------------------------------------------------------------------------------
 
   private finish (): string {
-    const closed = this.closeOpen()
+    const closed = this.closeOpen() + this.closeUnansweredSearches()
     this.state = 'finished'
     const response = this.response
     return closed + this.emit(response.status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response })
@@ -365,6 +422,16 @@ function customInput (json: string): string {
     return typeof parsed.input === 'string' ? parsed.input : JSON.stringify(parsed)
   } catch {
     return json
+  }
+}
+
+/** The query of a web search's input ({"query": …}); what cannot be read is an empty query. */
+function searchQuery (json: string): string {
+  try {
+    const query = (JSON.parse(json) as { query?: unknown }).query
+    return typeof query === 'string' ? query : ''
+  } catch {
+    return ''
   }
 }
 

@@ -63,6 +63,8 @@ function convertItem (item: InputItem, param: string, context: InputContext, int
     case 'custom_tool_call_output':
       return addTurn(into, 'user', [toolResultBlock(item, param)])
     case 'reasoning': return addTurn(into, 'assistant', reasoningBlocks(item, param, context))
+    // A past search holds no results Claude could be given again; the answer built on it follows as text.
+    case 'web_search_call': return
     default:
       throw invalidRequest(`${param}: input item type '${String(type)}' is not supported`, `${param}.type`, 'unsupported_item_type')
   }

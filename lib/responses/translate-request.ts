@@ -35,6 +35,8 @@ export interface ResponsesPlan {
   summaries: boolean
   /** Reasoning items carry encrypted_content (include asks for it, or nothing is stored). */
   encryptedReasoning: boolean
+  /** web_search_call items list the pages found (include asks for them). */
+  searchSources: boolean
   store: boolean
   stream: boolean
   dropped: string[]
@@ -52,8 +54,9 @@ const HANDLED = new Set([
   'truncation', 'service_tier', 'client_metadata'
 ])
 /** include values that concern tools the gateway does not run: accepted, nothing to add. */
-const INCLUDE_NO_EFFECT = new Set(['file_search_call.results', 'web_search_call.results', 'web_search_call.action.sources', 'message.input_image.image_url', 'computer_call_output.output.image_url', 'code_interpreter_call.outputs'])
+const INCLUDE_NO_EFFECT = new Set(['file_search_call.results', 'web_search_call.results', 'message.input_image.image_url', 'computer_call_output.output.image_url', 'code_interpreter_call.outputs'])
 export const ENCRYPTED_REASONING = 'reasoning.encrypted_content'
+const SEARCH_SOURCES = 'web_search_call.action.sources'
 
 /**
  * A Responses request as an Anthropic request. `history` is the replayed conversation of
@@ -98,6 +101,7 @@ export function translateResponsesRequest (request: ResponsesRequest, history: I
     tools,
     summaries,
     encryptedReasoning: !store || (request.include ?? []).includes(ENCRYPTED_REASONING),
+    searchSources: (request.include ?? []).includes(SEARCH_SOURCES),
     store,
     stream: request.stream === true,
     dropped
@@ -113,7 +117,7 @@ function checkFields (request: ResponsesRequest, policy: UnsupportedFieldPolicy)
   }
   if (request.top_logprobs) refuseOrDrop('top_logprobs', 'top_logprobs has no Claude equivalent', 'top_logprobs', policy, dropped)
   for (const [index, value] of (request.include ?? []).entries()) {
-    if (value === ENCRYPTED_REASONING || INCLUDE_NO_EFFECT.has(value)) continue
+    if (value === ENCRYPTED_REASONING || value === SEARCH_SOURCES || INCLUDE_NO_EFFECT.has(value)) continue
     refuseOrDrop(`include.${value}`, `include '${value}' has no Claude equivalent`, `include[${index}]`, policy, dropped)
   }
   if (request.truncation && request.truncation !== 'disabled' && request.truncation !== 'auto') {

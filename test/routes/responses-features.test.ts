@@ -240,6 +240,27 @@ t.test('web_search: dropped and named without WEB_SEARCH, Anthropic web search w
   const searched = await post(withSearch.url, { model: SONNET, input: 'news?', tools: [{ type: 'web_search' }], max_tool_calls: 3 })
   t.equal(searched.status, 200)
   t.same(withSearch.stub.requests[0].body.tools, [{ type: 'web_search_20250305', name: 'web_search', max_uses: 3, cache_control: { type: 'ephemeral' } }])
+
+  // A client sending its earlier output back (store off, as Codex does) includes the search item.
+  withSearch.stub.reset()
+  const replay = await post(withSearch.url, {
+    model: SONNET,
+    store: false,
+    tools: [{ type: 'web_search' }],
+    input: [
+      { role: 'user', content: 'news?' },
+      { type: 'web_search_call', id: 'ws_1', status: 'completed', action: { type: 'search', query: 'news today' } },
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Here is the news.' }] },
+      { role: 'user', content: 'more?' }
+    ]
+  })
+  t.equal(replay.status, 200, 'a web_search_call input item is accepted')
+  const withoutBreakpoints = JSON.parse(JSON.stringify(withSearch.stub.requests[0].body.messages, (key, value: unknown) => key === 'cache_control' ? undefined : value))
+  t.same(withoutBreakpoints, [
+    { role: 'user', content: [{ type: 'text', text: 'news?' }] },
+    { role: 'assistant', content: [{ type: 'text', text: 'Here is the news.' }] },
+    { role: 'user', content: [{ type: 'text', text: 'more?' }] }
+  ], 'the search itself goes nowhere: the answer built on it stays (cache breakpoints aside)')
 })
 
 t.test('refused by name: background, conversation, other built-in tools, file_id, unknown fields', async (t) => {

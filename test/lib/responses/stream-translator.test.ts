@@ -74,7 +74,7 @@ class Names {
   private readonly counts = new Map<string, number>()
 
   text (text: string): string {
-    return text.replace(/\b(rs|msg|fc|ctc)_[0-9a-f]{32}\b/g, (id: string, prefix: string) => {
+    return text.replace(/\b(rs|msg|fc|ctc|ws)_[0-9a-f]{32}\b/g, (id: string, prefix: string) => {
       let name = this.names.get(id)
       if (name === undefined) {
         const count = (this.counts.get(prefix) ?? 0) + 1
@@ -434,7 +434,7 @@ t.test('events for blocks that were never started, ignored or already left behin
   feed(translator, names, [startWith({})])
   t.equal(translator.handle(delta(7, { type: 'text_delta', text: 'x' })), '', 'a delta for an unknown index')
   t.equal(translator.handle(stop(7)), '', 'a stop for an unknown index')
-  t.equal(translator.handle(blockStart(0, { type: 'server_tool_use', id: 'srv_1', name: 'web_search' })), '', 'an unknown block type')
+  t.equal(translator.handle(blockStart(0, { type: 'mystery_block', id: 'x_1' })), '', 'an unknown block type')
   t.equal(translator.handle(delta(0, { type: 'input_json_delta', partial_json: '{}' })), '', 'its input')
   t.equal(translator.handle(stop(0)), '', 'its stop')
   t.same(translator.response.output, [], 'no item')
@@ -513,4 +513,87 @@ t.test('eventsOfMessage: every block as start, deltas and stop', async (t) => {
     { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { input_tokens: 1, output_tokens: 2 } },
     { type: 'message_stop' }
   ])
+})
+
+// --- web search -------------------------------------------------------------------------------------
+
+const SEARCH_PAGES = [
+  { type: 'web_search_result', url: 'https://a.example/release', title: 'A', encrypted_content: 'enc-a', page_age: null },
+  { type: 'web_search_result', url: 'https://b.example/news', title: 'B', encrypted_content: 'enc-b', page_age: '2 days' }
+]
+
+t.test('a web search streams as a web_search_call item: in progress, searching, completed, with its sources when asked', async (t) => {
+  const names = new Names()
+  const translator = new ResponsesStreamTranslator(shell, { jsonTool: null, tools: new ToolNames(), summaries: false, searchSources: true })
+  const out = feed(translator, names, [
+    startWith({ input_tokens: 5, output_tokens: 1 }),
+    blockStart(0, { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: {} }),
+    delta(0, { type: 'input_json_delta', partial_json: '{"query": "claude' }),
+    delta(0, { type: 'input_json_delta', partial_json: ' release"}' }),
+    stop(0),
+    blockStart(1, { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: SEARCH_PAGES }),
+    stop(1),
+    blockStart(2, { type: 'text', text: '' }),
+    delta(2, { type: 'text_delta', text: 'It is out.' }),
+    stop(2),
+    { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 9 } },
+    { type: 'message_stop' }
+  ])
+  const searching = { type: 'web_search_call', id: 'ws_1', status: 'in_progress', action: { type: 'search', query: '' } }
+  const done = { type: 'web_search_call', id: 'ws_1', status: 'completed', action: { type: 'search', query: 'claude release', sources: [{ type: 'url', url: 'https://a.example/release' }, { type: 'url', url: 'https://b.example/news' }] } }
+  t.same(out.slice(2, 7), [
+    { type: 'response.output_item.added', sequence_number: 2, output_index: 0, item: searching },
+    { type: 'response.web_search_call.in_progress', sequence_number: 3, item_id: 'ws_1', output_index: 0 },
+    { type: 'response.web_search_call.searching', sequence_number: 4, item_id: 'ws_1', output_index: 0 },
+    { type: 'response.web_search_call.completed', sequence_number: 5, item_id: 'ws_1', output_index: 0 },
+    { type: 'response.output_item.done', sequence_number: 6, output_index: 0, item: done }
+  ])
+  t.same(out.slice(7).map((event) => event.type), ['response.output_item.added', 'response.content_part.added', 'response.output_text.delta', 'response.output_text.done', 'response.content_part.done', 'response.output_item.done', 'response.completed'])
+  t.equal(out[7].output_index, 1, 'the answer is the next item')
+  t.same(names.value(translator.response.output).map((item: { type: string }) => item.type), ['web_search_call', 'message'])
+  t.same(names.value(translator.response.output[0]), done)
+})
+
+t.test('a whole message with a web search gives the same item; sources only when include asks', async (t) => {
+  const names = new Names()
+  const translator = new ResponsesStreamTranslator(shell, { jsonTool: null, tools: new ToolNames(), summaries: false })
+  const message = {
+    id: 'msg_1', type: 'message' as const, role: 'assistant' as const, model: 'claude-test', stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 1, output_tokens: 2 },
+    content: [
+      { type: 'server_tool_use', id: 'srvtoolu_9', name: 'web_search', input: { query: 'weather in Lyon' } },
+      { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_9', content: SEARCH_PAGES },
+      { type: 'text' as const, text: 'Sunny.' }
+    ]
+  } as unknown as Parameters<typeof eventsOfMessage>[0]
+  for (const event of eventsOfMessage(message)) translator.handle(event)
+  t.same(names.value(translator.response.output), [
+    { type: 'web_search_call', id: 'ws_1', status: 'completed', action: { type: 'search', query: 'weather in Lyon' } },
+    { type: 'message', id: 'msg_1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Sunny.', annotations: [] }] }
+  ])
+})
+
+t.test('a failed search, a search left without a result, and other server tools', async (t) => {
+  const names = new Names()
+  const translator = new ResponsesStreamTranslator(shell, { jsonTool: null, tools: new ToolNames(), summaries: false, searchSources: true })
+  const out = feed(translator, names, [
+    startWith({ input_tokens: 5, output_tokens: 1 }),
+    blockStart(0, { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'first' } }),
+    stop(0),
+    blockStart(1, { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: { type: 'web_search_tool_result_error', error_code: 'max_uses_exceeded' } }),
+    stop(1),
+    blockStart(2, { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_unknown', content: SEARCH_PAGES }),
+    stop(2),
+    blockStart(3, { type: 'server_tool_use', id: 'srvtoolu_2', name: 'web_fetch', input: { url: 'https://a.example' } }),
+    stop(3),
+    blockStart(4, { type: 'server_tool_use', id: 'srvtoolu_3', name: 'web_search', input: { query: 'second' } }),
+    stop(4),
+    { type: 'message_delta', delta: { stop_reason: 'pause_turn' } },
+    { type: 'message_stop' }
+  ])
+  t.notOk(out.some((event) => event.type === 'response.web_search_call.completed'), 'no search completed')
+  t.same(names.value(translator.response.output), [
+    { type: 'web_search_call', id: 'ws_1', status: 'failed', action: { type: 'search', query: 'first' } },
+    { type: 'web_search_call', id: 'ws_2', status: 'failed', action: { type: 'search', query: 'second' } }
+  ], 'the error result fails the first; the second, paused before its result, ends failed; a result for no search and web_fetch add nothing')
+  t.equal(out.at(-1)?.type, 'response.incomplete')
 })
