@@ -20,17 +20,20 @@ export interface TranslatorOptions {
 
 type OpenItem =
   | { kind: 'reasoning'; outputIndex: number; item: ReasoningItem; blocks: ReasoningBlock[] }
-  | { kind: 'message'; outputIndex: number; item: MessageItem; text: string }
+  | { kind: 'message'; outputIndex: number; item: MessageItem; text: string; annotations: UrlCitation[] }
 
 type BlockState =
   | { kind: 'thinking'; text: string; signature: string; summaryIndex: number | null }
   | { kind: 'redacted'; data: string }
-  | { kind: 'text' }
+  | { kind: 'text'; from: number; sources: Array<{ url: string; title: string }> }
   | { kind: 'function'; outputIndex: number; item: FunctionCallItem }
   | { kind: 'custom'; outputIndex: number; item: CustomToolCallItem; json: string }
   | { kind: 'json-tool'; sent: boolean }
   | { kind: 'web-search'; search: PendingSearch; json: string }
   | { kind: 'ignored' }
+
+/** A web page a stretch of the answer cites, as OpenAI's output_text annotations have it. */
+interface UrlCitation { type: 'url_citation'; start_index: number; end_index: number; url: string; title: string }
 
 /** A web search Claude started: its item waits for the result block that names its id. */
 interface PendingSearch { outputIndex: number; item: WebSearchCallItem }
@@ -167,7 +170,7 @@ export class ResponsesStreamTranslator {
     const closed = this.closeOpen()
     const item: MessageItem = { type: 'message', id: newId('msg'), role: 'assistant', status: 'in_progress', content: [] }
     const added = this.addItem(item)
-    this.open = { kind: 'message', outputIndex: added.outputIndex, item, text: '' }
+    this.open = { kind: 'message', outputIndex: added.outputIndex, item, text: '', annotations: [] }
     const part = { type: 'output_text', text: '', annotations: [] }
     return closed + added.text + this.emit('response.content_part.added', { item_id: item.id, output_index: added.outputIndex, content_index: 0, part })
   }
@@ -183,7 +186,7 @@ export class ResponsesStreamTranslator {
       return this.doneItem(open.outputIndex, item)
     }
     const status = this.finalItemStatus()
-    const part = { type: 'output_text' as const, text: open.text, annotations: [] }
+    const part = { type: 'output_text' as const, text: open.text, annotations: open.annotations }
     const where = { item_id: open.item.id, output_index: open.outputIndex, content_index: 0 }
     return this.emit('response.output_text.done', { ...where, text: open.text, logprobs: [] }) +
       this.emit('response.content_part.done', { ...where, part }) +
@@ -213,9 +216,12 @@ export class ResponsesStreamTranslator {
       case 'redacted_thinking':
         this.blocks.set(index, { kind: 'redacted', data: (block as { data: string }).data })
         return this.openReasoning()
-      case 'text':
-        this.blocks.set(index, { kind: 'text' })
-        return this.openMessage() + this.textDelta((block as { text?: string }).text ?? '')
+      case 'text': {
+        const opened = this.openMessage()
+        // A text block's citations cover the whole block: from where it starts in the message to where it stops.
+        this.blocks.set(index, { kind: 'text', from: this.open?.kind === 'message' ? this.open.text.length : 0, sources: [] })
+        return opened + this.textDelta((block as { text?: string }).text ?? '')
+      }
       case 'tool_use': {
         const use = block as { id: string; name: string }
         return use.name === this.options.jsonTool ? this.onJsonToolStart(index) : this.onToolStart(index, use.id, use.name)
@@ -303,6 +309,9 @@ export class ResponsesStreamTranslator {
         if (block.kind === 'thinking') block.signature += delta.signature
         return ''
       case 'input_json_delta': return this.onArguments(block, delta.partial_json)
+      case 'citations_delta':
+        if (block.kind === 'text') block.sources.push(...citedPage(delta.citation))
+        return ''
       default: return ''
     }
   }
@@ -354,8 +363,21 @@ export class ResponsesStreamTranslator {
       case 'custom': return this.onCustomStop(block)
       case 'json-tool': return block.sent ? '' : this.textDelta('{}')
       case 'web-search': return this.onSearchQuery(block)
+      case 'text': return this.onTextStop(block)
       default: return ''
     }
+  }
+
+  private onTextStop (block: Extract<BlockState, { kind: 'text' }>): string {
+    const open = this.open
+    if (open?.kind !== 'message') return ''
+    let text = ''
+    for (const source of block.sources) {
+      const annotation: UrlCitation = { type: 'url_citation', start_index: block.from, end_index: open.text.length, url: source.url, title: source.title }
+      open.annotations.push(annotation)
+      text += this.emit('response.output_text.annotation.added', { item_id: open.item.id, output_index: open.outputIndex, content_index: 0, annotation_index: open.annotations.length - 1, annotation })
+    }
+    return text
   }
 
   private onThinkingStop (block: Extract<BlockState, { kind: 'thinking' }>): string {
@@ -425,6 +447,13 @@ function customInput (json: string): string {
   }
 }
 
+/** The page a web search citation points at; other citations (document locations) have no URL to give. */
+function citedPage (citation: unknown): Array<{ url: string; title: string }> {
+  const cited = citation as { type?: unknown; url?: unknown; title?: unknown }
+  if (cited.type !== 'web_search_result_location' || typeof cited.url !== 'string') return []
+  return [{ url: cited.url, title: typeof cited.title === 'string' ? cited.title : '' }]
+}
+
 /** The query of a web search's input ({"query": …}); what cannot be read is an empty query. */
 function searchQuery (json: string): string {
   try {
@@ -471,7 +500,7 @@ function emptied (block: ContentBlock): ContentBlock {
 
 function deltasOf (block: ContentBlock): BlockDelta[] {
   switch (block.type) {
-    case 'text': return [{ type: 'text_delta', text: block.text }]
+    case 'text': return [{ type: 'text_delta', text: block.text }, ...(block.citations ?? []).map((citation): BlockDelta => ({ type: 'citations_delta', citation }))]
     case 'thinking': return [{ type: 'thinking_delta', thinking: block.thinking }, { type: 'signature_delta', signature: block.signature }]
     case 'tool_use': return [{ type: 'input_json_delta', partial_json: JSON.stringify(block.input ?? {}) }]
     default: return []

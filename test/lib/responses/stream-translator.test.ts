@@ -597,3 +597,36 @@ t.test('a failed search, a search left without a result, and other server tools'
   ], 'the error result fails the first; the second, paused before its result, ends failed; a result for no search and web_fetch add nothing')
   t.equal(out.at(-1)?.type, 'response.incomplete')
 })
+
+t.test('web search citations on a text block become url_citation annotations over that block', async (t) => {
+  const cite = (url: string, title: string): Record<string, unknown> => ({ type: 'web_search_result_location', url, title, encrypted_index: 'e', cited_text: 'x' })
+  const names = new Names()
+  const translator = new ResponsesStreamTranslator(shell, { jsonTool: null, tools: new ToolNames(), summaries: false })
+  const out = feed(translator, names, [
+    startWith({ input_tokens: 5, output_tokens: 1 }),
+    blockStart(0, { type: 'text', text: 'Plain. ' }),
+    stop(0),
+    blockStart(1, { type: 'text', text: '', citations: [] }),
+    delta(1, { type: 'citations_delta', citation: cite('https://a.example/release', 'A') }),
+    delta(1, { type: 'citations_delta', citation: { type: 'char_location', document_index: 0, start_char_index: 0, end_char_index: 3, cited_text: 'abc' } }),
+    delta(1, { type: 'text_delta', text: 'It is out.' }),
+    delta(1, { type: 'citations_delta', citation: cite('https://b.example/news', 'B') }),
+    stop(1),
+    { type: 'message_delta', delta: { stop_reason: 'end_turn' } },
+    { type: 'message_stop' }
+  ])
+  const annotations = [
+    { type: 'url_citation', start_index: 7, end_index: 17, url: 'https://a.example/release', title: 'A' },
+    { type: 'url_citation', start_index: 7, end_index: 17, url: 'https://b.example/news', title: 'B' }
+  ]
+  t.same(out.filter((event) => event.type === 'response.output_text.annotation.added').map(({ sequence_number: _, ...event }) => event), annotations.map((annotation, index) => ({ type: 'response.output_text.annotation.added', item_id: 'msg_1', output_index: 0, content_index: 0, annotation_index: index, annotation })), 'announced at the end of the cited block; a document location has no URL and is left out')
+  t.same(names.value(translator.response.output), [{ type: 'message', id: 'msg_1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Plain. It is out.', annotations }] }])
+
+  const whole = new ResponsesStreamTranslator(shell, { jsonTool: null, tools: new ToolNames(), summaries: false })
+  const message = {
+    id: 'msg_1', type: 'message' as const, role: 'assistant' as const, model: 'claude-test', stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 1, output_tokens: 2 },
+    content: [{ type: 'text' as const, text: 'Plain. ' }, { type: 'text' as const, text: 'It is out.', citations: [cite('https://a.example/release', 'A'), cite('https://b.example/news', 'B')] }]
+  }
+  for (const event of eventsOfMessage(message)) whole.handle(event)
+  t.same((whole.response.output[0] as { content: Array<{ annotations: unknown[] }> }).content[0].annotations, annotations, 'a whole message gives the same annotations')
+})
