@@ -330,9 +330,19 @@ test('5xx bodies carry no stack traces, file paths or internal details', async (
   checkBody('internal exception', 500, crashed.body)
 })
 
+const requestWith = (headers: Record<string, string>): FastifyRequest => ({ headers }) as unknown as FastifyRequest
+
 test('presentedKey trims the key from either header', async (t) => {
-  const requestWith = (headers: Record<string, string>): FastifyRequest => ({ headers }) as unknown as FastifyRequest
   t.equal(presentedKey(requestWith({ 'x-api-key': '  spaced-key \t' })), 'spaced-key', 'x-api-key')
   t.equal(presentedKey(requestWith({ authorization: 'Bearer   spaced-key  ' })), 'spaced-key', 'Authorization: Bearer')
   t.equal(presentedKey(requestWith({ 'x-api-key': '   ' })), undefined, 'blank x-api-key')
+})
+
+test('presentedKey takes Bearer only as the scheme, in any case, and otherwise falls back to x-api-key', async (t) => {
+  t.equal(presentedKey(requestWith({ authorization: 'bearer lower-key' })), 'lower-key', 'the scheme in any case')
+  t.equal(presentedKey(requestWith({ authorization: 'BEARER\tTAB-KEY' })), 'TAB-KEY', 'any whitespace after it')
+  t.equal(presentedKey(requestWith({ authorization: 'Basic Bearer not-a-bearer', 'x-api-key': 'header-key' })), 'header-key', 'Bearer later in the value is no Bearer scheme')
+  t.equal(presentedKey(requestWith({ authorization: 'Bearerkey', 'x-api-key': 'header-key' })), 'header-key', 'no space, no scheme')
+  t.equal(presentedKey(requestWith({ authorization: 'Bearer    ', 'x-api-key': 'header-key' })), 'header-key', 'a Bearer with nothing after it')
+  t.equal(presentedKey(requestWith({ authorization: 'Basic dXNlcjpwYXNz' })), undefined, 'another scheme and no x-api-key')
 })
