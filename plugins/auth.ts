@@ -23,9 +23,9 @@ function digest (value: string): Buffer {
 
 /** The key a request presents: `Authorization: Bearer …` or `x-api-key`. */
 export function presentedKey (request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization?.trim()
+  const header = request.headers.authorization?.trim() ?? ''
   // Trimmed, a header that starts with "Bearer" and a space has a key after it.
-  if (header !== undefined && /^Bearer\s/i.test(header)) return header.slice('Bearer'.length).trim()
+  if (/^Bearer\s/i.test(header)) return header.slice('Bearer'.length).trim()
   const apiKey = request.headers['x-api-key']
   return typeof apiKey === 'string' && apiKey.trim() !== '' ? apiKey.trim() : undefined
 }
