@@ -30,7 +30,6 @@ type BlockState =
   | { kind: 'custom'; outputIndex: number; item: CustomToolCallItem; json: string }
   | { kind: 'json-tool'; sent: boolean }
   | { kind: 'web-search'; search: PendingSearch; json: string }
-  | { kind: 'ignored' }
 
 /** A web page a stretch of the answer cites, as OpenAI's output_text annotations have it. */
 interface UrlCitation { type: 'url_citation'; start_index: number; end_index: number; url: string; title: string }
@@ -219,25 +218,20 @@ export class ResponsesStreamTranslator {
       case 'text': {
         const opened = this.openMessage()
         // A text block's citations cover the whole block: from where it starts in the message to where it stops.
-        this.blocks.set(index, { kind: 'text', from: this.open?.kind === 'message' ? this.open.text.length : 0, sources: [] })
+        this.blocks.set(index, { kind: 'text', from: (this.open as Extract<OpenItem, { kind: 'message' }>).text.length, sources: [] })
         return opened + this.textDelta((block as { text?: string }).text ?? '')
       }
       case 'tool_use': {
         const use = block as { id: string; name: string }
         return use.name === this.options.jsonTool ? this.onJsonToolStart(index) : this.onToolStart(index, use.id, use.name)
       }
+      // Blocks with nothing to show are not recorded: their deltas and stop then find no block.
       case 'server_tool_use': {
         const use = block as unknown as ServerToolUseBlock
-        if (use.name === 'web_search') return this.onSearchStart(index, use.id, use.input)
-        this.blocks.set(index, { kind: 'ignored' })
-        return ''
+        return use.name === 'web_search' ? this.onSearchStart(index, use.id, use.input) : ''
       }
-      case 'web_search_tool_result':
-        this.blocks.set(index, { kind: 'ignored' })
-        return this.onSearchResult(block as unknown as WebSearchToolResultBlock)
-      default:
-        this.blocks.set(index, { kind: 'ignored' })
-        return ''
+      case 'web_search_tool_result': return this.onSearchResult(block as unknown as WebSearchToolResultBlock)
+      default: return ''
     }
   }
 
@@ -295,7 +289,6 @@ export class ResponsesStreamTranslator {
   private closeUnansweredSearches (): string {
     let text = ''
     for (const { item, outputIndex } of this.searches.values()) text += this.doneItem(outputIndex, { ...item, status: 'failed' })
-    this.searches.clear()
     return text
   }
 

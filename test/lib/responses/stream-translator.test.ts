@@ -441,7 +441,7 @@ t.test('events for blocks that were never started, ignored or already left behin
 
   t.equal(names.events(translator.handle(blockStart(1, { type: 'text', text: '' }))).length, 2, 'a message opens')
   t.equal(translator.handle(delta(1, { type: 'text_delta', text: '' })), '', 'an empty text delta')
-  t.equal(translator.handle(delta(1, { type: 'citations_delta', citation: {} })), '', 'an unknown delta type')
+  t.equal(translator.handle(delta(1, { type: 'mystery_delta', value: 1 })), '', 'an unknown delta type')
   t.equal(translator.handle(delta(1, { type: 'input_json_delta', partial_json: '{}' })), '', 'input for a text block')
   t.equal(translator.handle(delta(1, { type: 'thinking_delta', thinking: 'no' })), '', 'thinking for a text block')
   t.equal(translator.handle(stop(1)), '', 'a text block stops silently')
@@ -629,4 +629,50 @@ t.test('web search citations on a text block become url_citation annotations ove
   }
   for (const event of eventsOfMessage(message)) whole.handle(event)
   t.same((whole.response.output[0] as { content: Array<{ annotations: unknown[] }> }).content[0].annotations, annotations, 'a whole message gives the same annotations')
+})
+
+t.test('odd search and citation inputs: no input field, unreadable or non-string queries, pages and citations without a URL or title', async (t) => {
+  const names = new Names()
+  const translator = new ResponsesStreamTranslator(shell, { jsonTool: null, tools: new ToolNames(), summaries: false, searchSources: true })
+  feed(translator, names, [
+    startWith({ input_tokens: 5, output_tokens: 1 }),
+    blockStart(0, { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search' }),
+    delta(0, { type: 'input_json_delta', partial_json: '{"query": "from deltas"}' }),
+    stop(0),
+    blockStart(1, { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [{ type: 'web_search_result', title: 'no url' }, { type: 'web_search_result', url: 'https://c.example/' }] }),
+    blockStart(2, { type: 'server_tool_use', id: 'srvtoolu_2', name: 'web_search', input: { query: 5 } }),
+    stop(2),
+    blockStart(3, { type: 'server_tool_use', id: 'srvtoolu_3', name: 'web_search', input: {} }),
+    delta(3, { type: 'input_json_delta', partial_json: '{"query": "cut' }),
+    stop(3),
+    blockStart(4, { type: 'text', text: 'Cited.' }),
+    delta(4, { type: 'citations_delta', citation: { type: 'web_search_result_location', title: 'no url' } }),
+    delta(4, { type: 'citations_delta', citation: { type: 'char_location', url: 'https://not-a-web-result.example/' } }),
+    delta(4, { type: 'citations_delta', citation: { type: 'web_search_result_location', url: 'https://d.example/' } }),
+    stop(4),
+    { type: 'message_delta', delta: { stop_reason: 'end_turn' } },
+    { type: 'message_stop' }
+  ])
+  t.same(names.value(translator.response.output), [
+    { type: 'web_search_call', id: 'ws_1', status: 'completed', action: { type: 'search', query: 'from deltas', sources: [{ type: 'url', url: 'https://c.example/' }] } },
+    { type: 'web_search_call', id: 'ws_2', status: 'failed', action: { type: 'search', query: '' } },
+    { type: 'web_search_call', id: 'ws_3', status: 'failed', action: { type: 'search', query: '' } },
+    { type: 'message', id: 'msg_1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Cited.', annotations: [{ type: 'url_citation', start_index: 0, end_index: 6, url: 'https://d.example/', title: '' }] }] }
+  ], 'a query read from deltas; a number or cut JSON is no query; only web results with a URL count')
+})
+
+t.test('citations for a block that is no text, or whose message a tool call closed, give nothing', async (t) => {
+  const tools = new ToolNames()
+  tools.add({ kind: 'function', name: 'look' })
+  const names = new Names()
+  const translator = new ResponsesStreamTranslator(shell, { jsonTool: null, tools, summaries: true })
+  const cite = { type: 'web_search_result_location', url: 'https://e.example/', title: 'E' }
+  feed(translator, names, [startWith({}), blockStart(0, { type: 'thinking', thinking: '' })])
+  t.equal(translator.handle(delta(0, { type: 'citations_delta', citation: cite })), '', 'on a thinking block')
+  feed(translator, names, [stop(0), blockStart(1, { type: 'text', text: 'Cited' })])
+  t.equal(translator.handle(delta(1, { type: 'citations_delta', citation: cite })), '')
+  feed(translator, names, [blockStart(2, { type: 'tool_use', id: 'toolu_1', name: 'look', input: {} })])
+  t.equal(translator.handle(stop(1)), '', 'the text block stops after a tool call closed its message')
+  feed(translator, names, [stop(2), { type: 'message_stop' }])
+  t.same((translator.response.output[1] as { content: Array<{ annotations: unknown[] }> }).content[0].annotations, [])
 })
