@@ -240,7 +240,8 @@ test('the caller\'s own key (mirror mode): used as given, the pool untouched', a
   const stub = await stubFor(t)
   const h = await harness(t, stub.url, { RETRY_COUNT: 2 })
   stub.enqueue(serverError)
-  await h.claude.createMessage(h.call({ callerKey: CALLER }))
+  // A conversation id changes nothing for a caller's key: there is no pool key to keep to.
+  await h.claude.createMessage(h.call({ callerKey: CALLER, affinity: 'conversation-m' }))
   t.same(keysOf(stub), [CALLER, CALLER], 'a server fault retried with the same caller key')
   t.match(h.logs().filter((line) => line.msg === 'upstream failed'), [{ level: 40, status: 500 }])
   await h.claude.createMessage(h.call())
@@ -362,6 +363,18 @@ test('a client that leaves during a backoff: the call ends at once and takes no 
 const MESSAGE_START = `event: message_start\ndata: ${JSON.stringify({ type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-haiku-4-5-20251001', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 3, output_tokens: 1 } } })}\n\n`
 const errorEvent = (type: string, message: string): string => `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type, message } })}\n\n`
 
+test('openStream: asks the upstream for a stream and opens on message_start', async (t) => {
+  const stub = await stubFor(t, { keys: [KEYS[1]], chunkSize: 100 })
+  const h = await harness(t, stub.url, { RETRY_COUNT: 1 })
+  const stream = await h.claude.openStream(h.call())
+  t.match(stream.first, { type: 'message_start', message: { role: 'assistant', model: 'claude-haiku-4-5-20251001' } })
+  const types: string[] = []
+  for await (const event of stream.rest) types.push(event.type)
+  t.same(types, ['content_block_start', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop'])
+  t.same(keysOf(stub), [KEYS[0], KEYS[1]], 'a rejected key, then the next one')
+  t.equal((stub.requests[1].body as { stream?: unknown }).stream, true)
+})
+
 test('openStream: pings before message_start are passed over', async (t) => {
   const upstream = await rawUpstream(t, (request, response) => {
     request.resume()
@@ -427,6 +440,14 @@ test('countTokens: the upstream\'s count, with the same key rotation as a messag
   t.same(keysOf(stub), [KEYS[0], KEYS[1]])
 })
 
+test('listModels: the upstream\'s list, with the same key rotation as a message', async (t) => {
+  const stub = await stubFor(t, { keys: [KEYS[1]], models: [{ id: 'claude-test-a', display_name: 'Test A', created_at: '2026-01-02T00:00:00Z' }, { id: 'claude-test-b', display_name: 'Test B', created_at: '2026-01-01T00:00:00Z' }] })
+  const h = await harness(t, stub.url, { RETRY_COUNT: 1 })
+  const models = await h.claude.listModels({ log: h.fastify.log })
+  t.same(models.map((model) => model.id), ['claude-test-a', 'claude-test-b'])
+  t.same(keysOf(stub), [KEYS[0], KEYS[1]])
+})
+
 /** passThrough of a POST /v1/messages that streams, answered by a raw upstream that writes `opening` first (and then ends, or keeps the answer open). */
 async function passThroughOpening (t: Tap, opening: string, end = true): Promise<{ error: Record<string, unknown>; hits: number }> {
   let hits = 0
@@ -458,6 +479,16 @@ test('passThrough: an opening error event whose data has not come yet counts as 
   const { error, hits } = await passThroughOpening(t, 'event: error\n', false)
   t.match(error, { name: 'GatewayError', status: 502, code: 'api_error', message: 'Upstream: upstream error' })
   t.equal(hits, 2)
+})
+
+test('passThrough: an opening error event whose data field has no space after the colon is read all the same', async (t) => {
+  const { error } = await passThroughOpening(t, `event: error\ndata:${JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })}\n\n`)
+  t.match(error, { name: 'GatewayError', status: 503, code: 'overloaded_error', message: 'Upstream: Overloaded' })
+})
+
+test('passThrough: only a data line is read, not a comment that mentions data', async (t) => {
+  const { error } = await passThroughOpening(t, `event: error\n: data: ${JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })}\n\n`)
+  t.match(error, { name: 'GatewayError', status: 502, code: 'api_error', message: 'Upstream: upstream error' })
 })
 
 test('passThrough: an opening error event without an error object counts as an api_error', async (t) => {
