@@ -9,6 +9,7 @@ import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
 import t, { test } from 'tap'
 import type { AnthropicRequest } from '../../lib/anthropic/types.js'
+import * as errors from '../../lib/errors.js'
 import affinityPlugin from '../../plugins/affinity.js'
 import type { ClaudeClient, UpstreamCall } from '../../plugins/claude-client.js'
 import configPlugin from '../../plugins/config.js'
@@ -24,10 +25,12 @@ const KEYS = ['sk-ant-api03-retry-alpha-1111111111111111', 'sk-ant-api03-retry-b
 const CALLER = 'sk-ant-api03-retry-caller-9999999999999999'
 const BODY: AnthropicRequest = { model: 'claude-haiku-4-5-20251001', max_tokens: 64, messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }] }
 
-// Loaded once with its backoff sleep replaced; each harness says what the sleep does.
+// Loaded once with its backoff sleep replaced; each harness says what the sleep does. Its error
+// classes stay the ones the rest of the gateway has (metrics sort failures by class).
 let sleep: Sleep = async () => undefined
 const { default: claudeClientPlugin } = await t.mockImport<typeof import('../../plugins/claude-client.js')>(new URL('../../plugins/claude-client.js', import.meta.url).href, {
-  'node:timers/promises': { ...timersPromises, setTimeout: async (ms?: number, value?: unknown, options?: { signal?: AbortSignal }) => await sleep(ms, value, options) }
+  'node:timers/promises': { ...timersPromises, setTimeout: async (ms?: number, value?: unknown, options?: { signal?: AbortSignal }) => await sleep(ms, value, options) },
+  [new URL('../../lib/errors.js', import.meta.url).href]: errors
 })
 
 interface Harness {
@@ -399,12 +402,10 @@ test('openStream: an opening overloaded error event on every key is a 503 overlo
 })
 
 test('openStream: an opening error event of another type is a 502 with that type; the upstream connection is closed', async (t) => {
-  let closed = 0
-  let onClose = (): void => {}
-  const bothClosed = new Promise<void>((resolve) => { onClose = () => { if (++closed === 2) resolve() } })
+  const closes: Array<Promise<void>> = []
   const upstream = await rawUpstream(t, (request, response) => {
     request.resume()
-    response.on('close', onClose)
+    closes.push(new Promise((resolve) => { response.on('close', resolve) }))
     response.writeHead(200, { 'content-type': 'text/event-stream' })
     // The error event, and then the upstream keeps the stream open.
     response.write(errorEvent('api_error', 'Internal error'))
@@ -412,9 +413,9 @@ test('openStream: an opening error event of another type is a 502 with that type
   const h = await harness(t, upstream.url, { ANTHROPIC_API_KEYS: KEYS.slice(0, 2).join(','), RETRY_COUNT: 2 })
   const error = await failure(t, h.claude.openStream(h.call()))
   t.match(error, { name: 'GatewayError', status: 502, type: 'server_error', code: 'api_error', message: 'Upstream: Internal error' })
-  // Waits for the gateway to hang up both answers (an upstream left open would keep this test waiting).
-  await bothClosed
-  t.equal(closed, 2)
+  t.equal(closes.length, 2, 'each key tried')
+  // Waits for the gateway to hang up both answers (one left open would keep this test waiting).
+  await Promise.all(closes)
 })
 
 test('openStream: a stream that ends before message_start on every key is a 502 upstream_unreachable', async (t) => {
@@ -445,6 +446,53 @@ test('listModels: the upstream\'s list, with the same key rotation as a message'
   const h = await harness(t, stub.url, { RETRY_COUNT: 1 })
   const models = await h.claude.listModels({ log: h.fastify.log })
   t.same(models.map((model) => model.id), ['claude-test-a', 'claude-test-b'])
+  t.same(keysOf(stub), [KEYS[0], KEYS[1]])
+})
+
+test('countTokens: an answer that is JSON but no count is not retried, and its error reaches the caller as it was', async (t) => {
+  let hits = 0
+  const upstream = await rawUpstream(t, (request, response) => {
+    hits++
+    request.resume()
+    response.writeHead(200, { 'content-type': 'application/json' })
+    response.end('null')
+  })
+  const h = await harness(t, upstream.url, { RETRY_COUNT: 3 })
+  const error = await failure(t, h.claude.countTokens({ body: { model: 'claude-haiku-4-5-20251001', messages: [] }, signal: new AbortController().signal, log: h.fastify.log }))
+  t.match(error, { name: 'TypeError', message: /input_tokens/ })
+  t.equal(hits, 1)
+})
+
+test('every attempt is counted by its outcome', async (t) => {
+  const stub = await stubFor(t, { keys: [KEYS[0], KEYS[2]] })
+  const h = await harness(t, stub.url, { RETRY_COUNT: 3 })
+  stub.keyBehaviour.set(KEYS[0], rateLimited('40'))
+  stub.enqueue(serverError)
+  await h.claude.createMessage(h.call())
+  // The rate-limited key, the rejected one, the third key's 500, then the third key again.
+  t.same(keysOf(stub), [KEYS[0], KEYS[1], KEYS[2], KEYS[2]])
+  const { body } = await h.fastify.metrics.render(false)
+  const counted = body.split('\n').filter((line) => line.startsWith('claude2api_upstream_attempts_total{')).sort()
+  t.same(counted, [
+    'claude2api_upstream_attempts_total{outcome="network"} 0',
+    'claude2api_upstream_attempts_total{outcome="ok"} 1',
+    'claude2api_upstream_attempts_total{outcome="rate_limited"} 1',
+    'claude2api_upstream_attempts_total{outcome="rejected"} 1',
+    'claude2api_upstream_attempts_total{outcome="server_error"} 1'
+  ])
+})
+
+test('passThrough: an answer that opens with anything but an error event is given back as it came', async (t) => {
+  const stub = await stubFor(t, { chunkSize: 100 })
+  const h = await harness(t, stub.url)
+  for (const stream of [true, false]) {
+    const answer = await h.claude.passThrough({ ...h.call(), method: 'POST', path: '/v1/messages', body: Buffer.from(JSON.stringify({ ...BODY, stream })), version: '2023-06-01', beta: undefined })
+    let text = answer.first.toString('utf8')
+    for await (const chunk of answer.rest) text += chunk.toString('utf8')
+    t.equal(answer.status, 200)
+    if (stream) t.match(text, /^event: message_start\n[^]*event: message_stop\n/)
+    else t.match(JSON.parse(text), { type: 'message', content: [{ type: 'text', text: 'Hello from the stub.' }] })
+  }
   t.same(keysOf(stub), [KEYS[0], KEYS[1]])
 })
 
