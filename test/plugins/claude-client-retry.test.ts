@@ -302,8 +302,14 @@ test('the caller\'s own key rate limited without retry-after: held back for 30 s
 test('a conversation goes back to the key it used, and its key is written down only when it changes', async (t) => {
   const stub = await stubFor(t)
   const h = await harness(t, stub.url, { RETRY_COUNT: 1 })
+  // The shared state (Redis with several instances) is read only for calls that belong to a conversation.
+  const lookedUp: string[] = []
   const remembered: Array<[string, string]> = []
-  const remember = h.fastify.affinity.remember
+  const { preferredKey, remember } = h.fastify.affinity
+  h.fastify.affinity.preferredKey = async (affinity) => {
+    lookedUp.push(affinity)
+    return await preferredKey(affinity)
+  }
   h.fastify.affinity.remember = async (affinity, keyId) => {
     remembered.push([affinity, keyId])
     await remember(affinity, keyId)
@@ -311,12 +317,14 @@ test('a conversation goes back to the key it used, and its key is written down o
   const [alpha, , charlie] = h.fastify.keyPool.all
   await h.claude.createMessage(h.call({ affinity: 'conversation-a' }))
   await h.claude.createMessage(h.call())
+  await h.claude.createMessage(h.call({ affinity: 'conversation-m', callerKey: CALLER }))
   await h.claude.createMessage(h.call({ affinity: 'conversation-a' }))
-  t.same(keysOf(stub), [KEYS[0], KEYS[1], KEYS[0]], 'the conversation\'s third call is back on the first key')
+  t.same(keysOf(stub), [KEYS[0], KEYS[1], CALLER, KEYS[0]], 'the conversation\'s next call is back on the first key')
+  t.same(lookedUp, ['conversation-a', 'conversation-a'], 'no look-up for a call without a conversation or with the caller\'s own key')
   t.same(remembered, [['conversation-a', alpha.id]], 'written once: the second time it was the same key')
   stub.keyBehaviour.set(KEYS[0], rateLimited('20'))
   await h.claude.createMessage(h.call({ affinity: 'conversation-a' }))
-  t.same(keysOf(stub).slice(3), [KEYS[0], KEYS[2]], 'rate limited there, it moves on with the rotation')
+  t.same(keysOf(stub).slice(4), [KEYS[0], KEYS[2]], 'rate limited there, it moves on with the rotation')
   t.same(remembered, [['conversation-a', alpha.id], ['conversation-a', charlie.id]], 'and the new key is written down')
 })
 
@@ -543,3 +551,18 @@ test('passThrough: an opening error event without an error object counts as an a
   const { error } = await passThroughOpening(t, 'event: error\ndata: {"type":"error"}\n\n')
   t.match(error, { name: 'GatewayError', status: 502, code: 'api_error', message: 'Upstream: upstream error' })
 })
+
+// Mutants of the retry area that no test can kill, because behaviour cannot change (lines of
+// plugins/claude-client.ts):
+// - judge, `if (!(error instanceof UpstreamError)) return 'give-up'` made `if (false)`: an error
+//   that is neither an UpstreamNetworkError nor an UpstreamError (a TypeError from a malformed
+//   answer) has no `status` and no `retryable`, so it skips the 429 and rejection branches and
+//   ends at the same `return 'give-up'`, with nothing logged or changed on the way.
+// - judge, `if (callerKey)` made `if (true)`: this branch runs only without a pool key, and
+//   withRetries reaches an attempt without one only for a caller's own key (otherwise it stops
+//   at `if (!call.callerKey && !key) break`), so callerKey is always set there.
+// - openingErrorEvent, `/^data: ?(.*)$/m` without `$`: `.*` is greedy and stops only at a line
+//   terminator, exactly where the multiline `$` matches; the capture is the same.
+// - openingErrorEvent, `parsed.error?.type` / `parsed.error?.message` without `?.`: without an
+//   error object the mutant throws inside the `try`, whose `catch` returns the same
+//   `{ type: 'api_error', message: 'upstream error' }` the `??` defaults give.
