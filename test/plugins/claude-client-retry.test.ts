@@ -360,7 +360,8 @@ test('a client that leaves during a backoff: the call ends at once and takes no 
   })
   stub.enqueue(serverError)
   const settled = h.claude.createMessage(h.call({ signal: controller.signal })).then(() => 'answered', (error: unknown) => error)
-  await begun
+  // (A call that fails before any backoff ends the wait too, so that it fails this test rather than hanging it.)
+  await Promise.race([begun, settled])
   const outcome = await Promise.race([settled, new Promise((resolve) => { setImmediate(() => { resolve('still in the backoff') }) })])
   endBackoff()
   await settled
@@ -561,6 +562,10 @@ test('passThrough: an opening error event without an error object counts as an a
 // - judge, `if (callerKey)` made `if (true)`: this branch runs only without a pool key, and
 //   withRetries reaches an attempt without one only for a caller's own key (otherwise it stops
 //   at `if (!call.callerKey && !key) break`), so callerKey is always set there.
+// - openStream, `if (first.done) throw …ESTREAMCUT` with the throw removed or the test made
+//   `false`, and the ping loop's `first.done !== true` made `true`: readEvents ends without
+//   throwing only after it yielded a `message_stop` or `error` event, and either ends the ping
+//   loop as `first`; so `first.done` is never true here (the check narrows the type).
 // - openingErrorEvent, `/^data: ?(.*)$/m` without `$`: `.*` is greedy and stops only at a line
 //   terminator, exactly where the multiline `$` matches; the capture is the same.
 // - openingErrorEvent, `parsed.error?.type` / `parsed.error?.message` without `?.`: without an
