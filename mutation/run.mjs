@@ -39,7 +39,7 @@ const AREAS = {
   },
   retry: {
     mutate: () => [lines('dist/plugins/claude-client.js', 'async openStream(', 'async listModels('), lines('dist/plugins/claude-client.js', 'async withRetries(', 'function backoffMs(')],
-    tests: ['dist/test/plugins/claude-client.test.js']
+    tests: ['dist/test/plugins/claude-client-retry.test.js', 'dist/test/plugins/claude-client.test.js']
   },
   'stream-translation': {
     mutate: ['dist/lib/chat/stream-translator.js', 'dist/lib/chat/completion-stream.js'],
