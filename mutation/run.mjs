@@ -38,6 +38,8 @@ const AREAS = {
     tests: ['dist/test/security/auth.test.js']
   },
   retry: {
+    // Its tests take seconds; on a busy machine a 5 s limit counts slow runs as timeouts.
+    timeoutMS: 20000,
     mutate: () => [lines('dist/plugins/claude-client.js', 'async openStream(', 'async listModels('), lines('dist/plugins/claude-client.js', 'async withRetries(', 'function backoffMs(')],
     tests: ['dist/test/plugins/claude-client-retry.test.js', 'dist/test/plugins/claude-client.test.js']
   },
@@ -72,8 +74,8 @@ for (const name of wanted) {
     // Log and error message texts are not behaviour the tests pin down word for word.
     mutator: { excludedMutations: ['StringLiteral'] },
     ignorePatterns: ['e2e-clients', 'bench', 'docs', 'mutation', '.tap', 'coverage'],
-    // A mutant that loops forever is stopped soon after the normal run time.
-    timeoutMS: 5000,
+    // A mutant that loops forever is stopped soon after the normal run time; slower areas say so.
+    timeoutMS: area.timeoutMS ?? 5000,
     timeoutFactor: 1.25,
     reporters: ['clear-text', 'json', 'progress'],
     jsonReporter: { fileName: `mutation/reports/${name}.json` },

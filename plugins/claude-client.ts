@@ -437,7 +437,8 @@ class AnthropicHttpClient implements ClaudeClient {
 /** A first chunk that is an SSE `error` event (an overload before anything began), read leniently. */
 function openingErrorEvent (chunk: Buffer): { type: string; message: string } | undefined {
   if (!chunk.subarray(0, 12).equals(ERROR_EVENT_START)) return undefined
-  const data = /^data: ?(.*)$/m.exec(chunk.toString('utf8', 0, Math.min(chunk.length, 65536)))?.[1]
+  // At most the first 64 KiB are read (toString clamps the end to the chunk); `.` stops at the line's end.
+  const data = /^data: ?(.*)/m.exec(chunk.toString('utf8', 0, 65536))?.[1]
   try {
     const parsed = JSON.parse(data ?? '') as { error?: { type?: string; message?: string } }
     return { type: parsed.error?.type ?? 'api_error', message: parsed.error?.message ?? 'upstream error' }
