@@ -357,7 +357,6 @@ export class ResponsesStreamTranslator {
       case 'json-tool': return block.sent ? '' : this.textDelta('{}')
       case 'web-search': return this.onSearchQuery(block)
       case 'text': return this.onTextStop(block)
-      default: return ''
     }
   }
 
