@@ -4,20 +4,11 @@ import type { AnthropicResponse, ReasoningBlock, StreamPayload } from '../../../
 import { completionStream, type ChoiceSource, type CompletionStreamOptions } from '../../../lib/chat/completion-stream.js'
 import type { StreamIdentity } from '../../../lib/chat/stream-translator.js'
 import { UpstreamError, UpstreamNetworkError } from '../../../lib/errors.js'
+import { blockStop, messageDelta, messageStartWith, messageStop, ping, textDelta, textStart, unknownEvent } from '../../helpers/anthropic-events.js'
 
 const identity: StreamIdentity = { id: 'chatcmpl-cs', created: 1700000001, model: 'gpt-test', includeUsage: true }
 
-const startMessage: AnthropicResponse = {
-  id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-x', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 10, output_tokens: 1 }
-}
-const messageStart: StreamPayload = { type: 'message_start', message: startMessage }
-const textStart = (index: number): StreamPayload => ({ type: 'content_block_start', index, content_block: { type: 'text', text: '' } })
-const textDelta = (index: number, text: string): StreamPayload => ({ type: 'content_block_delta', index, delta: { type: 'text_delta', text } })
-const blockStop = (index: number): StreamPayload => ({ type: 'content_block_stop', index })
-const messageDelta = (stop: string, outputTokens: number): StreamPayload => ({ type: 'message_delta', delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: outputTokens } })
-const messageStop: StreamPayload = { type: 'message_stop' }
-const ping: StreamPayload = { type: 'ping' }
-const unknownEvent = { type: 'brand_new_event', detail: 1 } as unknown as StreamPayload
+const messageStart = messageStartWith(10)
 
 /** Marks the place where the upstream iterator throws `undefined` (some libraries reject without a reason). */
 const THROW_UNDEFINED = Symbol('throw undefined')

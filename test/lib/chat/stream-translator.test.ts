@@ -4,21 +4,11 @@ import { test } from 'tap'
 import type { AnthropicResponse, StreamPayload } from '../../../lib/anthropic/types.js'
 import { completionStream, type ChoiceSource } from '../../../lib/chat/completion-stream.js'
 import { StreamTranslator, type StreamIdentity } from '../../../lib/chat/stream-translator.js'
+import { blockStop, messageDelta, messageStartWith, messageStop, ping, textDelta, textStart, unknownEvent } from '../../helpers/anthropic-events.js'
 
 const identity: StreamIdentity = { id: 'chatcmpl-test', created: 1700000000, model: 'claude-test', includeUsage: true }
 
-const startMessage: AnthropicResponse = {
-  id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-x', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 7, output_tokens: 1 }
-}
-const messageStart: StreamPayload = { type: 'message_start', message: startMessage }
-const textStart = (index: number): StreamPayload => ({ type: 'content_block_start', index, content_block: { type: 'text', text: '' } })
-const textDelta = (index: number, text: string): StreamPayload => ({ type: 'content_block_delta', index, delta: { type: 'text_delta', text } })
-const blockStop = (index: number): StreamPayload => ({ type: 'content_block_stop', index })
-const messageDelta = (stop: string, outputTokens: number): StreamPayload => ({ type: 'message_delta', delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: outputTokens } })
-const messageStop: StreamPayload = { type: 'message_stop' }
-const ping: StreamPayload = { type: 'ping' }
-// Shapes the type does not know, as a newer API version might send them.
-const unknownEvent = { type: 'brand_new_event', detail: 1 } as unknown as StreamPayload
+const messageStart = messageStartWith(7)
 
 function parse (chunk: string): any {
   if (!chunk.startsWith('data: ') || !chunk.endsWith('\n\n')) throw new Error(`not an SSE data chunk: ${chunk}`)
