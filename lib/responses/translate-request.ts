@@ -8,6 +8,7 @@ import { applyJsonFormat } from '../core/structured-output.js'
 import { applyThinkingWish, checkForcedToolWithThinking, effortWish, type ThinkingDecision } from '../core/thinking.js'
 import { declareHistoryTools, functionTool, mapToolChoice, type WantedToolChoice } from '../core/tools.js'
 import { refuseOrDrop, type UnsupportedFieldPolicy } from '../core/unsupported-fields.js'
+import { webSearchTool } from '../core/web-search.js'
 import { invalidRequest } from '../errors.js'
 import type { ResponsesRequest } from '../../schemas/responses.js'
 import { convertInput, inputItems, type InputContext, type InputItem } from './translate-input.js'
@@ -42,7 +43,6 @@ export interface ResponsesPlan {
   dropped: string[]
 }
 
-export const WEB_SEARCH_TOOL = { type: 'web_search_20250305', name: 'web_search' }
 const WEB_SEARCH_TYPES = new Set(['web_search', 'web_search_preview', 'web_search_2025_08_26', 'web_search_preview_2025_03_11'])
 const SUMMARIES = new Set(['auto', 'concise', 'detailed'])
 
@@ -150,14 +150,14 @@ type ToolSpec = Record<string, unknown>
 
 function applyTools (body: AnthropicRequest, request: ResponsesRequest, names: ToolNames, options: ResponsesTranslateOptions, dropped: string[]): void {
   const tools: AnthropicTool[] = []
-  let webSearch: Record<string, unknown> | undefined
+  let webSearch: AnthropicTool | undefined
   for (const [index, tool] of (request.tools ?? []).entries()) {
     const param = `tools[${index}]`
     const type = tool.type
     if (type === 'function' || type === 'custom') tools.push(clientTool(tool, param, names, undefined))
     else if (type === 'namespace') tools.push(...namespaceTools(tool, param, names))
     else if (typeof type === 'string' && WEB_SEARCH_TYPES.has(type)) {
-      if (options.webSearch) webSearch = { ...WEB_SEARCH_TOOL }
+      if (options.webSearch) webSearch = responsesWebSearch(tool, param, request, dropped)
       else if (!dropped.includes('tools.web_search')) dropped.push('tools.web_search')
     } else throw invalidRequest(`${param}: built-in tool '${String(type)}' is not supported on Claude; use function or custom tools`, `${param}.type`, 'unsupported_tool')
   }
@@ -166,7 +166,7 @@ function applyTools (body: AnthropicRequest, request: ResponsesRequest, names: T
   if (offered.length > 0) body.tools = offered
   const choice = mapToolChoice(wantedToolChoice(request.tool_choice, names, offered), offered, request.parallel_tool_calls === false || request.max_tool_calls === 1)
   if (choice) body.tool_choice = choice
-  if (webSearch) addWebSearch(body, webSearch, request)
+  if (webSearch) addWebSearch(body, webSearch)
 }
 
 function clientTool (tool: ToolSpec, param: string, names: ToolNames, namespace: string | undefined): AnthropicTool {
@@ -206,9 +206,20 @@ function namespaceTools (tool: ToolSpec, param: string, names: ToolNames): Anthr
   })
 }
 
-function addWebSearch (body: AnthropicRequest, webSearch: Record<string, unknown>, request: ResponsesRequest): void {
-  if (request.max_tool_calls) webSearch.max_uses = request.max_tool_calls
-  body.tools = [...(body.tools ?? []), webSearch as unknown as AnthropicTool]
+/**
+ * OpenAI's web_search tool as Anthropic's: user_location and filters.allowed_domains carry over,
+ * max_tool_calls caps the searches; search_context_size and external_web_access have no Claude
+ * setting and are named in the dropped fields unless they ask for the default.
+ */
+function responsesWebSearch (tool: ToolSpec, param: string, request: ResponsesRequest, dropped: string[]): AnthropicTool {
+  const filters = tool.filters as { allowed_domains?: unknown } | null | undefined
+  if (tool.search_context_size !== undefined && tool.search_context_size !== 'medium') dropped.push(`${param}.search_context_size`)
+  if (tool.external_web_access === false) dropped.push(`${param}.external_web_access`)
+  return webSearchTool({ location: tool.user_location, allowedDomains: filters?.allowed_domains ?? undefined, maxUses: request.max_tool_calls || undefined }, param)
+}
+
+function addWebSearch (body: AnthropicRequest, webSearch: AnthropicTool): void {
+  body.tools = [...(body.tools ?? []), webSearch]
   if (body.tool_choice === undefined) body.tool_choice = { type: 'auto' }
 }
 

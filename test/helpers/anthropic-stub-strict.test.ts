@@ -177,3 +177,14 @@ test('a retired model answers 404 like an unknown one, from its retirement day o
   const retrieve = await fetch(`${stub.url}/v1/models/claude-sonnet-4-5-20250929`, { headers: HEADERS })
   t.equal(retrieve.status, 404, 'models/{id} does not know it')
 })
+
+test('the web search tool takes a use cap, one kind of domain list and an approximate location, nothing else', async (t) => {
+  const stub = await withStub(t)
+  const search = (settings: Json): Json => request({ tools: [{ type: 'web_search_20250305', name: 'web_search', ...settings }] })
+  await accepted(t, stub, search({ max_uses: 2, allowed_domains: ['example.com'], user_location: { type: 'approximate', city: 'Lyon', country: 'FR', timezone: 'Europe/Paris' } }), 'all settings')
+  await refused(t, stub, search({ search_context_size: 'high' }), /web_search_20250305\.search_context_size: Extra inputs are not permitted/, 'an OpenAI setting')
+  await refused(t, stub, search({ allowed_domains: ['a.example'], blocked_domains: ['b.example'] }), /Cannot specify both allowed_domains and blocked_domains/, 'both lists')
+  await refused(t, stub, search({ user_location: { type: 'exact', city: 'Lyon' } }), /user_location\.type/, 'a location of another type')
+  await refused(t, stub, search({ user_location: { type: 'approximate', approximate: { city: 'Lyon' } } }), /user_location\.approximate: Extra inputs/, 'chat\'s nested shape')
+  await refused(t, stub, search({ max_uses: 0 }), /max_uses/, 'no uses')
+})

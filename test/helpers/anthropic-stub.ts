@@ -734,7 +734,26 @@ function validateServerTool (tool: Json, path: string): string {
   if (tool.input_schema !== undefined || tool.function !== undefined) {
     reject(`${typePath}.${tool.input_schema !== undefined ? 'input_schema' : 'function'}: Extra inputs are not permitted`)
   }
+  if (name === 'web_search') validateWebSearchSettings(tool, typePath)
   return name
+}
+
+/** The web search tool's own settings: a use cap, domain lists (one kind at most) and an approximate location. */
+function validateWebSearchSettings (tool: Json, path: string): void {
+  expectOnlyFields(tool, ['type', 'name', 'max_uses', 'allowed_domains', 'blocked_domains', 'user_location', 'cache_control'], path)
+  if (tool.max_uses !== undefined) expectInteger(tool.max_uses, `${path}.max_uses`, 1)
+  for (const field of ['allowed_domains', 'blocked_domains']) {
+    if (tool[field] !== undefined) expectArray(tool[field], `${path}.${field}`).forEach((domain, index) => expectString(domain, `${path}.${field}.${index}`))
+  }
+  if (tool.allowed_domains !== undefined && tool.blocked_domains !== undefined) reject(`${path}: Cannot specify both allowed_domains and blocked_domains`)
+  if (tool.user_location !== undefined) {
+    const location = expectObject(tool.user_location, `${path}.user_location`)
+    expectOnlyFields(location, ['type', 'city', 'region', 'country', 'timezone'], `${path}.user_location`)
+    expectEnum(required(location, 'type', `${path}.user_location`), ['approximate'], `${path}.user_location.type`)
+    for (const field of ['city', 'region', 'country', 'timezone']) {
+      if (location[field] != null) expectString(location[field], `${path}.user_location.${field}`)
+    }
+  }
 }
 
 type ToolChoiceType = 'auto' | 'any' | 'tool' | 'none'

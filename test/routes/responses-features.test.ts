@@ -241,6 +241,19 @@ t.test('web_search: dropped and named without WEB_SEARCH, Anthropic web search w
   t.equal(searched.status, 200)
   t.same(withSearch.stub.requests[0].body.tools, [{ type: 'web_search_20250305', name: 'web_search', max_uses: 3, cache_control: { type: 'ephemeral' } }])
 
+  withSearch.stub.reset()
+  const located = await post(withSearch.url, {
+    model: SONNET,
+    input: 'weather?',
+    tools: [{ type: 'web_search', user_location: { type: 'approximate', city: 'Lyon', country: 'FR', region: null, timezone: 'Europe/Paris' }, filters: { allowed_domains: ['meteo.example'] }, search_context_size: 'high' }]
+  })
+  t.equal(located.status, 200)
+  t.same(withSearch.stub.requests[0].body.tools, [{ type: 'web_search_20250305', name: 'web_search', allowed_domains: ['meteo.example'], user_location: { type: 'approximate', city: 'Lyon', country: 'FR', timezone: 'Europe/Paris' }, cache_control: { type: 'ephemeral' } }], 'location and domains carry over')
+  t.equal(located.headers.get('x-claude2api-dropped-fields'), 'tools[0].search_context_size', 'the context size has no Claude setting and is named')
+  const badLocation = await post(withSearch.url, { model: SONNET, input: 'weather?', tools: [{ type: 'web_search', user_location: { type: 'approximate', city: 7 } }] })
+  t.equal(badLocation.status, 400)
+  t.match(await badLocation.json(), { error: { param: 'tools[0].user_location.city' } })
+
   // A client sending its earlier output back (store off, as Codex does) includes the search item.
   withSearch.stub.reset()
   const replay = await post(withSearch.url, {
