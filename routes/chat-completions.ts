@@ -63,7 +63,8 @@ const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     unsupportedFields: config.unsupportedFields,
     autoCache: config.autoCache,
     maxHistoryChars: config.maxHistoryChars,
-    resolveModel: (requested) => config.modelAliases.resolveModel(requested)
+    resolveModel: (requested) => config.modelAliases.resolveModel(requested),
+    webSearch: config.responses.webSearch
   }
 
   async function answer (request: FastifyRequest, plan: TranslationPlan, call: UpstreamCall, owner: string): Promise<ChatCompletion> {

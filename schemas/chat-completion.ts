@@ -107,7 +107,8 @@ export const ChatCompletionRequestSchema = Type.Object({
   prediction: Type.Optional(Type.Unknown()),
   store: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
   service_tier: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  thinking: Type.Optional(Type.Unknown())
+  thinking: Type.Optional(Type.Unknown()),
+  web_search_options: Type.Optional(Type.Unknown())
 })
 export type ChatCompletionRequest = Static<typeof ChatCompletionRequestSchema>
 
@@ -126,6 +127,13 @@ const ResponseToolCallSchema = Type.Object({
   function: Type.Object({ name: Type.String(), arguments: Type.String() })
 })
 
+/** A web page a stretch of the content cites (from Claude's web search). */
+export const UrlCitationSchema = Type.Object({
+  type: Type.Literal('url_citation'),
+  url_citation: Type.Object({ start_index: Type.Integer(), end_index: Type.Integer(), url: Type.String(), title: Type.String() })
+})
+export type UrlCitation = Static<typeof UrlCitationSchema>
+
 export const ChoiceSchema = Type.Object({
   index: Type.Integer(),
   message: Type.Object({
@@ -133,6 +141,7 @@ export const ChoiceSchema = Type.Object({
     content: Type.Union([Type.String(), Type.Null()]),
     reasoning_content: Type.Optional(Type.String()),
     tool_calls: Type.Optional(Type.Array(ResponseToolCallSchema)),
+    annotations: Type.Optional(Type.Array(UrlCitationSchema)),
     refusal: Type.Union([Type.String(), Type.Null()])
   }),
   logprobs: Type.Null(),

@@ -1,13 +1,14 @@
 import type { Usage } from '../../schemas/chat-completion.js'
 import type { AnthropicUsage, ContentBlock, ReasoningBlock, StreamPayload } from '../anthropic/types.js'
 import { finishReasonOf, mergeUsage, mapUsage, type FinishReason } from '../core/usage.js'
-import { REASONING_SEPARATOR, THINK_CLOSE, THINK_OPEN, type ThinkingFormat } from './translate-response.js'
+import { citedPage, type CitedPage } from '../core/web-search.js'
+import { REASONING_SEPARATOR, THINK_CLOSE, THINK_OPEN, urlCitation, type ThinkingFormat } from './translate-response.js'
 
 /** Where the translator is in the upstream's event sequence. */
 export type StreamState = 'awaiting-start' | 'streaming' | 'finished' | 'failed'
 
 type BlockState =
-  | { kind: 'text' }
+  | { kind: 'text'; from: number; pages: CitedPage[] }
   | { kind: 'thinking'; text: string; signature: string; opened: boolean }
   | { kind: 'redacted'; data: string }
   | { kind: 'tool'; toolIndex: number; id: string; sentArguments: boolean }
@@ -32,7 +33,11 @@ export class ChunkWriter {
     this.usageHead = `data: ${envelope}"choices":[],"usage":`
   }
 
-  delta (delta: object): string {
+  /** How much content this choice has sent: where the next piece starts, for citations. */
+  contentLength = 0
+
+  delta (delta: { content?: string; [field: string]: unknown }): string {
+    this.contentLength += delta.content?.length ?? 0
     return this.head + JSON.stringify(delta) + this.tail
   }
 
@@ -134,7 +139,7 @@ export class StreamTranslator {
   private onBlockStart (index: number, block: ContentBlock): string {
     switch (block.type) {
       case 'text':
-        this.blocks.set(index, { kind: 'text' })
+        this.blocks.set(index, { kind: 'text', from: this.writer.contentLength, pages: [] })
         return block.text ? this.writer.delta({ content: block.text }) : ''
       case 'thinking': {
         const state: BlockState = { kind: 'thinking', text: block.thinking ?? '', signature: block.signature ?? '', opened: false }
@@ -179,6 +184,10 @@ export class StreamTranslator {
         return ''
       case 'input_json_delta':
         return this.onArguments(block, delta.partial_json)
+      case 'citations_delta':
+        // A citation covers its whole text block, so it is sent when the block stops.
+        if (block.kind === 'text') block.pages.push(...citedPage(delta.citation))
+        return ''
       default:
         return ''
     }
@@ -216,6 +225,8 @@ export class StreamTranslator {
         return block.sentArguments ? '' : this.writer.delta({ tool_calls: [{ index: block.toolIndex, function: { arguments: '{}' } }] })
       case 'json-tool':
         return block.sentArguments ? '' : this.writer.delta({ content: '{}' })
+      case 'text':
+        return block.pages.length > 0 ? this.writer.delta({ annotations: block.pages.map((page) => urlCitation(block.from, this.writer.contentLength, page)) }) : ''
       default:
         return ''
     }

@@ -13,6 +13,7 @@ import { applyJsonFormat } from '../core/structured-output.js'
 import { applyThinkingWish, checkForcedToolWithThinking, checkNativeThinking, effortWish, type ThinkingDecision, type ThinkingWish } from '../core/thinking.js'
 import { declareHistoryTools, functionTool, mapToolChoice, type WantedToolChoice } from '../core/tools.js'
 import { refuseOrDrop, type UnsupportedFieldPolicy } from '../core/unsupported-fields.js'
+import { webSearchTool } from '../core/web-search.js'
 import { invalidRequest } from '../errors.js'
 
 export interface TranslateOptions {
@@ -25,6 +26,8 @@ export interface TranslateOptions {
   thinkingStore?: ThinkingLookup
   /** MODEL_ALIASES: the upstream id for a requested one. */
   resolveModel?: (requested: string) => string
+  /** WEB_SEARCH: web_search_options asks for Anthropic's web search tool. */
+  webSearch?: boolean
 }
 
 export interface TranslationPlan {
@@ -44,7 +47,8 @@ export interface TranslationPlan {
 export const THINKING_SUFFIX = '-thinking'
 
 export function translateRequest (request: ChatCompletionRequest, options: TranslateOptions): TranslationPlan {
-  const dropped = checkUnsupportedFields(request, options.unsupportedFields)
+  const searchOptions = options.webSearch === true ? webSearchOptionsOf(request) : undefined
+  const dropped = checkUnsupportedFields(searchOptions === undefined ? request : { ...request, web_search_options: undefined }, options.unsupportedFields)
   const requestedModel = request.model
   const resolve = options.resolveModel ?? ((id: string) => id)
   const direct = resolve(requestedModel)
@@ -60,6 +64,7 @@ export function translateRequest (request: ChatCompletionRequest, options: Trans
   if (conversation.system.length > 0) body.system = conversation.system
 
   applyTools(body, request, conversation.historyToolNames)
+  if (searchOptions !== undefined) applyWebSearch(body, searchOptions, dropped)
   const thinking = applyThinking(body, request, caps, thinkingModel, dropped)
   applySampling(body, request, caps, thinking.on, dropped)
   applyStopSequences(body, typeof request.stop === 'string' ? [request.stop] : request.stop ?? [], 'stop')
@@ -112,6 +117,22 @@ function applyTools (body: AnthropicRequest, request: ChatCompletionRequest, his
   const choice = mapToolChoice(wantedToolChoice(request), tools, request.parallel_tool_calls === false)
   if (choice) body.tool_choice = choice
   declareHistoryTools(body, historyToolNames)
+}
+
+interface WebSearchOptions { user_location?: { approximate?: unknown } | null; search_context_size?: unknown }
+
+function webSearchOptionsOf (request: ChatCompletionRequest): WebSearchOptions | undefined {
+  const value = request.web_search_options
+  if (value === undefined || value === null) return undefined
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalidRequest('web_search_options must be an object', 'web_search_options')
+  return value as WebSearchOptions
+}
+
+/** web_search_options as Anthropic's web search tool, beside the client's own tools; the context size has no Claude setting. */
+function applyWebSearch (body: AnthropicRequest, options: WebSearchOptions, dropped: string[]): void {
+  if (options.search_context_size !== undefined && options.search_context_size !== 'medium') dropped.push('web_search_options.search_context_size')
+  const location = options.user_location?.approximate
+  body.tools = [...(body.tools ?? []), webSearchTool({ location }, { location: 'web_search_options.user_location.approximate', allowedDomains: 'web_search_options' })]
 }
 
 function convertTool (tool: FunctionTool, param: string): AnthropicTool {

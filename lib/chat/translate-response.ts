@@ -1,6 +1,7 @@
-import type { ChatCompletion, Choice, Usage } from '../../schemas/chat-completion.js'
+import type { ChatCompletion, Choice, UrlCitation, Usage } from '../../schemas/chat-completion.js'
 import type { AnthropicResponse, ReasoningBlock } from '../anthropic/types.js'
 import { addUsage, emptyUsage, finishReasonOf, mapUsage } from '../core/usage.js'
+import { citedPage, type CitedPage } from '../core/web-search.js'
 
 export type ThinkingFormat = 'reasoning_content' | 'think-tags'
 export const THINK_OPEN = '<think>\n'
@@ -24,14 +25,21 @@ interface CollectedTurn {
   thoughts: string[]
   reasoningBlocks: ReasoningBlock[]
   toolCalls: NonNullable<Choice['message']['tool_calls']>
+  annotations: UrlCitation[]
 }
 
 /** Walks the blocks in order; with think-tags, each thinking block is wrapped where it stands. */
 function collectBlocks (message: AnthropicResponse, jsonTool: string | null, thinkingFormat: ThinkingFormat): CollectedTurn {
-  const turn: CollectedTurn = { content: [], thoughts: [], reasoningBlocks: [], toolCalls: [] }
+  const turn: CollectedTurn = { content: [], thoughts: [], reasoningBlocks: [], toolCalls: [], annotations: [] }
+  // Where the next piece of content starts, for citations: the length of the pieces so far.
+  let length = 0
+  let counted = 0
   for (const block of message.content) {
     switch (block.type) {
-      case 'text': turn.content.push(block.text); break
+      case 'text':
+        for (const page of (block.citations ?? []).flatMap(citedPage)) turn.annotations.push(urlCitation(length, length + block.text.length, page))
+        turn.content.push(block.text)
+        break
       case 'thinking':
         turn.reasoningBlocks.push(block)
         if (block.thinking === '') break
@@ -44,8 +52,14 @@ function collectBlocks (message: AnthropicResponse, jsonTool: string | null, thi
         else turn.toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } })
         break
     }
+    for (; counted < turn.content.length; counted++) length += turn.content[counted].length
   }
   return turn
+}
+
+/** A citation of a web page over content[start, end): Claude cites a whole text block. */
+export function urlCitation (start: number, end: number, page: CitedPage): UrlCitation {
+  return { type: 'url_citation', url_citation: { start_index: start, end_index: end, url: page.url, title: page.title } }
 }
 
 export function translateMessage (message: AnthropicResponse, index: number, jsonTool: string | null, thinkingFormat: ThinkingFormat): TranslatedChoice {
@@ -59,6 +73,7 @@ export function translateMessage (message: AnthropicResponse, index: number, jso
   }
   if (thinkingFormat === 'reasoning_content' && turn.thoughts.length > 0) choice.message.reasoning_content = turn.thoughts.join(REASONING_SEPARATOR)
   if (turn.toolCalls.length > 0) choice.message.tool_calls = turn.toolCalls
+  if (turn.annotations.length > 0) choice.message.annotations = turn.annotations
   const keep = turn.toolCalls.length > 0 && turn.reasoningBlocks.length > 0
   return {
     choice,

@@ -12,14 +12,26 @@ export interface WebSearchSettings {
   maxUses?: number
 }
 
+export interface CitedPage { url: string; title: string }
+
+/** The page a web search citation points at; other citations (document locations) have no URL to give. */
+export function citedPage (citation: unknown): CitedPage[] {
+  const cited = citation as { type?: unknown; url?: unknown; title?: unknown }
+  if (cited.type !== 'web_search_result_location' || typeof cited.url !== 'string') return []
+  return [{ url: cited.url, title: typeof cited.title === 'string' ? cited.title : '' }]
+}
+
 const LOCATION_FIELDS = ['city', 'region', 'country', 'timezone'] as const
 
-/** The web search tool with the caller's location, allowed domains and use cap; `param` names where they came from. */
-export function webSearchTool (settings: WebSearchSettings, param: string): AnthropicTool {
+/** Where each setting sits in the client's request, to name it in an error. */
+export interface WebSearchParams { location: string; allowedDomains: string }
+
+/** The web search tool with the caller's location, allowed domains and use cap. */
+export function webSearchTool (settings: WebSearchSettings, params: WebSearchParams): AnthropicTool {
   const tool: Record<string, unknown> = { ...WEB_SEARCH_TOOL }
   if (settings.maxUses !== undefined) tool.max_uses = settings.maxUses
-  if (settings.allowedDomains !== undefined) tool.allowed_domains = domainsOf(settings.allowedDomains, `${param}.allowed_domains`)
-  if (settings.location !== undefined && settings.location !== null) tool.user_location = locationOf(settings.location, `${param}.user_location`)
+  if (settings.allowedDomains !== undefined) tool.allowed_domains = domainsOf(settings.allowedDomains, params.allowedDomains)
+  if (settings.location !== undefined && settings.location !== null) tool.user_location = locationOf(settings.location, params.location)
   return tool as unknown as AnthropicTool
 }
 

@@ -1,5 +1,6 @@
 import type { AnthropicResponse, AnthropicUsage, BlockDelta, ContentBlock, ReasoningBlock, ServerToolUseBlock, StreamPayload, WebSearchToolResultBlock } from '../anthropic/types.js'
 import { mapUsage, mergeUsage } from '../core/usage.js'
+import { citedPage, type CitedPage } from '../core/web-search.js'
 import type { CustomToolCallItem, FunctionCallItem, MessageItem, OutputItem, ReasoningItem, ResponseObject, ResponseUsage, WebSearchCallItem } from '../../schemas/responses.js'
 import { codeForUpstream, type ResponseFailure } from './failure.js'
 import { newId } from './ids.js'
@@ -25,7 +26,7 @@ type OpenItem =
 type BlockState =
   | { kind: 'thinking'; text: string; signature: string; summaryIndex: number | null }
   | { kind: 'redacted'; data: string }
-  | { kind: 'text'; from: number; sources: Array<{ url: string; title: string }> }
+  | { kind: 'text'; from: number; sources: CitedPage[] }
   | { kind: 'function'; outputIndex: number; item: FunctionCallItem }
   | { kind: 'custom'; outputIndex: number; item: CustomToolCallItem; json: string }
   | { kind: 'json-tool'; sent: boolean }
@@ -437,13 +438,6 @@ function customInput (json: string): string {
   } catch {
     return json
   }
-}
-
-/** The page a web search citation points at; other citations (document locations) have no URL to give. */
-function citedPage (citation: unknown): Array<{ url: string; title: string }> {
-  const cited = citation as { type?: unknown; url?: unknown; title?: unknown }
-  if (cited.type !== 'web_search_result_location' || typeof cited.url !== 'string') return []
-  return [{ url: cited.url, title: typeof cited.title === 'string' ? cited.title : '' }]
 }
 
 /** The query of a web search's input ({"query": …}); what cannot be read is an empty query. */

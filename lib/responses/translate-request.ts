@@ -215,7 +215,7 @@ function responsesWebSearch (tool: ToolSpec, param: string, request: ResponsesRe
   const filters = tool.filters as { allowed_domains?: unknown } | null | undefined
   if (tool.search_context_size !== undefined && tool.search_context_size !== 'medium') dropped.push(`${param}.search_context_size`)
   if (tool.external_web_access === false) dropped.push(`${param}.external_web_access`)
-  return webSearchTool({ location: tool.user_location, allowedDomains: filters?.allowed_domains ?? undefined, maxUses: request.max_tool_calls || undefined }, param)
+  return webSearchTool({ location: tool.user_location, allowedDomains: filters?.allowed_domains ?? undefined, maxUses: request.max_tool_calls || undefined }, { location: `${param}.user_location`, allowedDomains: `${param}.filters.allowed_domains` })
 }
 
 function addWebSearch (body: AnthropicRequest, webSearch: AnthropicTool): void {

@@ -295,3 +295,33 @@ test('a finished choice cannot fail afterwards', async (t) => {
 //   on `kind` and treats a missing kind exactly like 'ignored' (no text, thinking, arguments or stop chunk).
 // - onBlockDelta, signature_delta: `block.kind === 'thinking'` → `true`. A signature added to another
 //   kind of block is never read: only thinking blocks' signatures go to the thinking store.
+
+test('web search citations: a url_citation delta when the cited text block stops, placed by all the content before it', async (t) => {
+  const translator = new StreamTranslator(identity, 0, null, 'think-tags')
+  const cite = (url: string): StreamPayload => ({ type: 'content_block_delta', index: 1, delta: { type: 'citations_delta', citation: { type: 'web_search_result_location', url, title: `T ${url}` } } })
+  const chunks = feed(translator, [
+    messageStart,
+    thinkingStart(0, 'ok', 's'), blockStop(0),
+    { type: 'content_block_start', index: 1, content_block: { type: 'text', text: 'Sunny' } },
+    cite('https://a.example/'),
+    { type: 'content_block_delta', index: 1, delta: { type: 'citations_delta', citation: { type: 'char_location', url: 'https://doc.example/', cited_text: 'x' } } },
+    textDelta(1, '.'),
+    cite('https://b.example/'),
+    { type: 'content_block_delta', index: 0, delta: { type: 'citations_delta', citation: { type: 'web_search_result_location', url: 'https://late.example/' } } },
+    blockStop(1),
+    textStart(2), textDelta(2, ' Uncited.'), blockStop(2),
+    messageDelta('end_turn', 5), messageStop
+  ])
+  // '<think>\nok' and '\n</think>\n\n' are 21 characters, so the cited text runs from 21 to 27.
+  const at = (url: string): Record<string, unknown> => ({ type: 'url_citation', url_citation: { start_index: 21, end_index: 27, url, title: `T ${url}` } })
+  t.strictSame(chunks.map((chunk) => chunk.choices[0].delta), [
+    { role: 'assistant', content: '' },
+    { content: '<think>\nok' },
+    { content: '\n</think>\n\n' },
+    { content: 'Sunny' },
+    { content: '.' },
+    { annotations: [at('https://a.example/'), at('https://b.example/')] },
+    { content: ' Uncited.' },
+    {}
+  ], 'a document location and a citation on the thinking block give nothing; an uncited block no annotations')
+})
