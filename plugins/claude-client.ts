@@ -440,8 +440,8 @@ function openingErrorEvent (chunk: Buffer): { type: string; message: string } | 
   // At most the first 64 KiB are read (toString clamps the end to the chunk); `.` stops at the line's end.
   const data = /^data: ?(.*)/m.exec(chunk.toString('utf8', 0, 65536))?.[1]
   try {
-    const parsed = JSON.parse(data ?? '') as { error?: { type?: string; message?: string } }
-    return { type: parsed.error?.type ?? 'api_error', message: parsed.error?.message ?? 'upstream error' }
+    const error = (JSON.parse(data ?? '') as { error?: { type?: string; message?: string } }).error ?? {}
+    return { type: error.type ?? 'api_error', message: error.message ?? 'upstream error' }
   } catch {
     return { type: 'api_error', message: 'upstream error' }
   }

@@ -566,6 +566,3 @@ test('passThrough: an opening error event without an error object counts as an a
 //   `false`, and the ping loop's `first.done !== true` made `true`: readEvents ends without
 //   throwing only after it yielded a `message_stop` or `error` event, and either ends the ping
 //   loop as `first`; so `first.done` is never true here (the check narrows the type).
-// - openingErrorEvent, `parsed.error?.type` / `parsed.error?.message` without `?.`: without an
-//   error object the mutant throws inside the `try`, whose `catch` returns the same
-//   `{ type: 'api_error', message: 'upstream error' }` the `??` defaults give.
