@@ -52,7 +52,9 @@ export interface GatewayConfig {
   capabilityOverrides: CapabilityRule[]
   /** MODEL_ALIASES: what clients ask for → what the keys can use, on every route. */
   modelAliases: ModelAliases
-  responses: { ttlSeconds: number; secret: string | undefined; webSearch: boolean; keepAliveMs: number }
+  responses: { ttlSeconds: number; secret: string | undefined; keepAliveMs: number }
+  /** WEB_SEARCH: Responses' web_search tool and chat's web_search_options become Anthropic's web search. */
+  webSearch: boolean
   /** Mean event-loop delay above which new requests get 503 (0: never). */
   maxEventLoopDelayMs: number
   /** Time a request (headers and body) has to arrive in full. */
@@ -235,7 +237,8 @@ export function buildConfig (raw: RawConfig, warn: (message: string) => void = (
     keyStateRefreshMs: raw.KEY_STATE_REFRESH_MS,
     affinityTtlSeconds: raw.AFFINITY_TTL_SECONDS,
     capabilityOverrides: parseCapabilityRules(raw.MODEL_CAPABILITIES),
-    responses: { ttlSeconds: raw.RESPONSES_TTL_SECONDS, secret: raw.RESPONSES_SECRET, webSearch: raw.WEB_SEARCH, keepAliveMs: raw.SSE_KEEPALIVE_MS },
+    responses: { ttlSeconds: raw.RESPONSES_TTL_SECONDS, secret: raw.RESPONSES_SECRET, keepAliveMs: raw.SSE_KEEPALIVE_MS },
+    webSearch: raw.WEB_SEARCH,
     maxEventLoopDelayMs: raw.MAX_EVENT_LOOP_DELAY_MS,
     metricsPublic: raw.METRICS_PUBLIC,
     publicBaseUrl: raw.PUBLIC_BASE_URL?.replace(/\/+$/, ''),

@@ -64,7 +64,7 @@ const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     autoCache: config.autoCache,
     maxHistoryChars: config.maxHistoryChars,
     resolveModel: (requested) => config.modelAliases.resolveModel(requested),
-    webSearch: config.responses.webSearch
+    webSearch: config.webSearch
   }
 
   async function answer (request: FastifyRequest, plan: TranslationPlan, call: UpstreamCall, owner: string): Promise<ChatCompletion> {

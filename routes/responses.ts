@@ -74,7 +74,7 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     defaultMaxTokens: config.defaultMaxTokens,
     unsupportedFields: config.unsupportedFields,
     autoCache: config.autoCache,
-    webSearch: config.responses.webSearch,
+    webSearch: config.webSearch,
     resolveModel: (requested) => config.modelAliases.resolveModel(requested)
   }
 
