@@ -19,7 +19,6 @@ const NO_OP_DEFAULTS: Partial<Record<string, (value: unknown) => boolean>> = {
   store: (value) => value === false,
   function_call: () => false,
   functions: () => false,
-  web_search_options: () => false,
   verbosity: () => false,
   safety_identifier: () => false
 }
@@ -29,6 +28,8 @@ const HANDLED = new Set([
   'model', 'messages', 'stream', 'stream_options', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p',
   'top_k', 'n', 'stop', 'tools', 'tool_choice', 'parallel_tool_calls', 'response_format', 'reasoning_effort', 'user',
   'metadata', 'service_tier', 'thinking',
+  // Translated when WEB_SEARCH is on, refused or dropped by the translation otherwise.
+  'web_search_options',
   // Not sent upstream: it names the conversation for key affinity (lib/core/affinity.ts).
   'prompt_cache_key'
 ])

@@ -47,8 +47,7 @@ export interface TranslationPlan {
 export const THINKING_SUFFIX = '-thinking'
 
 export function translateRequest (request: ChatCompletionRequest, options: TranslateOptions): TranslationPlan {
-  const searchOptions = options.webSearch === true ? webSearchOptionsOf(request) : undefined
-  const dropped = checkUnsupportedFields(searchOptions === undefined ? request : { ...request, web_search_options: undefined }, options.unsupportedFields)
+  const dropped = checkUnsupportedFields(request, options.unsupportedFields)
   const requestedModel = request.model
   const resolve = options.resolveModel ?? ((id: string) => id)
   const direct = resolve(requestedModel)
@@ -64,7 +63,7 @@ export function translateRequest (request: ChatCompletionRequest, options: Trans
   if (conversation.system.length > 0) body.system = conversation.system
 
   applyTools(body, request, conversation.historyToolNames)
-  if (searchOptions !== undefined) applyWebSearch(body, searchOptions, dropped)
+  applyWebSearch(body, request, options, dropped)
   const thinking = applyThinking(body, request, caps, thinkingModel, dropped)
   applySampling(body, request, caps, thinking.on, dropped)
   applyStopSequences(body, typeof request.stop === 'string' ? [request.stop] : request.stop ?? [], 'stop')
@@ -121,18 +120,17 @@ function applyTools (body: AnthropicRequest, request: ChatCompletionRequest, his
 
 interface WebSearchOptions { user_location?: { approximate?: unknown } | null; search_context_size?: unknown }
 
-function webSearchOptionsOf (request: ChatCompletionRequest): WebSearchOptions | undefined {
+/** web_search_options as Anthropic's web search tool beside the client's own tools, when WEB_SEARCH allows it. */
+function applyWebSearch (body: AnthropicRequest, request: ChatCompletionRequest, options: TranslateOptions, dropped: string[]): void {
   const value = request.web_search_options
-  if (value === undefined || value === null) return undefined
+  if (value === undefined || value === null) return
+  if (options.webSearch !== true) return refuseOrDrop('web_search_options', "'web_search_options' needs WEB_SEARCH=true on this gateway", 'web_search_options', options.unsupportedFields, dropped)
   if (typeof value !== 'object' || Array.isArray(value)) throw invalidRequest('web_search_options must be an object', 'web_search_options')
-  return value as WebSearchOptions
-}
-
-/** web_search_options as Anthropic's web search tool, beside the client's own tools; the context size has no Claude setting. */
-function applyWebSearch (body: AnthropicRequest, options: WebSearchOptions, dropped: string[]): void {
-  if (options.search_context_size !== undefined && options.search_context_size !== 'medium') dropped.push('web_search_options.search_context_size')
-  const location = options.user_location?.approximate
-  body.tools = [...(body.tools ?? []), webSearchTool({ location }, { location: 'web_search_options.user_location.approximate', allowedDomains: 'web_search_options' })]
+  const search = value as WebSearchOptions
+  body.tools = [...(body.tools ?? []), webSearchTool({
+    location: { value: search.user_location?.approximate, param: 'web_search_options.user_location.approximate' },
+    contextSize: { value: search.search_context_size, param: 'web_search_options.search_context_size' }
+  }, dropped)]
 }
 
 function convertTool (tool: FunctionTool, param: string): AnthropicTool {

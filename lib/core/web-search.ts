@@ -4,11 +4,16 @@ import { invalidRequest } from '../errors.js'
 /** Anthropic's web search server tool, which Claude runs on Anthropic's side. */
 export const WEB_SEARCH_TOOL = { type: 'web_search_20250305', name: 'web_search' } as const
 
-/** What OpenAI's search settings ask for that Anthropic's web search tool also knows. */
+/** One OpenAI search setting and where it sits in the request, to name it in an error. */
+export interface SearchSetting { value: unknown; param: string }
+
+/** OpenAI's search settings; absent or null values ask for nothing. */
 export interface WebSearchSettings {
   /** OpenAI's approximate location: city, region, country, timezone. */
-  location?: unknown
-  allowedDomains?: unknown
+  location?: SearchSetting
+  allowedDomains?: SearchSetting
+  /** search_context_size has no Claude setting: anything but the default is named as dropped. */
+  contextSize?: SearchSetting
   maxUses?: number
 }
 
@@ -23,16 +28,18 @@ export function citedPage (citation: unknown): CitedPage[] {
 
 const LOCATION_FIELDS = ['city', 'region', 'country', 'timezone'] as const
 
-/** Where each setting sits in the client's request, to name it in an error. */
-export interface WebSearchParams { location: string; allowedDomains: string }
-
-/** The web search tool with the caller's location, allowed domains and use cap. */
-export function webSearchTool (settings: WebSearchSettings, params: WebSearchParams): AnthropicTool {
+/** The web search tool with the caller's location, allowed domains and use cap; settings Claude lacks go into `dropped`. */
+export function webSearchTool (settings: WebSearchSettings, dropped: string[]): AnthropicTool {
   const tool: Record<string, unknown> = { ...WEB_SEARCH_TOOL }
   if (settings.maxUses !== undefined) tool.max_uses = settings.maxUses
-  if (settings.allowedDomains !== undefined) tool.allowed_domains = domainsOf(settings.allowedDomains, params.allowedDomains)
-  if (settings.location !== undefined && settings.location !== null) tool.user_location = locationOf(settings.location, params.location)
+  if (isSet(settings.allowedDomains)) tool.allowed_domains = domainsOf(settings.allowedDomains.value, settings.allowedDomains.param)
+  if (isSet(settings.location)) tool.user_location = locationOf(settings.location.value, settings.location.param)
+  if (isSet(settings.contextSize) && settings.contextSize.value !== 'medium') dropped.push(settings.contextSize.param)
   return tool as unknown as AnthropicTool
+}
+
+function isSet (setting: SearchSetting | undefined): setting is SearchSetting {
+  return setting !== undefined && setting.value !== undefined && setting.value !== null
 }
 
 function domainsOf (value: unknown, param: string): string[] {

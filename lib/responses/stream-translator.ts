@@ -260,7 +260,7 @@ export class ResponsesStreamTranslator {
   private onSearchStart (index: number, id: string, input: Record<string, unknown> | undefined): string {
     const closed = this.closeOpen()
     const item: WebSearchCallItem = { type: 'web_search_call', id: newId('ws'), status: 'in_progress', action: { type: 'search', query: '' } }
-    const added = this.addItem({ ...item, action: { ...item.action } })
+    const added = this.addItem(item)
     const search = { outputIndex: added.outputIndex, item }
     this.searches.set(id, search)
     // A whole message carries the input in the block; a stream sends it as deltas.

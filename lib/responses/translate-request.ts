@@ -213,9 +213,13 @@ function namespaceTools (tool: ToolSpec, param: string, names: ToolNames): Anthr
  */
 function responsesWebSearch (tool: ToolSpec, param: string, request: ResponsesRequest, dropped: string[]): AnthropicTool {
   const filters = tool.filters as { allowed_domains?: unknown } | null | undefined
-  if (tool.search_context_size !== undefined && tool.search_context_size !== 'medium') dropped.push(`${param}.search_context_size`)
   if (tool.external_web_access === false) dropped.push(`${param}.external_web_access`)
-  return webSearchTool({ location: tool.user_location, allowedDomains: filters?.allowed_domains ?? undefined, maxUses: request.max_tool_calls || undefined }, { location: `${param}.user_location`, allowedDomains: `${param}.filters.allowed_domains` })
+  return webSearchTool({
+    location: { value: tool.user_location, param: `${param}.user_location` },
+    allowedDomains: { value: filters?.allowed_domains, param: `${param}.filters.allowed_domains` },
+    contextSize: { value: tool.search_context_size, param: `${param}.search_context_size` },
+    maxUses: request.max_tool_calls || undefined
+  }, dropped)
 }
 
 function addWebSearch (body: AnthropicRequest, webSearch: AnthropicTool): void {

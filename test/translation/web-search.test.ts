@@ -11,6 +11,12 @@ t.test('without WEB_SEARCH, web_search_options is refused by name', async (t) =>
   t.equal(answer.status, 400)
   t.equal(answer.body.error.param, 'web_search_options')
   t.equal(h.stub.requests.length, 0)
+
+  const dropping = await openHarness(t, { UNSUPPORTED_FIELDS: 'drop' })
+  const dropped = await chatJson(dropping.url, chat([user('Weather?')], { web_search_options: {} }))
+  t.equal(dropped.status, 200, 'with UNSUPPORTED_FIELDS=drop it is dropped')
+  t.equal(dropped.headers.get('x-claude2api-dropped-fields'), 'web_search_options')
+  t.equal(dropping.stub.requests[0].body.tools, undefined, 'and no search tool goes upstream')
 })
 
 t.test('with WEB_SEARCH, web_search_options becomes the web search tool with the caller\'s location', async (t) => {
