@@ -6,7 +6,8 @@ import { conversationAffinity, sessionIdFromHeaders } from '../lib/core/affinity
 import { echoRequestedModel } from '../lib/messages/model-echo.js'
 import { UsageWatch } from '../lib/messages/usage-watch.js'
 import { conversationStartOf, readRequestHead, replaceString } from '../lib/messages/request-head.js'
-import { anthropicErrorResponses, MessageSchema, TokenCountSchema } from '../schemas/messages.js'
+import { anthropicErrorResponses } from '../schemas/error.js'
+import { MessageSchema, TokenCountSchema } from '../schemas/messages.js'
 import type { RawAnswer } from '../plugins/claude-client.js'
 import { abortOnDisconnect } from './client-disconnect.js'
 

@@ -38,5 +38,13 @@ export type AnthropicError = Static<typeof AnthropicErrorSchema>
 
 const AnyErrorSchema = Type.Union([ErrorResponseSchema, AnthropicErrorSchema])
 
+/** The same error schema for every status of `errorResponses`. */
+function forEveryErrorStatus<T> (schema: T): Record<keyof typeof errorResponses, T> {
+  return Object.fromEntries(Object.keys(errorResponses).map((status) => [status, schema])) as Record<keyof typeof errorResponses, T>
+}
+
 /** For routes both kinds of client call: the error is in either shape. */
-export const anyErrorResponses = Object.fromEntries(Object.keys(errorResponses).map((status) => [status, AnyErrorSchema])) as Record<keyof typeof errorResponses, typeof AnyErrorSchema>
+export const anyErrorResponses = forEveryErrorStatus(AnyErrorSchema)
+
+/** For the Messages routes: Anthropic's shape only. */
+export const anthropicErrorResponses = forEveryErrorStatus(AnthropicErrorSchema)

@@ -1,5 +1,4 @@
 import { Type, type Static } from 'typebox'
-import { AnthropicErrorSchema, errorResponses } from './error.js'
 
 // The pass-through relays Anthropic's bytes, so these schemas describe the answers (for
 // /openapi.json) and never reshape one: unknown fields are kept, and a relayed body is a stream,
@@ -20,6 +19,3 @@ export type Message = Static<typeof MessageSchema>
 
 export const TokenCountSchema = Type.Object({ input_tokens: Type.Integer() }, open)
 export type TokenCount = Static<typeof TokenCountSchema>
-
-/** Every error status of the Messages routes, in Anthropic's shape. */
-export const anthropicErrorResponses = Object.fromEntries(Object.keys(errorResponses).map((status) => [status, AnthropicErrorSchema])) as Record<keyof typeof errorResponses, typeof AnthropicErrorSchema>

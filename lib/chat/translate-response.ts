@@ -22,6 +22,8 @@ export interface TranslatedChoice {
 
 interface CollectedTurn {
   content: string[]
+  /** The length of the content so far: where the next piece starts, for citations. */
+  contentLength: number
   thoughts: string[]
   reasoningBlocks: ReasoningBlock[]
   toolCalls: NonNullable<Choice['message']['tool_calls']>
@@ -30,31 +32,32 @@ interface CollectedTurn {
 
 /** Walks the blocks in order; with think-tags, each thinking block is wrapped where it stands. */
 function collectBlocks (message: AnthropicResponse, jsonTool: string | null, thinkingFormat: ThinkingFormat): CollectedTurn {
-  const turn: CollectedTurn = { content: [], thoughts: [], reasoningBlocks: [], toolCalls: [], annotations: [] }
-  // Where the next piece of content starts, for citations: the length of the pieces so far.
-  let length = 0
-  let counted = 0
+  const turn: CollectedTurn = { content: [], contentLength: 0, thoughts: [], reasoningBlocks: [], toolCalls: [], annotations: [] }
   for (const block of message.content) {
     switch (block.type) {
       case 'text':
-        for (const page of (block.citations ?? []).flatMap(citedPage)) turn.annotations.push(urlCitation(length, length + block.text.length, page))
-        turn.content.push(block.text)
+        for (const page of (block.citations ?? []).flatMap(citedPage)) turn.annotations.push(urlCitation(turn.contentLength, turn.contentLength + block.text.length, page))
+        addContent(turn, block.text)
         break
       case 'thinking':
         turn.reasoningBlocks.push(block)
         if (block.thinking === '') break
         turn.thoughts.push(block.thinking)
-        if (thinkingFormat === 'think-tags') turn.content.push(wrapThinking(block.thinking))
+        if (thinkingFormat === 'think-tags') addContent(turn, wrapThinking(block.thinking))
         break
       case 'redacted_thinking': turn.reasoningBlocks.push(block); break
       case 'tool_use':
-        if (block.name === jsonTool) turn.content.push(JSON.stringify(block.input ?? {}))
+        if (block.name === jsonTool) addContent(turn, JSON.stringify(block.input ?? {}))
         else turn.toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } })
         break
     }
-    for (; counted < turn.content.length; counted++) length += turn.content[counted].length
   }
   return turn
+}
+
+function addContent (turn: CollectedTurn, text: string): void {
+  turn.content.push(text)
+  turn.contentLength += text.length
 }
 
 /** A citation of a web page over content[start, end): Claude cites a whole text block. */
