@@ -163,17 +163,11 @@ export function scanTopLevel (bytes: Uint8Array): ScanResult {
         } else if (stack.length === 2 && first === undefined) {
           firstStart = index
         }
-        if (byte === OPEN_OBJECT) {
-          if (stack.length === 1) valueKind = 'object'
-          stack.push(OPEN_OBJECT)
-          state = KEY_OR_CLOSE
-          index++
-          break
-        }
-        if (byte === OPEN_ARRAY) {
-          if (stack.length === 1) valueKind = 'array'
-          stack.push(OPEN_ARRAY)
-          state = VALUE_OR_CLOSE
+        if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
+          const isObject = byte === OPEN_OBJECT
+          if (stack.length === 1) valueKind = isObject ? 'object' : 'array'
+          stack.push(byte)
+          state = isObject ? KEY_OR_CLOSE : VALUE_OR_CLOSE
           index++
           break
         }
@@ -185,7 +179,7 @@ export function scanTopLevel (bytes: Uint8Array): ScanResult {
         } else if (byte === MINUS || isDigit(byte)) {
           end = skipNumber(bytes, index)
         } else {
-          const literal = LITERALS.find(([first]) => first === byte)
+          const literal = LITERALS.find(([initial]) => initial === byte)
           if (literal) {
             end = skipLiteral(bytes, index, literal[1])
             kind = literal[2]
