@@ -16,6 +16,7 @@ import lifecyclePlugin from './plugins/lifecycle.js'
 import metricsPlugin from './plugins/metrics.js'
 import statePlugin from './plugins/state.js'
 import thinkingStorePlugin from './plugins/thinking-store.js'
+import tracingPlugin from './plugins/tracing.js'
 import { requestIdFor } from './lib/ops/request-id.js'
 import apiDocsRoutes from './routes/api-docs.js'
 import apiRoutes from './routes/api.js'
@@ -54,6 +55,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   })
   await fastify.register(configPlugin, options)
   await fastify.register(lifecyclePlugin)
+  await fastify.register(tracingPlugin)
   await fastify.register(sensible)
   await fastify.register(redactionPlugin)
   await fastify.register(errorHandlerPlugin)

@@ -343,6 +343,7 @@ class AnthropicHttpClient implements ClaudeClient {
     if (call.callerKey) this.refuseCoolingCaller(call.callerKey)
     const tried = new Set<number>()
     let failures = 0
+    let attempts = 0
     let lastError: unknown
     const preferred = call.affinity !== undefined && !call.callerKey ? await this.fastify.affinity.preferredKey(call.affinity) : undefined
     while (failures < this.fastify.config.retryCount) {
@@ -350,7 +351,7 @@ class AnthropicHttpClient implements ClaudeClient {
       if (!call.callerKey && !key) break
       if (key) tried.add(key.index)
       try {
-        const result = await attempt(call.callerKey ?? key!.secret)
+        const result = await this.fastify.tracing.attempt({ keyLabel: key?.label, attempt: ++attempts }, async () => await attempt(call.callerKey ?? key!.secret))
         if (key && call.affinity !== undefined && key.id !== preferred) void this.fastify.affinity.remember(call.affinity, key.id).catch(() => {})
         this.fastify.metrics.upstreamAttempt('ok')
         return result
@@ -509,4 +510,4 @@ async function claudeClientPlugin (fastify: FastifyInstance): Promise<void> {
   startKeyRechecks(fastify)
 }
 
-export default fp(claudeClientPlugin, { name: 'claude-client', fastify: '5.x', dependencies: ['config', 'key-pool', 'affinity', 'metrics'] })
+export default fp(claudeClientPlugin, { name: 'claude-client', fastify: '5.x', dependencies: ['config', 'key-pool', 'affinity', 'metrics', 'tracing'] })

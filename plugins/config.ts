@@ -11,6 +11,7 @@ import type { CapabilityRule } from '../lib/anthropic/capabilities.js'
 import { ModelAliases } from '../lib/anthropic/model-aliases.js'
 import type { ThinkingFormat } from '../lib/chat/translate-response.js'
 import type { UnsupportedFieldPolicy } from '../lib/core/unsupported-fields.js'
+import { tracesUrl } from '../lib/ops/tracing.js'
 import { CapabilityRulesSchema, ConfigSchema, type RawConfig } from '../schemas/config.js'
 
 export interface GatewayConfig {
@@ -63,6 +64,8 @@ export interface GatewayConfig {
   metricsPublic: boolean
   /** The address clients reach the gateway at, for the status page's connection examples; else taken from the request. */
   publicBaseUrl: string | undefined
+  /** OpenTelemetry traces over OTLP/HTTP; undefined when no endpoint is set (tracing off). */
+  tracing: { url: string; serviceName: string; exportDelayMs: number } | undefined
 }
 
 export interface ConfigPluginOptions {
@@ -243,8 +246,14 @@ export function buildConfig (raw: RawConfig, warn: (message: string) => void = (
     metricsPublic: raw.METRICS_PUBLIC,
     publicBaseUrl: raw.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     modelAliases: parseModelAliases(raw.MODEL_ALIASES),
-    bodyTimeoutMs: raw.BODY_TIMEOUT_MS
+    bodyTimeoutMs: raw.BODY_TIMEOUT_MS,
+    tracing: tracingSettings(raw)
   }
+}
+
+function tracingSettings (raw: RawConfig): GatewayConfig['tracing'] {
+  const url = tracesUrl(raw.OTEL_EXPORTER_OTLP_ENDPOINT, raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
+  return url === undefined ? undefined : { url, serviceName: raw.OTEL_SERVICE_NAME, exportDelayMs: raw.OTEL_BSP_SCHEDULE_DELAY }
 }
 
 async function configPlugin (fastify: FastifyInstance, options: ConfigPluginOptions): Promise<void> {

@@ -142,6 +142,7 @@ async function metricsPlugin (fastify: FastifyInstance): Promise<void> {
     ]
     for (const [kind, count] of kinds) if (count > 0) tokens.inc({ model: label, kind }, count)
     traffic.recordTokens(kinds[0][1] + kinds[2][1] + kinds[3][1], kinds[1][1])
+    fastify.tracing.recordAnswer(request, { model, usage })
   }
 
   const recordFirstToken = (request: FastifyRequest, model: string): void => {
@@ -185,4 +186,4 @@ async function metricsPlugin (fastify: FastifyInstance): Promise<void> {
   })
 }
 
-export default fp(metricsPlugin, { name: 'metrics', fastify: '5.x', dependencies: ['config', 'state', 'key-pool'] })
+export default fp(metricsPlugin, { name: 'metrics', fastify: '5.x', dependencies: ['config', 'state', 'key-pool', 'tracing'] })

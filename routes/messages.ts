@@ -58,6 +58,7 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     let body = request.body as Buffer
     const upstreamModel = head.model === undefined ? undefined : config.modelAliases.resolveModel(head.model)
     if (head.modelSpan && upstreamModel !== undefined && upstreamModel !== head.model) body = replaceString(body, head.modelSpan, upstreamModel)
+    if (head.model !== undefined) fastify.tracing.annotate(request, { 'gen_ai.request.model': head.model.slice(0, 200) })
     const signal = abortOnDisconnect(request, reply)
     // Claude Code names its session; without a name, the conversation's start names it.
     const sessionId = sessionIdFromHeaders(request.headers)

@@ -51,7 +51,12 @@ export const ConfigSchema = Type.Object({
   BODY_TIMEOUT_MS: Type.Integer({ default: 120000, minimum: 1 }),
   METRICS_PUBLIC: Type.Boolean({ default: false }),
   PUBLIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
-  MODEL_ALIASES: Type.Optional(Type.String())
+  MODEL_ALIASES: Type.Optional(Type.String()),
+  // OpenTelemetry's own variable names, so the usual deployment settings carry over.
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
+  OTEL_SERVICE_NAME: Type.String({ default: 'claude2api', minLength: 1 }),
+  OTEL_BSP_SCHEDULE_DELAY: Type.Integer({ default: 5000, minimum: 1 })
 })
 export type RawConfig = Static<typeof ConfigSchema>
 

@@ -16,6 +16,7 @@ import configPlugin from '../../plugins/config.js'
 import keyPoolPlugin from '../../plugins/key-pool.js'
 import metricsPlugin from '../../plugins/metrics.js'
 import statePlugin from '../../plugins/state.js'
+import tracingPlugin from '../../plugins/tracing.js'
 import { startAnthropicStub, type AnthropicStub, type StubOptions, type StubReply } from '../helpers/anthropic-stub.js'
 
 type Tap = Parameters<Parameters<typeof test>[0]>[0]
@@ -71,6 +72,7 @@ async function harness (t: Tap, upstreamUrl: string, config: Record<string, unkn
       ...config
     }
   })
+  await fastify.register(tracingPlugin)
   await fastify.register(statePlugin)
   await fastify.register(keyPoolPlugin)
   await fastify.register(affinityPlugin)

@@ -37,7 +37,9 @@ const defaults: RawConfig = {
   MIRROR_RATE_LIMIT: 60,
   MIRROR_MAX_CONCURRENT: 16,
   BODY_TIMEOUT_MS: 1000,
-  METRICS_PUBLIC: false
+  METRICS_PUBLIC: false,
+  OTEL_SERVICE_NAME: 'claude2api',
+  OTEL_BSP_SCHEDULE_DELAY: 5000
 }
 
 function writeYaml (text: string): string {
