@@ -17,7 +17,7 @@ export interface GatewayMetrics {
   /** The outcome of a failed attempt, from its error. */
   upstreamFailure: (error: unknown) => void
   /** Tokens of one finished upstream answer, from its Anthropic `usage`, under the upstream model id. */
-  recordUsage: (request: FastifyRequest, model: string, usage: AnthropicUsage) => void
+  recordUsage: (request: FastifyRequest, model: string, usage: AnthropicUsage, stopReason?: string | null) => void
   /** The first token of a streamed answer arrived: observes the time since the request came in. */
   recordFirstToken: (request: FastifyRequest, model: string) => void
   /** The same stream, recording its first token and its usage (once, however it ends). */
@@ -131,7 +131,7 @@ async function metricsPlugin (fastify: FastifyInstance): Promise<void> {
 
   for (const outcome of ['ok', 'rate_limited', 'rejected', 'server_error', 'network'] as const) attempts.inc({ outcome }, 0)
 
-  const recordUsage = (request: FastifyRequest, model: string, usage: AnthropicUsage): void => {
+  const recordUsage = (request: FastifyRequest, model: string, usage: AnthropicUsage, stopReason?: string | null): void => {
     const label = models.label(model)
     const kinds: Array<[string, number]> = [
       ['input', usage.input_tokens ?? 0],
@@ -142,7 +142,7 @@ async function metricsPlugin (fastify: FastifyInstance): Promise<void> {
     ]
     for (const [kind, count] of kinds) if (count > 0) tokens.inc({ model: label, kind }, count)
     traffic.recordTokens(kinds[0][1] + kinds[2][1] + kinds[3][1], kinds[1][1])
-    fastify.tracing.recordAnswer(request, { model, usage })
+    fastify.tracing.recordAnswer(request, { model, usage, stopReason })
   }
 
   const recordFirstToken = (request: FastifyRequest, model: string): void => {
@@ -157,7 +157,7 @@ async function metricsPlugin (fastify: FastifyInstance): Promise<void> {
     observeStream: (request, model, stream) => {
       const events = tapUsage(stream.first, stream.rest, {
         onFirstToken: () => recordFirstToken(request, model),
-        onEnd: (usage) => recordUsage(request, model, usage)
+        onEnd: (usage, stopReason) => recordUsage(request, model, usage, stopReason)
       })
       return { first: stream.first, rest: events, close: () => { stream.close(); void events.return(undefined) } }
     },

@@ -71,7 +71,7 @@ const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const id = completionId()
     const created = Math.floor(Date.now() / 1000)
     const messages = await perChoice(plan.n, call, async (shared) => await fastify.claude.createMessage(shared), () => {})
-    for (const message of messages) fastify.metrics.recordUsage(request, plan.body.model, message.usage)
+    for (const message of messages) fastify.metrics.recordUsage(request, plan.body.model, message.usage, message.stop_reason)
     const translated = messages.map((message, index) => translateMessage(message, index, plan.jsonTool, config.thinkingFormat))
     for (const item of translated) if (item.reasoning) await thinkingStore.save(owner, item.reasoning.toolCallIds, item.reasoning.blocks)
     return buildCompletion(id, created, plan.requestedModel, translated)

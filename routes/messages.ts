@@ -86,7 +86,7 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (watch) {
       reply.raw.once('finish', () => {
         const usage = watch.finish()
-        if (usage) fastify.metrics.recordUsage(request, upstreamModel!, usage)
+        if (usage) fastify.metrics.recordUsage(request, upstreamModel!, usage, watch.stopReason)
       })
     }
     return await reply.send(Readable.from(chunks, { objectMode: false }))

@@ -166,7 +166,7 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const call: UpstreamCall = { body: plan.body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey, affinity }
     if (!plan.stream) {
       const message = await fastify.claude.createMessage(call)
-      fastify.metrics.recordUsage(request, plan.body.model, message.usage)
+      fastify.metrics.recordUsage(request, plan.body.model, message.usage, message.stop_reason)
       for (const event of eventsOfMessage(message)) running.handle(event)
       await keep(request, identity, input, plan, running)
       return running.response

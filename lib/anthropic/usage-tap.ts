@@ -4,7 +4,7 @@ export interface UsageTapHooks {
   /** The first content delta (text, thinking or tool input) of the stream. */
   onFirstToken: () => void
   /** The stream's usage once it is over: message_start's, overlaid with the cumulative message_delta usage. */
-  onEnd: (usage: AnthropicUsage) => void
+  onEnd: (usage: AnthropicUsage, stopReason: string | null) => void
 }
 
 function merge (into: AnthropicUsage, more: AnthropicUsage | undefined): AnthropicUsage {
@@ -23,16 +23,20 @@ function merge (into: AnthropicUsage, more: AnthropicUsage | undefined): Anthrop
 export async function * tapUsage (first: StreamPayload, rest: AsyncIterator<StreamPayload>, hooks: UsageTapHooks): AsyncGenerator<StreamPayload> {
   let usage: AnthropicUsage = first.type === 'message_start' ? { ...first.message.usage } : {}
   let sawToken = false
+  let stopReason: string | null = null
   try {
     for (let next = await rest.next(); next.done !== true; next = await rest.next()) {
       const event = next.value
       if (!sawToken && event.type === 'content_block_delta') {
         sawToken = true
         hooks.onFirstToken()
-      } else if (event.type === 'message_delta') usage = merge(usage, event.usage)
+      } else if (event.type === 'message_delta') {
+        usage = merge(usage, event.usage)
+        stopReason = event.delta.stop_reason ?? stopReason
+      }
       yield event
     }
   } finally {
-    hooks.onEnd(usage)
+    hooks.onEnd(usage, stopReason)
   }
 }

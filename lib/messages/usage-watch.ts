@@ -15,6 +15,8 @@ export class UsageWatch {
   private readonly json: Buffer[] = []
   private jsonBytes = 0
   private usage: AnthropicUsage | undefined
+  /** The answer's stop reason, once seen. */
+  stopReason: string | null = null
 
   constructor (contentType: string | undefined) {
     this.parser = contentType?.startsWith('text/event-stream') === true ? new SseParser() : undefined
@@ -34,7 +36,8 @@ export class UsageWatch {
     if (this.parser) return this.usage
     if (this.jsonBytes > JSON_LIMIT) return undefined
     try {
-      const parsed = JSON.parse(Buffer.concat(this.json).toString('utf8')) as { usage?: AnthropicUsage }
+      const parsed = JSON.parse(Buffer.concat(this.json).toString('utf8')) as { usage?: AnthropicUsage; stop_reason?: unknown }
+      if (typeof parsed.stop_reason === 'string') this.stopReason = parsed.stop_reason
       return typeof parsed.usage === 'object' && parsed.usage !== null ? parsed.usage : undefined
     } catch {
       return undefined
@@ -44,7 +47,8 @@ export class UsageWatch {
   private readEvent (name: string, data: string): void {
     if (name !== 'message_start' && name !== 'message_delta') return
     try {
-      const payload = JSON.parse(data) as { message?: { usage?: AnthropicUsage }; usage?: AnthropicUsage }
+      const payload = JSON.parse(data) as { message?: { usage?: AnthropicUsage }; usage?: AnthropicUsage; delta?: { stop_reason?: unknown } }
+      if (typeof payload.delta?.stop_reason === 'string') this.stopReason = payload.delta.stop_reason
       const usage = name === 'message_start' ? payload.message?.usage : payload.usage
       if (usage) this.usage = { ...this.usage, ...withoutNulls(usage) }
     } catch {

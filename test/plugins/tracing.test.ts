@@ -80,6 +80,7 @@ test('a retried streamed chat request: one server span continuing the caller\'s 
   t.ok(typeof input === 'number' && input > 0, 'input tokens recorded')
   t.ok(typeof output === 'number' && output > 0, 'output tokens recorded')
   t.equal(attribute(server, 'gen_ai.usage.cache_read.input_tokens'), 0)
+  t.same(attribute(server, 'gen_ai.response.finish_reasons'), ['end_turn'], 'the stream\'s stop reason')
 
   const attempts = spans.filter((span) => span.kind === CLIENT).sort((a, b) => Number(attribute(a, 'claude2api.upstream.attempt')) - Number(attribute(b, 'claude2api.upstream.attempt')))
   t.equal(attempts.length, 2, 'a failed attempt and a good one')
@@ -123,6 +124,7 @@ test('a Messages pass-through and a Responses request each get their protocol an
     t.equal(attribute(span, 'gen_ai.request.model'), MODEL)
     const output = attribute(span, 'gen_ai.usage.output_tokens')
     t.ok(typeof output === 'number' && output > 0, `${protocol}: output tokens recorded`)
+    t.same(attribute(span, 'gen_ai.response.finish_reasons'), ['end_turn'], `${protocol}: the stop reason`)
     t.notOk(span.parentSpanId, 'no incoming traceparent: a new trace')
   }
   t.notOk(receiver.bodies.join('\n').includes(PROMPT), 'no prompt text in the traces')
