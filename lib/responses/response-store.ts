@@ -1,7 +1,7 @@
 import type { ReasoningBlock } from '../anthropic/types.js'
 import type { StateStore } from '../state/state-store.js'
 import type { ResponseObject } from '../../schemas/responses.js'
-import { invalidRequest } from '../errors.js'
+import { clientText, invalidRequest } from '../errors.js'
 import { newId } from './ids.js'
 import type { InputItem } from './translate-input.js'
 
@@ -17,6 +17,17 @@ export interface Conversation { items: InputItem[]; thinking: Map<string, Reason
 
 /** previous_response_id chains longer than this are refused rather than walked. */
 const MAX_CHAIN = 1000
+/** Largest stored response (its JSON, input and output together); a larger one is answered but not kept. */
+export const MAX_STORED_RESPONSE_CHARS = 16 * 1024 * 1024
+/** Stored items are parsed this many characters at a time, the event loop getting a turn between batches. */
+const PARSE_BATCH_CHARS = 1024 * 1024
+
+/** One stored item, kept on its own so a reference reads it without the rest of its response. */
+export interface StoredItem { item: InputItem; thinking?: ReasoningBlock[] }
+
+export interface ResponseStoreOptions {
+  maxResponseChars?: number
+}
 
 /**
  * Responses kept on the shared state store, per caller: every key holds the caller's identity
@@ -24,13 +35,24 @@ const MAX_CHAIN = 1000
  * Entries expire after the configured time; the memory store also drops the oldest when full.
  */
 export class ResponseStore {
-  constructor (private readonly state: StateStore, private readonly ttlSeconds: number) {}
+  private readonly maxResponseChars: number
 
-  async save (identity: string, stored: StoredResponse): Promise<void> {
-    const id = stored.response.id
-    await this.state.set(this.responseKey(identity, id), JSON.stringify(stored), this.ttlSeconds)
-    const itemIds = [...stored.input, ...stored.response.output].flatMap((item) => typeof item.id === 'string' ? [item.id] : [])
-    await Promise.all(itemIds.map(async (itemId) => await this.state.set(this.itemKey(identity, itemId), id, this.ttlSeconds)))
+  constructor (private readonly state: StateStore, private readonly ttlSeconds: number, options: ResponseStoreOptions = {}) {
+    this.maxResponseChars = options.maxResponseChars ?? MAX_STORED_RESPONSE_CHARS
+  }
+
+  /** Stores the response and each of its items on its own, under the caller's quota; false when it is too large to keep. */
+  async save (identity: string, stored: StoredResponse): Promise<boolean> {
+    const text = JSON.stringify(stored)
+    if (text.length > this.maxResponseChars) return false
+    await this.state.set(this.responseKey(identity, stored.response.id), text, this.ttlSeconds, identity)
+    const items = [...stored.input, ...(stored.response.output as InputItem[])].filter((item) => typeof item.id === 'string')
+    await Promise.all(items.map(async (item) => {
+      const id = item.id as string
+      const entry: StoredItem = stored.thinking[id] ? { item, thinking: stored.thinking[id] } : { item }
+      await this.state.set(this.itemKey(identity, id), JSON.stringify(entry), this.ttlSeconds, identity)
+    }))
+    return true
   }
 
   async load (identity: string, id: string): Promise<StoredResponse | undefined> {
@@ -45,13 +67,45 @@ export class ResponseStore {
     return true
   }
 
-  /** A stored item (input or output of any of the caller's responses) by its id, with its response. */
-  async findItem (identity: string, itemId: string): Promise<{ item: InputItem; stored: StoredResponse } | undefined> {
-    const responseId = await this.state.get(this.itemKey(identity, itemId))
-    const stored = responseId === undefined ? undefined : await this.load(identity, responseId)
-    if (!stored) return undefined
-    const item = [...stored.input, ...(stored.response.output as InputItem[])].find((candidate) => candidate.id === itemId)
-    return item ? { item, stored } : undefined
+  /**
+   * Stored items (input or output of any of the caller's responses) by id, read in one round
+   * trip, each entry on its own. What they add up to is bounded by `maxChars` (a 400 above it),
+   * and parsing gives the event loop a turn between batches.
+   */
+  async findItems (identity: string, itemIds: readonly string[], maxChars = Infinity): Promise<Map<string, StoredItem>> {
+    const values = await this.state.getMany(itemIds.map((id) => this.itemKey(identity, id)))
+    let total = 0
+    for (const value of values) total += value?.length ?? 0
+    if (total > maxChars) throw invalidRequest(`The stored items this request references add up to ${total} characters, more than the ${maxChars} a request may carry`, 'input', 'item_references_too_large')
+    const found = new Map<string, StoredItem>()
+    let sinceYield = 0
+    for (const [index, value] of values.entries()) {
+      if (value === undefined || !value.startsWith('{')) continue
+      found.set(itemIds[index], JSON.parse(value) as StoredItem)
+      sinceYield += value.length
+      if (sinceYield >= PARSE_BATCH_CHARS) {
+        sinceYield = 0
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+    }
+    await this.findLegacyItems(identity, itemIds, values, found)
+    return found
+  }
+
+  /** Item entries written before items were stored on their own hold their response's id: each such response is read and parsed once. */
+  private async findLegacyItems (identity: string, itemIds: readonly string[], values: Array<string | undefined>, found: Map<string, StoredItem>): Promise<void> {
+    const byResponse = new Map<string, string[]>()
+    values.forEach((value, index) => {
+      if (value !== undefined && !value.startsWith('{')) byResponse.set(value, [...(byResponse.get(value) ?? []), itemIds[index]])
+    })
+    for (const [responseId, wanted] of byResponse) {
+      const stored = await this.load(identity, responseId)
+      if (!stored) continue
+      for (const item of [...stored.input, ...(stored.response.output as InputItem[])]) {
+        const id = item.id
+        if (typeof id === 'string' && wanted.includes(id)) found.set(id, stored.thinking[id] ? { item, thinking: stored.thinking[id] } : { item })
+      }
+    }
   }
 
   /** The whole conversation up to and including `id`: each response's input, then its output, oldest first. */
@@ -60,7 +114,7 @@ export class ResponseStore {
     for (let next: string | null = id; next !== null; next = chain.at(-1)?.response.previous_response_id ?? null) {
       if (chain.length >= MAX_CHAIN) throw invalidRequest(`previous_response_id chains are limited to ${MAX_CHAIN} responses`, 'previous_response_id')
       const stored = await this.load(identity, next)
-      if (!stored) throw invalidRequest(`Previous response with id '${next}' not found (it was never stored, has expired, or belongs to another API key).`, 'previous_response_id', 'previous_response_not_found')
+      if (!stored) throw invalidRequest(`Previous response with id '${clientText(next)}' not found (it was never stored, has expired, or belongs to another API key).`, 'previous_response_id', 'previous_response_not_found')
       chain.push(stored)
     }
     chain.reverse()

@@ -9,6 +9,8 @@ export interface RedisStateOptions {
   timeoutMs: number
   /** Upper bound on the characters the local view holds. */
   localMaxChars: number
+  /** Upper bound on the characters one owner's entries hold in the local view. */
+  localOwnerMaxChars?: number
   /** Told once when shared state is lost and once when it is back. */
   onChange: (connected: boolean, reason: string) => void
 }
@@ -41,7 +43,7 @@ export class RedisStateStore implements StateStore {
   private probe: NodeJS.Timeout | undefined
 
   constructor (private readonly options: RedisStateOptions) {
-    this.local = new MemoryStateStore({ maxChars: options.localMaxChars })
+    this.local = new MemoryStateStore({ maxChars: options.localMaxChars, ownerMaxChars: options.localOwnerMaxChars })
     this.redis = new Redis(options.url, {
       keyPrefix: options.prefix,
       // Commands fail at once while disconnected instead of queueing behind the outage.
@@ -80,8 +82,20 @@ export class RedisStateStore implements StateStore {
     return await this.local.get(key)
   }
 
-  async set (key: string, value: string, ttlSeconds: number): Promise<void> {
-    await this.local.set(key, value, ttlSeconds)
+  async getMany (keys: readonly string[]): Promise<Array<string | undefined>> {
+    if (keys.length === 0) return []
+    if (this.up) {
+      try {
+        return (await this.bounded(this.redis.mget(...keys))).map((value) => value ?? undefined)
+      } catch (error) {
+        this.failed(error)
+      }
+    }
+    return await this.local.getMany(keys)
+  }
+
+  async set (key: string, value: string, ttlSeconds: number, owner?: string): Promise<void> {
+    await this.local.set(key, value, ttlSeconds, owner)
     if (value.length > MAX_SHARED_VALUE_CHARS) return
     await this.share(key, async () => await this.redis.set(key, value, 'PX', Math.max(1, Math.round(ttlSeconds * 1000))))
   }

@@ -54,7 +54,7 @@ test('UNSUPPORTED_FIELDS=drop: odd or countless dropped names give a bounded, va
   t.equal(answer.statusCode, 200)
   const header = String(answer.headers['x-claude2api-dropped-fields'])
   t.ok(header.length < 2048, `the header is bounded (${header.length} characters)`)
-  t.match(header, /^unknown_field_0,unknown_field_1,.*,…\+\d+ more$|%E2%80%A6\+\d+ more$/, 'it lists the first names, then how many more')
+  t.match(header, /^unknown_field_0,unknown_field_1,.*,\.\.\.\+\d+ more$/, 'it lists the first names, then how many more')
 })
 
 test('an x-request-id that looks like a key is not echoed: a fresh id is made', async (t) => {
