@@ -16,6 +16,7 @@ import lifecyclePlugin from './plugins/lifecycle.js'
 import metricsPlugin from './plugins/metrics.js'
 import statePlugin from './plugins/state.js'
 import thinkingStorePlugin from './plugins/thinking-store.js'
+import { clientText } from './lib/errors.js'
 import { requestIdFor } from './lib/ops/request-id.js'
 import apiDocsRoutes from './routes/api-docs.js'
 import apiRoutes from './routes/api.js'
@@ -50,7 +51,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   // Lets a client quote the id under which the gateway logged its request.
   fastify.addHook('onRequest', async (request, reply) => { reply.header('x-request-id', request.id) })
   fastify.addHook('onResponse', async (request, reply) => {
-    request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request completed')
+    request.log.debug({ method: request.method, url: clientText(request.url, 256), status: reply.statusCode, ms: reply.elapsedTime }, 'request completed')
   })
   await fastify.register(configPlugin, options)
   await fastify.register(lifecyclePlugin)
