@@ -25,9 +25,18 @@ const PARSE_BATCH_CHARS = 1024 * 1024
 /** One stored item, kept on its own so a reference reads it without the rest of its response. */
 export interface StoredItem { item: InputItem; thinking?: ReasoningBlock[] }
 
+/** What one caller's stored responses may hold in all, on any state store (Redis keeps no per-caller bound itself). */
+export const CALLER_QUOTA_CHARS = 64 * 1024 * 1024
+/** Responses one caller's ledger lists at most; older ones are let go. */
+const MAX_LEDGER_ENTRIES = 10_000
+
 export interface ResponseStoreOptions {
   maxResponseChars?: number
+  callerQuotaChars?: number
 }
+
+/** One stored response in its caller's ledger: id, characters held (response and items), item ids. */
+type LedgerEntry = [id: string, chars: number, itemIds: string[]]
 
 /**
  * Responses kept on the shared state store, per caller: every key holds the caller's identity
@@ -36,23 +45,49 @@ export interface ResponseStoreOptions {
  */
 export class ResponseStore {
   private readonly maxResponseChars: number
+  private readonly callerQuotaChars: number
 
   constructor (private readonly state: StateStore, private readonly ttlSeconds: number, options: ResponseStoreOptions = {}) {
     this.maxResponseChars = options.maxResponseChars ?? MAX_STORED_RESPONSE_CHARS
+    this.callerQuotaChars = options.callerQuotaChars ?? CALLER_QUOTA_CHARS
   }
 
-  /** Stores the response and each of its items on its own, under the caller's quota; false when it is too large to keep. */
+  /**
+   * Stores the response and each of its items on its own, under the caller's quota: the caller's
+   * own oldest responses make room, nobody else's. False when it is too large to keep at all.
+   */
   async save (identity: string, stored: StoredResponse): Promise<boolean> {
     const text = JSON.stringify(stored)
     if (text.length > this.maxResponseChars) return false
-    await this.state.set(this.responseKey(identity, stored.response.id), text, this.ttlSeconds, identity)
     const items = [...stored.input, ...(stored.response.output as InputItem[])].filter((item) => typeof item.id === 'string')
-    await Promise.all(items.map(async (item) => {
+    const entries = items.map((item) => {
       const id = item.id as string
       const entry: StoredItem = stored.thinking[id] ? { item, thinking: stored.thinking[id] } : { item }
-      await this.state.set(this.itemKey(identity, id), JSON.stringify(entry), this.ttlSeconds, identity)
-    }))
+      return [id, JSON.stringify(entry)] as const
+    })
+    const chars = entries.reduce((sum, [, value]) => sum + value.length, text.length)
+    if (chars > this.callerQuotaChars) return false
+    await this.makeRoom(identity, [stored.response.id, chars, entries.map(([id]) => id)])
+    await this.state.set(this.responseKey(identity, stored.response.id), text, this.ttlSeconds, identity)
+    await Promise.all(entries.map(async ([id, value]) => { await this.state.set(this.itemKey(identity, id), value, this.ttlSeconds, identity) }))
     return true
+  }
+
+  /**
+   * The caller's ledger with `added` at its end, after deleting the caller's oldest responses
+   * until everything fits its quota. Concurrent saves of one caller may each miss the other's
+   * entry; such an entry is then not counted, and still expires with its TTL.
+   */
+  private async makeRoom (identity: string, added: LedgerEntry): Promise<void> {
+    const key = this.ledgerKey(identity)
+    const ledger = parseLedger(await this.state.get(key))
+    ledger.push(added)
+    let total = ledger.reduce((sum, [, chars]) => sum + chars, 0)
+    let drop = 0
+    while (drop < ledger.length - 1 && (total > this.callerQuotaChars || ledger.length - drop > MAX_LEDGER_ENTRIES)) total -= ledger[drop++][1]
+    const gone = ledger.splice(0, drop)
+    await Promise.all(gone.flatMap(([id, , itemIds]) => [this.responseKey(identity, id), ...itemIds.map((itemId) => this.itemKey(identity, itemId))]).map(async (stale) => { await this.state.delete(stale) }))
+    await this.state.set(key, JSON.stringify(ledger), this.ttlSeconds, identity)
   }
 
   async load (identity: string, id: string): Promise<StoredResponse | undefined> {
@@ -64,6 +99,9 @@ export class ResponseStore {
     const found = await this.load(identity, id)
     if (!found) return false
     await this.state.delete(this.responseKey(identity, id))
+    // Its items go with it: a reference to one of them finds nothing afterwards.
+    const itemIds = [...found.input, ...(found.response.output as InputItem[])].flatMap((item) => typeof item.id === 'string' ? [item.id] : [])
+    await Promise.all(itemIds.map(async (itemId) => { await this.state.delete(this.itemKey(identity, itemId)) }))
     return true
   }
 
@@ -128,6 +166,20 @@ export class ResponseStore {
 
   private itemKey (identity: string, itemId: string): string {
     return `responses:item:${identity}:${itemId}`
+  }
+
+  private ledgerKey (identity: string): string {
+    return `responses:ledger:${identity}`
+  }
+}
+
+function parseLedger (text: string | undefined): LedgerEntry[] {
+  if (text === undefined) return []
+  try {
+    const ledger: unknown = JSON.parse(text)
+    return Array.isArray(ledger) ? ledger as LedgerEntry[] : []
+  } catch {
+    return []
   }
 }
 

@@ -79,3 +79,15 @@ test('the total size of what references resolve to is bounded by the body limit'
   const some = await post(app, { model: 'claude-sonnet-4-6', input: [...input.slice(0, 2), { role: 'user', content: 'and?' }] })
   t.equal(some.status, 200, 'references within the limit are served')
 })
+
+test('a deleted response\'s items can no longer be referenced', async (t) => {
+  const { app } = await setup(t)
+  const stored = await post(app, { model: 'claude-sonnet-4-6', input: [{ role: 'user', content: 'forget me' }] })
+  const items = await app.inject({ method: 'GET', url: `/v1/responses/${String(stored.body.id)}/input_items`, headers: authHeaders })
+  const [item] = (items.json() as { data: Array<{ id: string }> }).data
+  const deleted = await app.inject({ method: 'DELETE', url: `/v1/responses/${String(stored.body.id)}`, headers: { authorization: authHeaders.authorization } })
+  t.equal(deleted.statusCode, 200)
+  const answer = await post(app, { model: 'claude-sonnet-4-6', input: [{ type: 'item_reference', id: item.id }, { role: 'user', content: 'and?' }] })
+  t.equal(answer.status, 400)
+  t.match(answer.body, { error: { code: 'item_not_found' } })
+})

@@ -48,3 +48,20 @@ test('response store: a caller\'s responses count against its own quota, not aga
   t.ok(await store.load('victim', 'resp_victim'), 'the victim\'s response survived')
   t.ok((await store.findItems('victim', ['msg_v'])).has('msg_v'), 'and so did its item')
 })
+
+test('response store: each caller\'s stored responses are held to its own quota on any state store (Redis too)', async (t) => {
+  // No quota in the state store itself, as with Redis: the response store keeps its own per caller.
+  const state = new MemoryStateStore({ maxChars: 100_000_000 })
+  const store = new ResponseStore(state, 600, { maxResponseChars: 50_000, callerQuotaChars: 100_000 })
+  await store.save('victim', { response: response('resp_victim'), input: [{ id: 'msg_v', type: 'message', role: 'user', content: 'keep me' }], thinking: {} })
+  for (let index = 0; index < 50; index++) {
+    await store.save('attacker', { response: response(`resp_${index}`), input: [{ id: `msg_${index}`, type: 'message', role: 'user', content: 'x'.repeat(20_000) }], thinking: {} })
+  }
+  t.ok(await store.load('attacker', 'resp_49'), 'the newest is kept')
+  t.equal(await store.load('attacker', 'resp_0'), undefined, 'the oldest went')
+  t.equal((await store.findItems('attacker', ['msg_0'])).size, 0, 'and its items with it')
+  let held = 0
+  for (let index = 0; index < 50; index++) held += (await state.get(`responses:attacker:resp_${index}`))?.length ?? 0
+  t.ok(held <= 100_000, `the caller holds at most its quota (${held} characters of responses)`)
+  t.ok(await store.load('victim', 'resp_victim'), 'another caller is untouched')
+})
