@@ -25,6 +25,9 @@ export const MAX_SHARED_VALUE_CHARS = 4 * 1024 * 1024
 /** Keys changed during an outage that are written to Redis once it is back; older changes beyond this stay local. */
 const MAX_PENDING_KEYS = 10000
 
+/** Keys per MGET: a request's lookups go out together, each answer small enough for REDIS_TIMEOUT_MS. */
+const MGET_SLICE = 100
+
 class RedisTimeout extends Error {}
 
 /**
@@ -86,7 +89,9 @@ export class RedisStateStore implements StateStore {
     if (keys.length === 0) return []
     if (this.up) {
       try {
-        return (await this.bounded(this.redis.mget(...keys))).map((value) => value ?? undefined)
+        // Sent together (auto-pipelined: one round trip), in slices so no single answer is huge.
+        const slices = await Promise.all(Array.from({ length: Math.ceil(keys.length / MGET_SLICE) }, async (_, index) => await this.bounded(this.redis.mget(...keys.slice(index * MGET_SLICE, (index + 1) * MGET_SLICE)))))
+        return slices.flat().map((value) => value ?? undefined)
       } catch (error) {
         this.failed(error)
       }
