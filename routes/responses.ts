@@ -84,7 +84,8 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   /**
    * Replayed history, referenced items and stored thinking: everything the translation needs
-   * from the store, in a fixed number of round trips. The request's counts and references were
+   * from the store; references and thinking in a fixed number of round trips (the history walks
+   * its previous_response_id chain, one read per response). The request's counts and references are
    * checked first (checkResponsesBounds); what the references add up to is bounded by the body limit.
    */
   async function inputContext (request: FastifyRequest, identity: string, body: { input?: ResponsesRequest['input']; previous_response_id?: string | null; tools?: ResponsesRequest['tools']; metadata?: ResponsesRequest['metadata'] }): Promise<{ history: Conversation; context: InputContext }> {
