@@ -17,6 +17,7 @@ import metricsPlugin from './plugins/metrics.js'
 import statePlugin from './plugins/state.js'
 import thinkingStorePlugin from './plugins/thinking-store.js'
 import tracingPlugin from './plugins/tracing.js'
+import { clientText } from './lib/errors.js'
 import { requestIdFor } from './lib/ops/request-id.js'
 import apiDocsRoutes from './routes/api-docs.js'
 import apiRoutes from './routes/api.js'
@@ -51,7 +52,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   // Lets a client quote the id under which the gateway logged its request.
   fastify.addHook('onRequest', async (request, reply) => { reply.header('x-request-id', request.id) })
   fastify.addHook('onResponse', async (request, reply) => {
-    request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request completed')
+    request.log.debug({ method: request.method, url: clientText(request.url, 256), status: reply.statusCode, ms: reply.elapsedTime }, 'request completed')
   })
   await fastify.register(configPlugin, options)
   await fastify.register(lifecyclePlugin)

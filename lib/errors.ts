@@ -11,6 +11,21 @@ export interface OpenAIErrorBody {
   error: { message: string; type: OpenAIErrorType; param: string | null; code: string | null }
 }
 
+/** Longest client-chosen string quoted inside an error message or log line. */
+const CLIENT_TEXT_MAX = 80
+/** Whatever a message quotes, it stays this short: an error body or log line never grows with the request. */
+const MESSAGE_MAX = 2048
+const PARAM_MAX = 256
+
+/**
+ * Client-chosen text (a field name, an id, a type) as quoted inside messages and log lines:
+ * cut to a few dozen characters, with how much was left out, so a 1 MB name costs 1 MB nowhere.
+ */
+export function clientText (value: unknown, max = CLIENT_TEXT_MAX): string {
+  const text = String(value)
+  return text.length <= max ? text : `${text.slice(0, max)}…(${text.length} characters)`
+}
+
 /** An error meant for the client: it already knows its status and OpenAI error shape. */
 export class GatewayError extends Error {
   readonly status: number
@@ -22,11 +37,12 @@ export class GatewayError extends Error {
   readonly upstream: UpstreamError | undefined
 
   constructor (status: number, type: OpenAIErrorType, message: string, options: { param?: string | null; code?: string | null; headers?: Record<string, string>; upstream?: UpstreamError } = {}) {
-    super(message)
+    // The bound of last resort: every message and param that reaches a client or a log is short.
+    super(clientText(message, MESSAGE_MAX))
     this.name = 'GatewayError'
     this.status = status
     this.type = type
-    this.param = options.param ?? null
+    this.param = options.param === undefined || options.param === null ? null : clientText(options.param, PARAM_MAX)
     this.code = options.code ?? null
     this.headers = options.headers ?? {}
     this.upstream = options.upstream

@@ -2,7 +2,7 @@ import type { Model, ModelList } from '../schemas/models.js'
 import type { ModelAliases } from './anthropic/model-aliases.js'
 import { retirementOf } from './anthropic/model-lifecycle.js'
 import { THINKING_SUFFIX } from './chat/translate-request.js'
-import { invalidRequest } from './errors.js'
+import { clientText, invalidRequest } from './errors.js'
 
 export interface UpstreamModelEntry { id: string; display_name?: string; created_at?: string }
 
@@ -84,6 +84,6 @@ export function modelPage (models: Model[], paging: ModelPaging = {}): ModelList
 
 function indexOfCursor (models: Model[], id: string, param: 'after_id' | 'before_id'): number {
   const index = models.findIndex((model) => model.id === id)
-  if (index === -1) throw invalidRequest(`${param}: no model with id '${id}' in this list`, param)
+  if (index === -1) throw invalidRequest(`${param}: no model with id '${clientText(id)}' in this list`, param)
   return index
 }

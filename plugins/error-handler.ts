@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { GatewayError, toAnthropicError, type OpenAIErrorBody } from '../lib/errors.js'
+import { clientText, GatewayError, toAnthropicError, type OpenAIErrorBody } from '../lib/errors.js'
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../lib/json-depth.js'
 
 declare module 'fastify' {
@@ -132,7 +132,7 @@ async function errorHandlerPlugin (fastify: FastifyInstance): Promise<void> {
     return sendError(request, reply, mapped, wantsAnthropicShape(request, true))
   })
   fastify.setNotFoundHandler((request, reply) => {
-    const error = new GatewayError(404, 'not_found_error', `Unknown route ${request.method} ${request.url.split('?')[0]}`, { code: 'unknown_route' })
+    const error = new GatewayError(404, 'not_found_error', `Unknown route ${request.method} ${clientText(request.url.split('?')[0], 200)}`, { code: 'unknown_route' })
     return sendError(request, reply, error, wantsAnthropicShape(request, false))
   })
 }

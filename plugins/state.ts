@@ -16,13 +16,15 @@ declare module 'fastify' {
 const MEMORY_STATE_MAX_CHARS = 256 * 1024 * 1024
 /** With Redis, the local view only bridges outages: a smaller bound. */
 const LOCAL_VIEW_MAX_CHARS = 64 * 1024 * 1024
+/** One caller's share of either bound: a caller filling its share evicts only its own entries. */
+const OWNER_SHARE = 4
 /** Start-up waits this long for Redis at most, then serves from the local view until it connects. */
 const STARTUP_WAIT_MS = 2000
 
 async function statePlugin (fastify: FastifyInstance): Promise<void> {
   const { redis } = fastify.config
   if (!redis) {
-    const store = new MemoryStateStore({ maxChars: MEMORY_STATE_MAX_CHARS })
+    const store = new MemoryStateStore({ maxChars: MEMORY_STATE_MAX_CHARS, ownerMaxChars: MEMORY_STATE_MAX_CHARS / OWNER_SHARE })
     fastify.decorate('state', store)
     fastify.decorate('redis', null)
     fastify.addHook('onClose', async () => { await store.close() })
@@ -36,6 +38,7 @@ async function statePlugin (fastify: FastifyInstance): Promise<void> {
     prefix: redis.prefix,
     timeoutMs: redis.timeoutMs,
     localMaxChars: LOCAL_VIEW_MAX_CHARS,
+    localOwnerMaxChars: LOCAL_VIEW_MAX_CHARS / OWNER_SHARE,
     onChange: (connected, reason) => {
       if (connected) fastify.log.info({ redis: where }, 'shared state: connected to Redis')
       else fastify.log.warn({ redis: where, reason }, 'shared state: Redis unreachable; using this instance\'s local view until it is back')

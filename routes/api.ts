@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import mirrorKeyCheck from '../plugins/mirror-key-check.js'
 import mirrorLimits from '../plugins/mirror-limits.js'
 import chatCompletionRoutes from './chat-completions.js'
 import messagesRoutes from './messages.js'
@@ -14,6 +15,8 @@ export interface ApiOptions {
 const apiRoutes: FastifyPluginAsyncTypebox<ApiOptions> = async (fastify, options) => {
   if (options.mirror) await fastify.register(mirrorLimits)
   fastify.addHook('onRequest', options.mirror ? fastify.requireAnthropicKey : fastify.requireClientKey)
+  // After the key is read, before the body: a made-up key is refused before any work.
+  if (options.mirror) await fastify.register(mirrorKeyCheck)
   await fastify.register(chatCompletionRoutes)
   await fastify.register(modelRoutes)
   await fastify.register(messagesRoutes)

@@ -8,8 +8,10 @@ import { completionStream } from '../lib/chat/completion-stream.js'
 import { CapabilityTable } from '../lib/anthropic/capabilities.js'
 import { translateRequest, type TranslateOptions, type TranslationPlan } from '../lib/chat/translate-request.js'
 import { toolCallTurns } from '../lib/chat/translate-messages.js'
+import { checkChatBounds } from '../lib/chat/request-bounds.js'
 import { buildCompletion, translateMessage } from '../lib/chat/translate-response.js'
 import { callerIdentity } from '../lib/core/caller-identity.js'
+import { droppedFieldsHeader } from '../lib/core/unsupported-fields.js'
 import { presentedKey } from '../plugins/auth.js'
 import type { UpstreamCall, UpstreamStream } from '../plugins/claude-client.js'
 import { ChatCompletionRequestSchema, ChatCompletionSchema, type ChatCompletion } from '../schemas/chat-completion.js'
@@ -100,10 +102,11 @@ const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: ChatCompletionSchema, ...errorResponses }
     }
   }, async (request, reply) => {
+    checkChatBounds(request.body)
     const owner = callerIdentity(presentedKey(request) ?? '')
     const thinking = await thinkingStore.recall(owner, toolCallTurns(request.body.messages))
     const plan = translateRequest(request.body, { ...translateOptions, thinkingStore: thinking })
-    if (plan.dropped.length > 0) reply.header('x-claude2api-dropped-fields', plan.dropped.join(','))
+    if (plan.dropped.length > 0) reply.header('x-claude2api-dropped-fields', droppedFieldsHeader(plan.dropped))
     const affinity = conversationAffinity({ sessionId: sessionIdFromHeaders(request.headers), promptCacheKey: promptCacheKeyOf(request.body) }, plan.body)
     const call: UpstreamCall = { body: plan.body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey, affinity }
     if (plan.stream) return await stream(reply, plan, call, owner)

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import { networkErrorToClient, UpstreamNetworkError } from '../lib/errors.js'
+import { checkNotRetired } from '../lib/anthropic/model-lifecycle.js'
 import { conversationAffinity, sessionIdFromHeaders } from '../lib/core/affinity.js'
 import { echoRequestedModel } from '../lib/messages/model-echo.js'
 import { UsageWatch } from '../lib/messages/usage-watch.js'
@@ -57,6 +58,7 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const head = readRequestHead(request.body as Buffer | undefined)
     let body = request.body as Buffer
     const upstreamModel = head.model === undefined ? undefined : config.modelAliases.resolveModel(head.model)
+    if (upstreamModel !== undefined) checkNotRetired(upstreamModel, new Date())
     if (head.modelSpan && upstreamModel !== undefined && upstreamModel !== head.model) body = replaceString(body, head.modelSpan, upstreamModel)
     if (head.model !== undefined) fastify.tracing.annotate(request, { 'gen_ai.request.model': head.model.slice(0, 200) })
     const signal = abortOnDisconnect(request, reply)

@@ -5,9 +5,11 @@ import { CapabilityTable } from '../lib/anthropic/capabilities.js'
 import type { AnthropicRequest, ReasoningBlock } from '../lib/anthropic/types.js'
 import { conversationAffinity, sessionIdFromHeaders } from '../lib/core/affinity.js'
 import { callerIdentity } from '../lib/core/caller-identity.js'
+import { droppedFieldsHeader } from '../lib/core/unsupported-fields.js'
 import { GatewayError } from '../lib/errors.js'
 import { describeFailure } from '../lib/responses/failure.js'
 import { newId } from '../lib/responses/ids.js'
+import { checkResponsesBounds } from '../lib/responses/request-bounds.js'
 import { pageOfItems } from '../lib/responses/input-items.js'
 import { withKeepAlive } from '../lib/responses/keep-alive.js'
 import { ReasoningSeal, sealSecret } from '../lib/responses/reasoning-seal.js'
@@ -80,22 +82,25 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   const identityOf = (request: FastifyRequest): string => callerIdentity(presentedKey(request) ?? '')
 
-  /** Replayed history, referenced items and stored thinking: everything the translation needs from the store. */
-  async function inputContext (identity: string, request: { input?: ResponsesRequest['input']; previous_response_id?: string | null }): Promise<{ history: Conversation; context: InputContext }> {
-    const history: Conversation = request.previous_response_id
-      ? await store.conversation(identity, request.previous_response_id)
+  /**
+   * Replayed history, referenced items and stored thinking: everything the translation needs
+   * from the store; references and thinking in a fixed number of round trips (the history walks
+   * its previous_response_id chain, one read per response). The request's counts and references are
+   * checked first (checkResponsesBounds); what the references add up to is bounded by the body limit.
+   */
+  async function inputContext (request: FastifyRequest, identity: string, body: { input?: ResponsesRequest['input']; previous_response_id?: string | null; tools?: ResponsesRequest['tools']; metadata?: ResponsesRequest['metadata'] }): Promise<{ history: Conversation; context: InputContext }> {
+    const wanted = checkResponsesBounds(body)
+    const history: Conversation = body.previous_response_id
+      ? await store.conversation(identity, body.previous_response_id)
       : { items: [], thinking: new Map() }
+    const found = await store.findItems(identity, wanted, request.routeOptions.bodyLimit ?? config.bodyLimit)
     const references = new Map<string, InputItem>()
     const thinkingById = new Map<string, ReasoningBlock[]>(history.thinking)
-    for (const item of inputItems(request.input)) {
-      const wanted = item.type === 'item_reference' || (item.type === 'reasoning' && !item.encrypted_content)
-      if (!wanted || typeof item.id !== 'string' || references.has(item.id)) continue
-      const found = await store.findItem(identity, item.id)
-      if (!found) continue
-      references.set(item.id, found.item)
-      for (const [itemId, blocks] of Object.entries(found.stored.thinking)) thinkingById.set(itemId, blocks)
+    for (const [id, entry] of found) {
+      references.set(id, entry.item)
+      if (entry.thinking) thinkingById.set(id, entry.thinking)
     }
-    const callIds = toolCallIdsOf([...history.items, ...inputItems(request.input), ...references.values()])
+    const callIds = toolCallIdsOf([...history.items, ...inputItems(body.input), ...references.values()])
     const context: InputContext = {
       unseal: (blob, param) => seal.unseal(blob, identity, param),
       thinkingById,
@@ -120,7 +125,8 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     for (const turn of done.toolTurnReasoning) await thinkingStore.save(identity, turn.callIds, turn.blocks)
     if (!plan.store) return
     try {
-      await store.save(identity, { response: done.response, input, thinking: Object.fromEntries(done.reasoningById) })
+      const kept = await store.save(identity, { response: done.response, input, thinking: Object.fromEntries(done.reasoningById) })
+      if (!kept) request.log.warn({ response: done.response.id }, 'the response is too large to store; a later retrieve or continuation will not find it')
     } catch (error) {
       // The answer is complete and goes out regardless; only a later retrieve or continuation misses it.
       request.log.warn({ err: error, response: done.response.id }, 'could not store the response')
@@ -156,9 +162,9 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: { body: ResponsesRequestSchema, response: { 200: ResponseObjectSchema, ...errorResponses } }
   }, async (request, reply) => {
     const identity = identityOf(request)
-    const { history, context } = await inputContext(identity, request.body)
+    const { history, context } = await inputContext(request, identity, request.body)
     const plan = translateResponsesRequest(request.body, history.items, context, translateOptions)
-    if (plan.dropped.length > 0) reply.header('x-claude2api-dropped-fields', plan.dropped.join(','))
+    if (plan.dropped.length > 0) reply.header('x-claude2api-dropped-fields', droppedFieldsHeader(plan.dropped))
     const input = withIds(inputItems(request.body.input).map((item) => item.type === 'item_reference' && typeof item.id === 'string' ? context.references.get(item.id) ?? item : item))
     const running = translator(responseShell(newId('resp'), request.body, plan), plan, identity)
     // plan.body holds the whole conversation (rebuilt from previous_response_id), so a chain keeps one name.
@@ -185,7 +191,7 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: { body: InputTokensRequestSchema, response: { 200: InputTokensSchema, ...errorResponses } }
   }, async (request, reply) => {
     const identity = identityOf(request)
-    const { history, context } = await inputContext(identity, request.body)
+    const { history, context } = await inputContext(request, identity, request.body)
     const plan = translateResponsesRequest({ ...request.body, store: false }, history.items, context, translateOptions)
     const inputTokens = await fastify.claude.countTokens({ body: countTokensBody(plan.body), signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey })
     return { object: 'response.input_tokens' as const, input_tokens: inputTokens }

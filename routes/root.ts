@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { judgeHealth, type HealthVerdict } from '../lib/ops/health.js'
-import { renderStatusPage } from '../lib/ops/status-page.js'
+import { renderStatusPage, STATUS_PAGE_POLICY } from '../lib/ops/status-page.js'
 import { currentBuiltInModels } from '../lib/model-list.js'
 import { errorResponses } from '../schemas/error.js'
 
@@ -42,7 +42,8 @@ const rootRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: { summary: 'Status page (HTML)', produces: ['text/html'], response: { 200: Type.String() } }
   }, async (request, reply) => {
     const page = renderStatusPage({ version: fastify.instanceInfo.version, health: health(), baseUrl: baseUrlOf(request), mirrorPrefix: config.mirror.enabled ? config.mirror.prefix : null })
-    return await reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(page)
+    return await reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store')
+      .header('content-security-policy', STATUS_PAGE_POLICY).header('x-frame-options', 'DENY').send(page)
   })
 
   fastify.get('/status', {

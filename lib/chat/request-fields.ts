@@ -1,5 +1,5 @@
 import type { ChatCompletionRequest } from '../../schemas/chat-completion.js'
-import { invalidRequest } from '../errors.js'
+import { clientText, invalidRequest } from '../errors.js'
 import type { UnsupportedFieldPolicy } from '../core/unsupported-fields.js'
 
 
@@ -49,8 +49,8 @@ export function checkUnsupportedFields (request: ChatCompletionRequest, policy: 
       continue
     }
     throw isNoOp
-      ? invalidRequest(`'${field}' is not supported by Claude models; remove it or set UNSUPPORTED_FIELDS=drop`, field, 'unsupported_parameter')
-      : invalidRequest(`Unrecognized request argument supplied: ${field}`, field, 'unknown_parameter')
+      ? invalidRequest(`'${clientText(field)}' is not supported by Claude models; remove it or set UNSUPPORTED_FIELDS=drop`, field, 'unsupported_parameter')
+      : invalidRequest(`Unrecognized request argument supplied: ${clientText(field)}`, field, 'unknown_parameter')
   }
   return dropped
 }

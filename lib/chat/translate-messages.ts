@@ -1,7 +1,7 @@
 import type { ChatMessage, ContentPart } from '../../schemas/chat-completion.js'
 import { isReasoningBlock, type AnthropicMessage, type CacheControl, type ContentBlock, type DocumentBlock, type ImageBlock, type TextBlock, type ToolResultBlock, type ToolUseBlock } from '../anthropic/types.js'
 import { documentBlock, imageBlock, textBlock } from '../core/content-parts.js'
-import { invalidRequest } from '../errors.js'
+import { clientText, invalidRequest } from '../errors.js'
 import { appendTurn, parseToolArguments, toolId } from '../core/conversation.js'
 import { TOOL_NAME } from '../core/tools.js'
 import type { ThinkingLookup } from '../core/thinking-store.js'
@@ -129,7 +129,7 @@ export function toolCallTurns (messages: ChatMessage[]): string[][] {
 function toolUseBlock (call: NonNullable<ChatMessage['tool_calls']>[number], param: string): ToolUseBlock {
   const input = parseToolArguments(call.function.arguments, `${param}.function.arguments`)
   const name = call.function.name
-  if (!TOOL_NAME.test(name)) throw invalidRequest(`${param}.function.name '${name.slice(0, 80)}' must match ^[a-zA-Z0-9_-]{1,64}$`, `${param}.function.name`)
+  if (!TOOL_NAME.test(name)) throw invalidRequest(`${param}.function.name '${clientText(name)}' must match ^[a-zA-Z0-9_-]{1,64}$`, `${param}.function.name`)
   return { type: 'tool_use', id: toolId(call.id, `${param}.id`), name, input }
 }
 

@@ -110,7 +110,12 @@ function chooseMaxTokens (request: ChatCompletionRequest, options: TranslateOpti
 
 function applyTools (body: AnthropicRequest, request: ChatCompletionRequest, historyToolNames: Set<string>): void {
   const tools = (request.tools ?? []).map((tool, index) => convertTool(tool, `tools[${index}]`))
-  const repeated = tools.findIndex((tool, index) => tools.findIndex((other) => other.name === tool.name) !== index)
+  const seen = new Set<string>()
+  const repeated = tools.findIndex((tool) => {
+    if (seen.has(tool.name)) return true
+    seen.add(tool.name)
+    return false
+  })
   if (repeated >= 0) throw invalidRequest(`tools[${repeated}].function.name '${tools[repeated].name}' is already the name of another tool; tool names must be unique`, `tools[${repeated}].function.name`)
   if (tools.length > 0) body.tools = tools
   const choice = mapToolChoice(wantedToolChoice(request), tools, request.parallel_tool_calls === false)

@@ -1,6 +1,6 @@
 import type { ModelCapabilities } from '../anthropic/capabilities.js'
 import type { AnthropicRequest } from '../anthropic/types.js'
-import { invalidRequest } from '../errors.js'
+import { clientText, invalidRequest } from '../errors.js'
 import { applyAutomaticCaching, countCacheBreakpoints, MAX_CACHE_BREAKPOINTS } from './caching.js'
 import type { ThinkingDecision } from './thinking.js'
 import { refuseOrDrop, type UnsupportedFieldPolicy } from './unsupported-fields.js'
@@ -17,7 +17,7 @@ export function applyUserId (body: AnthropicRequest, userId: string | null | und
 export function applyServiceTier (body: AnthropicRequest, tier: string, policy: UnsupportedFieldPolicy, dropped: string[]): void {
   if (tier === 'auto') body.service_tier = 'auto'
   else if (tier === 'default') body.service_tier = 'standard_only'
-  else refuseOrDrop('service_tier', `service_tier '${tier}' has no Claude equivalent; use 'auto' or 'default'`, 'service_tier', policy, dropped)
+  else refuseOrDrop('service_tier', `service_tier '${clientText(tier)}' has no Claude equivalent; use 'auto' or 'default'`, 'service_tier', policy, dropped)
 }
 
 /** A trailing assistant message is a prefill: refused where the upstream refuses it, else trimmed as it requires. */

@@ -1,6 +1,6 @@
 import type { ModelCapabilities } from '../anthropic/capabilities.js'
 import type { AnthropicRequest, ThinkingConfig } from '../anthropic/types.js'
-import { invalidRequest } from '../errors.js'
+import { clientText, invalidRequest } from '../errors.js'
 import { foldLastToolExchange, lastToolTurnLacksThinking } from './conversation.js'
 
 export interface ThinkingDecision { on: boolean; style: 'budget' | 'adaptive' | null }
@@ -28,7 +28,7 @@ export interface ThinkingDisplay { summarized: boolean }
  */
 export function effortWish (effort: string | undefined, explicit: boolean, caps: ModelCapabilities, model: string, param: string, dropped: string[]): ThinkingWish {
   if (effort === undefined) return { kind: 'default' }
-  if (!EFFORTS.has(effort)) throw invalidRequest(`${param} '${effort}' is not one of ${[...EFFORTS].join(', ')}`, param)
+  if (!EFFORTS.has(effort)) throw invalidRequest(`${param} '${clientText(effort)}' is not one of ${[...EFFORTS].join(', ')}`, param)
   if (effort === 'none') return { kind: 'off' }
   if (caps.thinking !== 'none') return { kind: 'effort', effort }
   if (!explicit) throw invalidRequest(`Model ${model} has no thinking variant: this model cannot think`, 'model', 'model_not_found')
@@ -52,7 +52,7 @@ export function checkNativeThinking (thinking: unknown, model: string, caps: Mod
   }
   const unknown = Object.keys(fields).find((key) => !THINKING_FIELDS[type].includes(key))
   if (unknown !== undefined) {
-    throw invalidRequest(`thinking.${unknown} is not a field of thinking type '${type}', which takes ${THINKING_FIELDS[type].join(', ')}`, `thinking.${unknown}`)
+    throw invalidRequest(`thinking.${clientText(unknown)} is not a field of thinking type '${clientText(type)}', which takes ${THINKING_FIELDS[type].join(', ')}`, `thinking.${unknown}`)
   }
   if (type === 'disabled') {
     if (caps.thinkingAlwaysOn) throw invalidRequest(`Model ${model} always thinks: thinking cannot be 'disabled'`, 'thinking.type')
@@ -60,7 +60,7 @@ export function checkNativeThinking (thinking: unknown, model: string, caps: Mod
   }
   if (!THINKING_TYPES_OF[caps.thinking].includes(type)) {
     const accepted = THINKING_TYPES_OF[caps.thinking].map((name) => `'${name}'`).join(' or ')
-    throw invalidRequest(accepted === '' ? `Model ${model} cannot think` : `Model ${model} takes thinking type ${accepted}, not '${type}'`, 'thinking.type')
+    throw invalidRequest(accepted === '' ? `Model ${clientText(model)} cannot think` : `Model ${clientText(model)} takes thinking type ${accepted}, not '${clientText(type)}'`, 'thinking.type')
   }
   const display = fields.display
   if (display !== undefined && display !== 'summarized' && display !== 'omitted') throw invalidRequest("thinking.display must be 'summarized' or 'omitted'", 'thinking.display')

@@ -1,5 +1,5 @@
 import type { AnthropicRequest, AnthropicTool, AnthropicToolChoice, CacheControl } from '../anthropic/types.js'
-import { invalidRequest } from '../errors.js'
+import { clientText, invalidRequest } from '../errors.js'
 
 export const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/
 
@@ -15,7 +15,7 @@ export interface FunctionSpec {
 /** `param` names the function object in the client's request (e.g. `tools[0].function`). */
 export function functionTool (spec: FunctionSpec, param: string): AnthropicTool {
   const { name, description, parameters, strict } = spec
-  if (!TOOL_NAME.test(name)) throw invalidRequest(`${param}.name '${name}' must match ^[a-zA-Z0-9_-]{1,64}$`, `${param}.name`)
+  if (!TOOL_NAME.test(name)) throw invalidRequest(`${param}.name '${clientText(name)}' must match ^[a-zA-Z0-9_-]{1,64}$`, `${param}.name`)
   const converted: AnthropicTool = { name, input_schema: objectSchema(parameters ?? {}, `${param}.parameters`) }
   if (description) converted.description = description
   if (strict === true) converted.strict = true
@@ -40,7 +40,7 @@ export function mapToolChoice (choice: WantedToolChoice, tools: AnthropicTool[],
   if (choice === 'required') mapped = { type: 'any' }
   else if (typeof choice === 'object') {
     const name = choice.name
-    if (!tools.some((tool) => tool.name === name)) throw invalidRequest(`tool_choice names '${name}', which is not in tools`, 'tool_choice')
+    if (!tools.some((tool) => tool.name === name)) throw invalidRequest(`tool_choice names '${clientText(name)}', which is not in tools`, 'tool_choice')
     mapped = { type: 'tool', name }
   } else if (choice === 'auto' || disableParallel) mapped = { type: 'auto' }
   if (mapped && tools.length === 0) throw invalidRequest('tool_choice needs tools', 'tool_choice')

@@ -17,7 +17,7 @@ export interface ValueSpan {
 
 export type ScanResult =
   | { ok: true; fields: Map<string, ValueSpan> }
-  | { ok: false; reason: string }
+  | { ok: false; reason: string; tooDeep?: true }
 
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
@@ -122,8 +122,12 @@ function failure (reason: string, index: number): ScanResult {
   return { ok: false, reason: `${reason} at byte ${index}` }
 }
 
-/** Checks `bytes` is exactly one JSON object (surrounding whitespace allowed) and maps its top-level keys to their values; a repeated key keeps its last value, as JSON.parse does. */
-export function scanTopLevel (bytes: Uint8Array): ScanResult {
+/**
+ * Checks `bytes` is exactly one JSON object (surrounding whitespace allowed) and maps its top-level
+ * keys to their values; a repeated key keeps its last value, as JSON.parse does. Objects and arrays
+ * nested deeper than `maxDepth` (the outer object being level 1) stop the scan there.
+ */
+export function scanTopLevel (bytes: Uint8Array, maxDepth = Infinity): ScanResult {
   const fields = new Map<string, ValueSpan>()
   const stack: number[] = []
   let index = skipWhitespace(bytes, 0)
@@ -166,6 +170,7 @@ export function scanTopLevel (bytes: Uint8Array): ScanResult {
         if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
           const isObject = byte === OPEN_OBJECT
           if (stack.length === 1) valueKind = isObject ? 'object' : 'array'
+          if (stack.length >= maxDepth) return { ok: false, reason: `objects or arrays nest deeper than ${maxDepth} levels at byte ${index}`, tooDeep: true }
           stack.push(byte)
           state = isObject ? KEY_OR_CLOSE : VALUE_OR_CLOSE
           index++

@@ -1,5 +1,6 @@
 import type { ConversationStart } from '../core/affinity.js'
 import { invalidRequest } from '../errors.js'
+import { MAX_JSON_DEPTH } from '../json-depth.js'
 import { scanTopLevel, type ValueSpan } from './json-scanner.js'
 
 /** What the pass-through needs from a Messages request body; the body itself stays as bytes. */
@@ -16,7 +17,9 @@ export interface RequestHead {
 /** Reads `model` and `stream` from a Messages body; anything but one JSON object is a 400. */
 export function readRequestHead (body: Buffer | undefined): RequestHead {
   if (body === undefined || body.length === 0) throw invalidRequest('Request body is empty; send a JSON object', null, 'invalid_json')
-  const scan = scanTopLevel(body)
+  // The translated routes' depth limit: the parts read later (system, tools, first message) stay parseable.
+  const scan = scanTopLevel(body, MAX_JSON_DEPTH)
+  if (!scan.ok && scan.tooDeep === true) throw invalidRequest(`Request body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels`, null, 'invalid_json')
   if (!scan.ok) throw invalidRequest(`Request body must be a JSON object: ${scan.reason}`, null, 'invalid_json')
   const span = scan.fields.get('model')
   const modelSpan = span?.kind === 'string' ? span : undefined

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto'
 import type { HealthVerdict } from './health.js'
 
 export interface StatusPageView {
@@ -71,6 +72,21 @@ document.getElementById('login').addEventListener('submit', (event) => {
 refresh().catch((error) => { message.textContent = String(error); });
 setInterval(() => { refresh().catch((error) => { message.textContent = String(error); }); }, 5000);
 `
+
+/**
+ * The page's Content-Security-Policy: its one script (by hash, so an injected one would not run),
+ * its inline style, fetches to this origin only, and never framed (the page takes a client key).
+ */
+export const STATUS_PAGE_POLICY = [
+  "default-src 'none'",
+  `script-src 'sha256-${hash('sha256', SCRIPT, 'base64')}'`,
+  "style-src 'unsafe-inline'",
+  "img-src data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'"
+].join('; ')
 
 /** The status page: public facts rendered here, the rest (pool, traffic, models) behind a client key. */
 export function renderStatusPage (view: StatusPageView): string {

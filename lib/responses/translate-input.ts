@@ -2,7 +2,7 @@ import { isReasoningBlock, type AnthropicMessage, type ContentBlock, type Docume
 import { appendTurn, parseToolArguments, toolId } from '../core/conversation.js'
 import { documentFromDataUrl, documentFromUrl, imageFromUrl, textBlock } from '../core/content-parts.js'
 import type { ThinkingLookup } from '../core/thinking-store.js'
-import { invalidRequest } from '../errors.js'
+import { clientText, invalidRequest } from '../errors.js'
 import { upstreamName } from './tool-names.js'
 
 /** An input item as the client sent it (shapes are checked here, field by field). */
@@ -49,7 +49,7 @@ function resolveReference (item: InputItem, param: string, context: InputContext
   if (item.type !== 'item_reference') return item
   const id = stringField(item, 'id', param)
   const found = context.references.get(id)
-  if (!found) throw invalidRequest(`${param}: item_reference '${id}' names no stored item`, `${param}.id`, 'item_not_found')
+  if (!found) throw invalidRequest(`${param}: item_reference '${clientText(id)}' names no stored item`, `${param}.id`, 'item_not_found')
   return found
 }
 
@@ -66,7 +66,7 @@ function convertItem (item: InputItem, param: string, context: InputContext, int
     // A past search holds no results Claude could be given again; the answer built on it follows as text.
     case 'web_search_call': return
     default:
-      throw invalidRequest(`${param}: input item type '${String(type)}' is not supported`, `${param}.type`, 'unsupported_item_type')
+      throw invalidRequest(`${param}: input item type '${clientText(type)}' is not supported`, `${param}.type`, 'unsupported_item_type')
   }
 }
 
@@ -111,7 +111,7 @@ function partsOf (content: unknown, param: string): InputItem[] {
 }
 
 function systemText (part: InputItem, param: string): TextBlock | undefined {
-  if (part.type !== 'input_text' && part.type !== 'text') throw invalidRequest(`${param}: only input_text parts are allowed in system and developer messages, got '${String(part.type)}'`, `${param}.type`)
+  if (part.type !== 'input_text' && part.type !== 'text') throw invalidRequest(`${param}: only input_text parts are allowed in system and developer messages, got '${clientText(part.type)}'`, `${param}.type`)
   return textBlock(stringField(part, 'text', param))
 }
 
@@ -123,7 +123,7 @@ function assistantText (part: InputItem, param: string): TextBlock | undefined {
       return textBlock(stringField(part, 'text', param))
     case 'refusal': return textBlock(stringField(part, 'refusal', param))
     default:
-      throw invalidRequest(`${param}: assistant content parts must be output_text or refusal, got '${String(part.type)}'`, `${param}.type`)
+      throw invalidRequest(`${param}: assistant content parts must be output_text or refusal, got '${clientText(part.type)}'`, `${param}.type`)
   }
 }
 
@@ -135,7 +135,7 @@ function userBlock (part: InputItem, param: string): TextBlock | ImageBlock | Do
     case 'input_image': return imagePart(part, param)
     case 'input_file': return filePart(part, param)
     case 'input_audio': throw invalidRequest(`${param}: audio input is not supported by Claude`, `${param}.type`, 'unsupported_content_type')
-    default: throw invalidRequest(`${param}: unknown content part type '${String(part.type)}'`, `${param}.type`, 'unsupported_content_type')
+    default: throw invalidRequest(`${param}: unknown content part type '${clientText(part.type)}'`, `${param}.type`, 'unsupported_content_type')
   }
 }
 

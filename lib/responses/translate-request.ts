@@ -9,7 +9,7 @@ import { applyThinkingWish, checkForcedToolWithThinking, effortWish, type Thinki
 import { declareHistoryTools, functionTool, mapToolChoice, type WantedToolChoice } from '../core/tools.js'
 import { refuseOrDrop, type UnsupportedFieldPolicy } from '../core/unsupported-fields.js'
 import { webSearchTool } from '../core/web-search.js'
-import { invalidRequest } from '../errors.js'
+import { clientText, invalidRequest } from '../errors.js'
 import type { ResponsesRequest } from '../../schemas/responses.js'
 import { convertInput, inputItems, type InputContext, type InputItem } from './translate-input.js'
 import { ToolNames } from './tool-names.js'
@@ -113,12 +113,12 @@ function checkFields (request: ResponsesRequest, policy: UnsupportedFieldPolicy)
   for (const [field, value] of Object.entries(request)) {
     if (value === null || value === undefined || HANDLED.has(field)) continue
     if (policy === 'drop') dropped.push(field)
-    else throw invalidRequest(`Unrecognized request argument supplied: ${field}`, field, 'unknown_parameter')
+    else throw invalidRequest(`Unrecognized request argument supplied: ${clientText(field)}`, field, 'unknown_parameter')
   }
   if (request.top_logprobs) refuseOrDrop('top_logprobs', 'top_logprobs has no Claude equivalent', 'top_logprobs', policy, dropped)
   for (const [index, value] of (request.include ?? []).entries()) {
     if (value === ENCRYPTED_REASONING || value === SEARCH_SOURCES || INCLUDE_NO_EFFECT.has(value)) continue
-    refuseOrDrop(`include.${value}`, `include '${value}' has no Claude equivalent`, `include[${index}]`, policy, dropped)
+    refuseOrDrop(`include.${value}`, `include '${clientText(value)}' has no Claude equivalent`, `include[${index}]`, policy, dropped)
   }
   if (request.truncation && request.truncation !== 'disabled' && request.truncation !== 'auto') {
     throw invalidRequest("truncation must be 'auto' or 'disabled'", 'truncation')
@@ -138,7 +138,7 @@ function instructionBlocks (instructions: string | null | undefined): Array<{ ty
 function wantsSummaries (request: ResponsesRequest): boolean {
   const summary = request.reasoning?.summary ?? request.reasoning?.generate_summary ?? undefined
   if (summary === undefined) return false
-  if (!SUMMARIES.has(summary)) throw invalidRequest(`reasoning.summary '${summary}' is not one of auto, concise, detailed`, 'reasoning.summary')
+  if (!SUMMARIES.has(summary)) throw invalidRequest(`reasoning.summary '${clientText(summary)}' is not one of auto, concise, detailed`, 'reasoning.summary')
   return true
 }
 
@@ -159,7 +159,7 @@ function applyTools (body: AnthropicRequest, request: ResponsesRequest, names: T
     else if (typeof type === 'string' && WEB_SEARCH_TYPES.has(type)) {
       if (options.webSearch) webSearch = responsesWebSearch(tool, param, request, dropped)
       else if (!dropped.includes('tools.web_search')) dropped.push('tools.web_search')
-    } else throw invalidRequest(`${param}: built-in tool '${String(type)}' is not supported on Claude; use function or custom tools`, `${param}.type`, 'unsupported_tool')
+    } else throw invalidRequest(`${param}: built-in tool '${clientText(type)}' is not supported on Claude; use function or custom tools`, `${param}.type`, 'unsupported_tool')
   }
   const allowed = allowedTools(request.tool_choice, names)
   const offered = allowed ? tools.filter((tool) => allowed.has(tool.name)) : tools
@@ -201,7 +201,7 @@ function namespaceTools (tool: ToolSpec, param: string, names: ToolNames): Anthr
   const namespace = tool.name
   return (tool.tools as ToolSpec[]).map((inner, index) => {
     const innerParam = `${param}.tools[${index}]`
-    if (inner?.type !== 'function' && inner?.type !== 'custom') throw invalidRequest(`${innerParam}: a namespace holds function or custom tools, got '${String(inner?.type)}'`, `${innerParam}.type`, 'unsupported_tool')
+    if (inner?.type !== 'function' && inner?.type !== 'custom') throw invalidRequest(`${innerParam}: a namespace holds function or custom tools, got '${clientText(inner?.type)}'`, `${innerParam}.type`, 'unsupported_tool')
     return clientTool(inner, innerParam, names, namespace)
   })
 }
@@ -231,7 +231,7 @@ function wantedToolChoice (choice: ResponsesRequest['tool_choice'], names: ToolN
   if (choice === undefined || choice === null) return undefined
   if (typeof choice === 'string') {
     if (choice === 'none' || choice === 'auto' || choice === 'required') return choice
-    throw invalidRequest(`tool_choice '${choice}' is not one of none, auto, required`, 'tool_choice')
+    throw invalidRequest(`tool_choice '${clientText(choice)}' is not one of none, auto, required`, 'tool_choice')
   }
   switch (choice.type) {
     case 'function':
@@ -244,7 +244,7 @@ function wantedToolChoice (choice: ResponsesRequest['tool_choice'], names: ToolN
     case 'allowed_tools':
       return choice.mode === 'required' ? 'required' : 'auto'
     default:
-      throw invalidRequest(`tool_choice type '${String(choice.type)}' is not supported on Claude; use none, auto, required, a function, a custom tool or allowed_tools`, 'tool_choice.type', 'unsupported_tool')
+      throw invalidRequest(`tool_choice type '${clientText(choice.type)}' is not supported on Claude; use none, auto, required, a function, a custom tool or allowed_tools`, 'tool_choice.type', 'unsupported_tool')
   }
 }
 
@@ -269,7 +269,7 @@ function allowedTools (choice: ResponsesRequest['tool_choice'], names: ToolNames
 
 function applyTextFormat (body: AnthropicRequest, request: ResponsesRequest, caps: ModelCapabilities, thinking: ThinkingDecision, policy: UnsupportedFieldPolicy, dropped: string[]): string | null {
   const verbosity = request.text?.verbosity
-  if (verbosity && verbosity !== 'medium') refuseOrDrop('text.verbosity', `text.verbosity '${verbosity}' has no Claude equivalent`, 'text.verbosity', policy, dropped)
+  if (verbosity && verbosity !== 'medium') refuseOrDrop('text.verbosity', `text.verbosity '${clientText(verbosity)}' has no Claude equivalent`, 'text.verbosity', policy, dropped)
   const format = request.text?.format ?? undefined
   if (!format || format.type === 'text') return null
   if (format.type !== 'json_object' && format.type !== 'json_schema') throw invalidRequest("text.format.type must be 'text', 'json_object' or 'json_schema'", 'text.format.type')

@@ -9,6 +9,8 @@ export interface RedisStateOptions {
   timeoutMs: number
   /** Upper bound on the characters the local view holds. */
   localMaxChars: number
+  /** Upper bound on the characters one owner's entries hold in the local view. */
+  localOwnerMaxChars?: number
   /** Told once when shared state is lost and once when it is back. */
   onChange: (connected: boolean, reason: string) => void
 }
@@ -22,6 +24,9 @@ const PROBE_INTERVAL_MS = 500
 export const MAX_SHARED_VALUE_CHARS = 4 * 1024 * 1024
 /** Keys changed during an outage that are written to Redis once it is back; older changes beyond this stay local. */
 const MAX_PENDING_KEYS = 10000
+
+/** Keys per MGET: a request's lookups go out together, each answer small enough for REDIS_TIMEOUT_MS. */
+const MGET_SLICE = 100
 
 class RedisTimeout extends Error {}
 
@@ -41,7 +46,7 @@ export class RedisStateStore implements StateStore {
   private probe: NodeJS.Timeout | undefined
 
   constructor (private readonly options: RedisStateOptions) {
-    this.local = new MemoryStateStore({ maxChars: options.localMaxChars })
+    this.local = new MemoryStateStore({ maxChars: options.localMaxChars, ownerMaxChars: options.localOwnerMaxChars })
     this.redis = new Redis(options.url, {
       keyPrefix: options.prefix,
       // Commands fail at once while disconnected instead of queueing behind the outage.
@@ -80,8 +85,22 @@ export class RedisStateStore implements StateStore {
     return await this.local.get(key)
   }
 
-  async set (key: string, value: string, ttlSeconds: number): Promise<void> {
-    await this.local.set(key, value, ttlSeconds)
+  async getMany (keys: readonly string[]): Promise<Array<string | undefined>> {
+    if (keys.length === 0) return []
+    if (this.up) {
+      try {
+        // Sent together (auto-pipelined: one round trip), in slices so no single answer is huge.
+        const slices = await Promise.all(Array.from({ length: Math.ceil(keys.length / MGET_SLICE) }, async (_, index) => await this.bounded(this.redis.mget(...keys.slice(index * MGET_SLICE, (index + 1) * MGET_SLICE)))))
+        return slices.flat().map((value) => value ?? undefined)
+      } catch (error) {
+        this.failed(error)
+      }
+    }
+    return await this.local.getMany(keys)
+  }
+
+  async set (key: string, value: string, ttlSeconds: number, owner?: string): Promise<void> {
+    await this.local.set(key, value, ttlSeconds, owner)
     if (value.length > MAX_SHARED_VALUE_CHARS) return
     await this.share(key, async () => await this.redis.set(key, value, 'PX', Math.max(1, Math.round(ttlSeconds * 1000))))
   }

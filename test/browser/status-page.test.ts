@@ -43,7 +43,8 @@ test('the status page in a real headless Chromium: loads, shows the pool, follow
 
   await page.fill('#key', 'wrong-key')
   await page.click('button[type=submit]')
-  await page.waitForFunction("document.getElementById('message').textContent === 'That key was not accepted.'")
+  // Functions, not strings: the page's Content-Security-Policy forbids evaluating strings in it.
+  await page.waitForFunction(() => (globalThis as any).document.getElementById('message').textContent === 'That key was not accepted.')
   // The browser reports the refused fetch itself; that one is expected.
   problems.splice(0, problems.length, ...problems.filter((line) => !line.includes('status of 401')))
 
@@ -65,7 +66,7 @@ test('the status page in a real headless Chromium: loads, shows the pool, follow
   t.equal((await postChat(gateway.url, { model: 'claude-sonnet-4-6' })).status, 400)
 
   // The page refreshes itself every few seconds; wait for it to show the new state.
-  await page.waitForFunction("document.querySelector('#traffic tr td:last-child').textContent === '2'", undefined, { timeout: 30_000 })
+  await page.waitForFunction(() => (globalThis as any).document.querySelector('#traffic tr td:last-child').textContent === '2', undefined, { timeout: 30_000 })
   const traffic = Object.fromEntries((await rows('#traffic')).map((cells) => [cells[0], cells[1]]))
   t.equal(traffic.requests, '2')
   t.equal(traffic['client errors (4xx)'], '1')

@@ -18,6 +18,11 @@ async function setup (t: Tap, logLines?: string[]): Promise<{ stub: AnthropicStu
   return { stub, gateway }
 }
 
+/** What went upstream besides the key check mirror mode makes once per caller key (a GET of the model list). */
+function posted (stub: AnthropicStub): Array<string | undefined> {
+  return stub.requests.filter((request) => request.method === 'POST').map((request) => request.key)
+}
+
 async function chat (gateway: RunningGateway, path: string, key: string, stream: boolean): Promise<Response> {
   return await fetch(`${gateway.url}${path}`, {
     method: 'POST',
@@ -36,7 +41,7 @@ for (const stream of [false, true]) {
       ? parseChunks(await readSse(response)).map((chunk) => chunk.choices?.[0]?.delta?.content ?? '').join('')
       : ((await response.json()) as any).choices[0].message.content
     t.equal(content, 'Hello from the stub.')
-    t.same(stub.requests.map((request) => request.key), [CALLER_KEY], 'the upstream saw the caller key, once')
+    t.same(posted(stub), [CALLER_KEY], 'the upstream saw the caller key, once')
     t.notOk(logLines.some((line) => line.includes(CALLER_KEY.slice(12))), 'the caller key is not logged')
   })
 }
@@ -47,7 +52,8 @@ test('mirror: a caller key the upstream rejects gives the caller 401 and leaves 
   const response = await chat(gateway, '/mirror/v1/chat/completions', CALLER_KEY, false)
   t.equal(response.status, 401)
   t.match(await response.json(), { error: { type: 'authentication_error', message: /invalid x-api-key/ } })
-  t.same(stub.requests.map((request) => request.key), [CALLER_KEY], 'no pool key was tried instead')
+  t.ok(stub.requests.every((request) => request.key === CALLER_KEY), 'no pool key was tried instead')
+  t.same(posted(stub), [CALLER_KEY], 'the message was sent once')
   t.match(gateway.app.keyPool.status(), { total: UPSTREAM_KEYS.length, healthy: UPSTREAM_KEYS.length, disabled: 0 })
 })
 
@@ -57,7 +63,7 @@ test('mirror: a rate-limited caller key gives the caller 429 with retry-after; t
   const response = await chat(gateway, '/mirror/v1/chat/completions', CALLER_KEY, true)
   t.equal(response.status, 429)
   t.equal(response.headers.get('retry-after'), '9')
-  t.same(stub.requests.map((request) => request.key), [CALLER_KEY], 'only the caller key, no pool key instead')
+  t.same(posted(stub), [CALLER_KEY], 'only the caller key, no pool key instead')
   t.match(gateway.app.keyPool.status(), { healthy: UPSTREAM_KEYS.length, cooling: 0 })
 
   // A second request with the same key before its retry-after: answered by the gateway itself.
@@ -66,7 +72,7 @@ test('mirror: a rate-limited caller key gives the caller 429 with retry-after; t
   t.equal(again.status, 429, 'still rate limited')
   const wait = Number(again.headers.get('retry-after'))
   t.ok(wait >= 1 && wait <= 9, `retry-after ${wait}: what is left of the 9 s`)
-  t.same(stub.requests.map((request) => request.key), [CALLER_KEY], 'not sent upstream again before its retry-after')
+  t.same(posted(stub), [CALLER_KEY], 'not sent upstream again before its retry-after')
 
   // Another caller's key is not held back by it.
   const other = await chat(gateway, '/mirror/v1/chat/completions', OTHER_CALLER_KEY, false)
@@ -77,7 +83,7 @@ test('mirror: the model list is fetched with the caller key', async (t) => {
   const { stub, gateway } = await setup(t)
   const response = await fetch(`${gateway.url}/mirror/v1/models`, { headers: { authorization: `Bearer ${CALLER_KEY}` } })
   t.equal(response.status, 200)
-  t.same(stub.requests.map((request) => request.key), [CALLER_KEY])
+  t.ok(stub.requests.length > 0 && stub.requests.every((request) => request.key === CALLER_KEY), 'only the caller key was used')
 })
 
 test('an Anthropic key presented at /v1 is refused with 401; the upstream is not asked', async (t) => {

@@ -189,7 +189,8 @@ test('mirror mode lists models with the caller\'s key, never from the pool cache
     const response = await app.inject({ method: 'GET', url: '/mirror/v1/models', headers: { authorization: `Bearer ${callerKey}` } })
     t.same(response.json(), page(expectedModels(STUB_MODELS)))
   }
-  t.same(stub.requests.map((request) => request.key), [callerKey, callerKey], 'each mirror call asks the upstream with the caller\'s key')
+  // The first call also checks the key (GET /v1/models?limit=1, once per key); then each call lists with it.
+  t.same(stub.requests.map((request) => request.key), [callerKey, callerKey, callerKey], 'each mirror call asks the upstream with the caller\'s key')
 
   // Well-formed, so the gateway passes it on; unknown to the upstream, which refuses it.
   const rejected = await app.inject({ method: 'GET', url: '/mirror/v1/models', headers: { authorization: `Bearer ${anthropicApiKey('revoked')}` } })

@@ -199,7 +199,7 @@ test('mirror mode answers only under its prefix, with the caller\'s Anthropic ke
   stub.reset()
   const mirrored = await post(app, `${MIRROR_PREFIX}/v1/chat/completions`, CALLER_ANTHROPIC_KEY)
   t.equal(mirrored.statusCode, 200, 'the mirror route takes the caller\'s Anthropic key')
-  t.same(stub.requests.map((request) => request.key), [CALLER_ANTHROPIC_KEY], 'and the upstream sees that key, not a pool key')
+  t.same(stub.requests.filter((request) => request.method === 'POST').map((request) => request.key), [CALLER_ANTHROPIC_KEY], 'and the upstream sees that key, not a pool key')
 
   const models = await app.inject({ method: 'GET', url: `${MIRROR_PREFIX}/v1/models`, headers: { 'x-api-key': CALLER_ANTHROPIC_KEY } })
   t.equal(models.statusCode, 200, 'the mirror models route works too')
