@@ -7,6 +7,8 @@ import { globSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 
 const jobs = Number(process.env.TEST_JOBS) || Math.max(2, availableParallelism() * 2)
+/** tap's per-file timeout (package.json, 120 s) catches hangs of a file running alone; beside others a file takes longer. */
+const ALONE_TIMEOUT_S = 120
 const requested = process.argv.slice(2)
 const files = (requested.length > 0 ? requested : globSync('dist/test/**/*.test.js')).sort()
 const alone = files.filter((file) => readFileSync(file, 'utf8').includes('@run-alone'))
@@ -16,7 +18,7 @@ const together = files.filter((file) => !alone.includes(file))
 async function tap (group, jobCount) {
   if (group.length === 0) return { code: 0, total: 0, pass: 0, fail: 0 }
   console.log(`# ${group.length} test files, ${jobCount} at a time`)
-  const child = spawn('tap', [`--jobs=${jobCount}`, ...group], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn('tap', [`--jobs=${jobCount}`, `--timeout=${ALONE_TIMEOUT_S * jobCount}`, ...group], { stdio: ['ignore', 'pipe', 'inherit'] })
   let tail = ''
   child.stdout.on('data', (chunk) => {
     process.stdout.write(chunk)

@@ -27,7 +27,7 @@ async function runRunner (files: string[]): Promise<{ code: number | null; outpu
   let output = ''
   child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
   child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  const killer = setTimeout(() => child.kill('SIGKILL'), 100_000)
+  const killer = setTimeout(() => child.kill('SIGKILL'), 240_000) // generous: two tap runs on a busy machine
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve))
   clearTimeout(killer)
   return { code, output }
