@@ -20,7 +20,9 @@ COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 USER node
 EXPOSE 8080
-HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "const p=process.env.PORT||(process.env.ADDRESS||'').split(':').pop()||8080;fetch('http://127.0.0.1:'+p+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# The server checks itself: it reads the same configuration (a mounted config.yaml, or the
+# environment) and asks /health on the port it listens on.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=15s --retries=3 \
+  CMD ["node", "dist/server.js", "--healthcheck"]
 # A small young generation keeps idle memory down (measured in docs/benchmarks.md).
 CMD ["node", "--max-semi-space-size=1", "dist/server.js"]

@@ -2,7 +2,29 @@ import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import app, { serverOptions } from './app.js'
 import { loggerOptions } from './lib/logger-options.js'
+import { healthcheckUrl } from './lib/ops/healthcheck-url.js'
+import configPlugin from './plugins/config.js'
 import { LOG_LEVELS } from './schemas/config.js'
+
+const HEALTHCHECK_TIMEOUT_MS = 4000
+
+/**
+ * `--healthcheck` (the image's HEALTHCHECK): reads the configuration exactly as the server does
+ * (config.yaml, or the environment and .env) and asks the server's own /health on the address it
+ * listens on. Exit 0 when it answers 200 (ok or degraded), else 1.
+ */
+async function healthcheck (): Promise<number> {
+  const reader = Fastify({ logger: false })
+  try {
+    await reader.register(configPlugin)
+    await reader.ready()
+    const answer = await fetch(healthcheckUrl(reader.config.host, reader.config.port), { signal: AbortSignal.timeout(HEALTHCHECK_TIMEOUT_MS) })
+    return answer.status === 200 ? 0 : 1
+  } catch {
+    return 1
+  }
+}
+if (process.argv.includes('--healthcheck')) process.exit(await healthcheck())
 
 // The level is checked (and named in a clear message) with the rest of the configuration; until
 // then an unknown one must not stop the logger from being built.

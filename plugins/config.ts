@@ -12,7 +12,10 @@ import { ModelAliases } from '../lib/anthropic/model-aliases.js'
 import type { ThinkingFormat } from '../lib/chat/translate-response.js'
 import type { UnsupportedFieldPolicy } from '../lib/core/unsupported-fields.js'
 import { tracesUrl } from '../lib/ops/tracing.js'
-import { CapabilityRulesSchema, ConfigSchema, type RawConfig } from '../schemas/config.js'
+import { checkClientKeys } from '../lib/config/client-keys.js'
+import { quoteConfigLines } from '../lib/config/quoted-config.js'
+import { findUnknownSetting } from '../lib/config/unknown-settings.js'
+import { CapabilityRulesSchema, ConfigSchema, ConfigSections, KNOWN_SETTINGS, type RawConfig } from '../schemas/config.js'
 
 export interface GatewayConfig {
   upstreamKeys: string[]
@@ -95,23 +98,46 @@ export function readConfigSource (env: NodeJS.ProcessEnv = process.env): { data:
     if (env.CONFIG_FILE) throw new ConfigError(`CONFIG_FILE ${file} does not exist`)
     return { data: undefined, origin: 'environment' }
   }
+  const text = readFileSync(file, 'utf8')
   let parsed: unknown
   try {
-    parsed = loadYaml(readFileSync(file, 'utf8'))
+    parsed = loadYaml(text)
   } catch (error) {
-    throw new ConfigError(`${file} is not valid YAML: ${(error as Error).message}`)
+    throw new ConfigError(describeYamlError(file, text, error as YamlError))
   }
   if (parsed === null || parsed === undefined) return { data: {}, origin: file }
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`${file} must hold a mapping of settings`)
+  refuseUnknownSettings(parsed as Record<string, unknown>, file)
   return { data: normalizeYaml(parsed as Record<string, unknown>), origin: file }
 }
 
-/** YAML keys may be written in any case; lists stand for comma-separated values. */
+interface YamlError extends Error { reason?: string; mark?: { line: number; column: number } }
+
+/** Top-level settings whose value a quoted line may show: known, and not a nested section (those may hold client keys). */
+function showsValueOf (setting: string): boolean {
+  return Object.hasOwn(ConfigSchema.properties, setting) && !Object.hasOwn(ConfigSections, setting)
+}
+
+/** The parser's reason and position, and the lines up to it with every secret-looking value hidden (the parser's own quote would show them). */
+function describeYamlError (file: string, text: string, error: YamlError): string {
+  if (error.mark === undefined) return `${file} is not valid YAML: ${error.reason ?? 'it cannot be read'}`
+  const { line, column } = error.mark
+  return `${file} is not valid YAML: ${error.reason ?? 'syntax error'} at line ${line + 1}, column ${column + 1}\n${quoteConfigLines(text, line, showsValueOf)}`
+}
+
+/** A setting no schema knows (a typo, or one that does not exist) stops start-up, naming the nearest known one. */
+function refuseUnknownSettings (data: Record<string, unknown>, origin: string): void {
+  const unknown = findUnknownSetting(data, KNOWN_SETTINGS, ConfigSections)
+  if (unknown === undefined) return
+  throw new ConfigError(`${unknown.path} is not a setting (in ${origin})${unknown.suggestion === undefined ? '; the settings are listed in README.md' : `; did you mean ${unknown.suggestion}?`}`)
+}
+
+/** YAML keys may be written in any case; lists stand for comma-separated values, sections for JSON text. */
 function normalizeYaml (yamlData: Record<string, unknown>): Record<string, unknown> {
   const data: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(yamlData)) {
     const name = key.toUpperCase()
-    if (name === 'MODEL_CAPABILITIES' && typeof value === 'object') data[name] = JSON.stringify(value)
+    if (Object.hasOwn(ConfigSections, name) && typeof value === 'object') data[name] = JSON.stringify(value)
     else data[name] = Array.isArray(value) ? value.join(',') : value
   }
   return data
@@ -207,6 +233,9 @@ export function buildConfig (raw: RawConfig, warn: (message: string) => void = (
   const upstreamKeys = upstreamKeysOf(raw, warn)
   const clientKeys = splitList(raw.APIKEY)
   if (clientKeys.length === 0) throw new ConfigError('APIKEY is required: the comma-separated keys clients must present')
+  const clientKeyProblems = checkClientKeys('APIKEY', clientKeys)
+  if (clientKeyProblems.refused.length > 0) throw new ConfigError(clientKeyProblems.refused[0])
+  clientKeyProblems.warned.forEach(warn)
   const prefix = (raw.MIRROR_API_PREFIX ?? '').trim().replace(/\/+$/, '')
   if (raw.ENABLE_MIRROR_API && (prefix === '' || !prefix.startsWith('/'))) {
     throw new ConfigError("MIRROR_API_PREFIX is required when ENABLE_MIRROR_API is on, must start with '/' and must not be '/'")
@@ -258,6 +287,7 @@ function tracingSettings (raw: RawConfig): GatewayConfig['tracing'] {
 
 async function configPlugin (fastify: FastifyInstance, options: ConfigPluginOptions): Promise<void> {
   const source = options.configData ? { data: options.configData, origin: 'options' } : readConfigSource()
+  if (options.configData) refuseUnknownSettings(options.configData, source.origin)
   try {
     await fastify.register(fastifyEnv, {
       confKey: 'rawConfig',

@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox'
+import { Type, type Static, type TSchema } from 'typebox'
 
 const Bool = Type.Boolean()
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -75,3 +75,15 @@ export const CapabilityRuleSchema = Type.Object({
   prefill: Type.Optional(Type.Boolean())
 }, { additionalProperties: false })
 export const CapabilityRulesSchema = Type.Array(CapabilityRuleSchema)
+
+/**
+ * Settings that config.yaml writes as nested YAML (lists, mappings), each with the schema of its
+ * structure; ConfigSchema holds them as JSON text, the environment's form. A section declared
+ * here is a known setting, and keys inside it that its schema does not name are refused at start-up.
+ */
+export const ConfigSections: Readonly<Record<string, TSchema>> = {
+  MODEL_CAPABILITIES: CapabilityRulesSchema
+}
+
+/** Every name config.yaml may use at the top level (in any case): the schema's settings and the sections. */
+export const KNOWN_SETTINGS: readonly string[] = [...new Set([...Object.keys(ConfigSchema.properties), ...Object.keys(ConfigSections)])]

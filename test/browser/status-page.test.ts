@@ -4,18 +4,19 @@ import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import { test } from 'tap'
 import { startAnthropicStub } from '../helpers/anthropic-stub.js'
+import { findChromium } from '../helpers/chromium.js'
 import { CLIENT_KEY, postChat, startGateway, UPSTREAM_KEYS } from '../helpers/gateway.js'
 
-const CHROMIUM = '/usr/bin/chromium'
 /** Set UPDATE_SCREENSHOT=1 to refresh the committed docs/status-page.png; otherwise it goes to a temp dir. */
 const SCREENSHOT = process.env.UPDATE_SCREENSHOT === '1' ? 'docs/status-page.png' : undefined
 
 test('the status page in a real headless Chromium: loads, shows the pool, follows traffic, no console errors', async (t) => {
+  const executable = findChromium()
   const stub = await startAnthropicStub()
   const gateway = await startGateway(stub.url)
   const profile = mkdtempSync(join(tmpdir(), 'claude2api-chromium-'))
   const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: executable,
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
     viewport: { width: 1100, height: 1300 }

@@ -1,10 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { test } from 'tap'
 import { buildConfig, ConfigError, readConfigSource } from '../../plugins/config.js'
 import type { RawConfig } from '../../schemas/config.js'
 import { buildGateway } from '../helpers/gateway.js'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 
 const defaults: RawConfig = {
   ANTHROPIC_BASE_URL: 'https://api.anthropic.com',
@@ -121,4 +124,78 @@ test('numbers and booleans from the environment are coerced', async (t) => {
   t.equal(app.config.retryCount, 3)
   t.equal(app.config.autoCache, false)
   t.equal(app.config.maxHistoryChars, 5000)
+})
+
+test('an unknown setting in config.yaml is refused in one line naming the closest known setting', async (t) => {
+  const typo = writeYaml('anthropic_api_keys: sk-ant-api03-x\napikey: a-long-client-key-0123456789\nadress: 127.0.0.1:9000\n')
+  t.throws(() => readConfigSource({ CONFIG_FILE: typo }), { name: 'ConfigError', message: /^Invalid configuration: adress is not a setting \(in .*config\.yaml\); did you mean address\?$/ })
+  const swapped = writeYaml('apikey: a-long-client-key-0123456789\nlog_levle: debug\n')
+  t.throws(() => readConfigSource({ CONFIG_FILE: swapped }), { message: /log_levle is not a setting .*did you mean log_level\?/ })
+  const upper = writeYaml('APIKEY: a-long-client-key-0123456789\nRETRY_CUONT: 2\n')
+  t.throws(() => readConfigSource({ CONFIG_FILE: upper }), { message: /RETRY_CUONT is not a setting .*did you mean RETRY_COUNT\?/ }, 'the suggestion is written in the case the file uses')
+  const farOff = writeYaml('apikey: a-long-client-key-0123456789\nfavourite_colour: blue\n')
+  const error = t.throws(() => readConfigSource({ CONFIG_FILE: farOff })) as Error
+  t.match(error.message, /favourite_colour is not a setting/)
+  t.notMatch(error.message, /did you mean/, 'no suggestion when nothing is close')
+  t.notMatch(error.message, /\n/, 'one line')
+})
+
+test('unknown keys inside a nested section (model_capabilities) are refused with the closest key of that section', async (t) => {
+  const file = writeYaml('apikey: a-long-client-key-0123456789\nmodel_capabilities:\n  - match: opus-9\n    thinkng: adaptive\n')
+  t.throws(() => readConfigSource({ CONFIG_FILE: file }), { message: /model_capabilities\[0\]\.thinkng is not a setting .*did you mean thinking\?/ })
+})
+
+test('settings given to the plugin directly are checked the same way', async (t) => {
+  await t.rejects(buildGateway('http://127.0.0.1:9', { config: { RETRY_CONUT: '2' } }), { message: /RETRY_CONUT is not a setting.*did you mean RETRY_COUNT\?/ })
+})
+
+test('every setting shown in config.yaml.example, commented out or not, is a real setting', async (t) => {
+  const example = readFileSync(join(ROOT, 'config.yaml.example'), 'utf8')
+  // Uncomment every line that shows a setting (`# name: value`, or the lines indented under one).
+  const uncommented = example.split('\n').filter((line) => !line.startsWith('#') || /^# (\w+:|\s+\S)/.test(line)).map((line) => line.replace(/^# ?/, '')).join('\n')
+  const source = readConfigSource({ CONFIG_FILE: writeYaml(uncommented) })
+  t.ok(Object.keys(source.data ?? {}).length > 20, 'the example shows the settings')
+})
+
+test('a YAML syntax error quotes the lines around it with every secret-looking value redacted', async (t) => {
+  const clientKey = 'my-very-own-client-key-4242'
+  const upstreamKey = 'sk-ant-api03-upstream-key-that-must-stay-hidden-0000'
+  const file = writeYaml([
+    'apikey: ' + clientKey,
+    'anthropic_api_keys:',
+    '  - ' + upstreamKey,
+    '  - another-pool-key-1234567',
+    'responses_secret: sealing-secret-99999999',
+    'redis_url: redis://:redis-password-777@redis:6379/0',
+    'clients:',
+    '  - name: alice',
+    '    key: c2a-alice-key-abcdefgh',
+    'log_level: info',
+    'retry_count: [3',
+    'address: 0.0.0.0:8080',
+    ''
+  ].join('\n'))
+  const error = t.throws(() => readConfigSource({ CONFIG_FILE: file })) as Error
+  t.match(error.message, /is not valid YAML/)
+  for (const secret of [clientKey, upstreamKey, 'another-pool-key', 'sealing-secret', 'redis-password', 'c2a-alice-key']) {
+    t.notOk(error.message.includes(secret), `${secret.slice(0, 16)}… is not quoted`)
+  }
+  t.match(error.message, /line 12/, 'the position is given')
+  t.match(error.message, /retry_count: \[3/, 'harmless values around the error are still shown')
+  t.match(error.message, /log_level: info/)
+})
+
+test('placeholder client keys from the examples are refused; short ones are warned about', async (t) => {
+  const upstream = { ...defaults, ANTHROPIC_API_KEYS: `sk-ant-api03-${'a'.repeat(93)}AA` }
+  for (const placeholder of ['choose-a-long-random-client-key', 'changeme', 'CHANGE_ME', 'sk-ant-api03-REPLACE-ME-1', 'your-client-key', 'sk-…']) {
+    t.throws(() => buildConfig({ ...upstream, APIKEY: `a-real-looking-key-0123456789,${placeholder}` }), { name: 'ConfigError', message: /APIKEY: client key #2 is a placeholder/ }, placeholder)
+  }
+  const warnings: string[] = []
+  buildConfig({ ...upstream, APIKEY: 'a-real-looking-key-0123456789,short-key' }, (message) => warnings.push(message))
+  t.equal(warnings.length, 1)
+  t.match(warnings[0], /APIKEY: client key #2 is shorter than 16 characters/)
+  t.notOk(warnings[0].includes('short-key'), 'the key itself is not in the warning')
+  const quiet: string[] = []
+  buildConfig({ ...upstream, APIKEY: 'a-real-looking-key-0123456789' }, (message) => quiet.push(message))
+  t.same(quiet, [])
 })

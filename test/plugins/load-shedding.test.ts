@@ -1,3 +1,4 @@
+// @run-alone: it holds the event loop on purpose and judges its delay, which other files running beside it would blur.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'tap'
 import { startAnthropicStub } from '../helpers/anthropic-stub.js'

@@ -1,3 +1,4 @@
+// @run-alone: a thousand concurrent streams load the machine on purpose; other files beside it would slow both.
 import { request, Agent, type IncomingMessage } from 'node:http'
 import { createServer, connect, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'

@@ -35,7 +35,9 @@ const CASES: Case[] = [
   { name: 'no APIKEY', env: { ANTHROPIC_API_KEYS: GOOD_KEY }, names: /APIKEY/ },
   { name: 'no upstream key', env: { APIKEY: 'a-client-key' }, names: /ANTHROPIC_API_KEYS/ },
   { name: 'a claude.ai session key (sk-ant-sid…)', env: { ...BASE_ENV, ANTHROPIC_API_KEYS: 'sk-ant-sid01-web-session-cookie' }, names: /sk-ant-sid/ },
-  { name: 'ENABLE_MIRROR_API without MIRROR_API_PREFIX', env: { ...BASE_ENV, ENABLE_MIRROR_API: 'true' }, names: /MIRROR_API_PREFIX/ }
+  { name: 'ENABLE_MIRROR_API without MIRROR_API_PREFIX', env: { ...BASE_ENV, ENABLE_MIRROR_API: 'true' }, names: /MIRROR_API_PREFIX/ },
+  { name: 'a misspelt setting in config.yaml', env: { CONFIG_FILE: 'config.yaml' }, files: { 'config.yaml': `anthropic_api_keys: ${GOOD_KEY}\napikey: a-client-key-of-some-length\nadress: 127.0.0.1:0\n` }, names: /adress is not a setting .*did you mean address\?/ },
+  { name: "the example's placeholder client key", env: { ...BASE_ENV, APIKEY: 'choose-a-long-random-client-key' }, names: /APIKEY: client key #1 is a placeholder/ }
 ]
 
 for (const testCase of CASES) {
