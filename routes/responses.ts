@@ -9,6 +9,7 @@ import { GatewayError } from '../lib/errors.js'
 import { describeFailure } from '../lib/responses/failure.js'
 import { newId } from '../lib/responses/ids.js'
 import { pageOfItems } from '../lib/responses/input-items.js'
+import { responseShell } from '../lib/responses/response-shell.js'
 import { withKeepAlive } from '../lib/responses/keep-alive.js'
 import { ReasoningSeal, sealSecret } from '../lib/responses/reasoning-seal.js'
 import { ResponseStore, withIds, type Conversation } from '../lib/responses/response-store.js'
@@ -26,43 +27,6 @@ import {
 
 function notFound (id: string): GatewayError {
   return new GatewayError(404, 'not_found_error', `Response with id '${id}' not found.`, { param: 'id', code: 'response_not_found' })
-}
-
-/** The response object before any output: every field, the client's settings echoed. */
-function responseShell (id: string, request: ResponsesRequest, plan: ResponsesPlan): ResponseObject {
-  return {
-    id,
-    object: 'response',
-    created_at: Math.floor(Date.now() / 1000),
-    completed_at: null,
-    status: 'in_progress',
-    background: false,
-    error: null,
-    incomplete_details: null,
-    instructions: request.instructions ?? null,
-    max_output_tokens: request.max_output_tokens ?? null,
-    max_tool_calls: request.max_tool_calls ?? null,
-    model: plan.requestedModel,
-    output: [],
-    parallel_tool_calls: request.parallel_tool_calls ?? true,
-    previous_response_id: request.previous_response_id ?? null,
-    prompt_cache_key: request.prompt_cache_key ?? null,
-    prompt_cache_retention: request.prompt_cache_retention ?? null,
-    reasoning: { effort: request.reasoning?.effort ?? null, summary: request.reasoning?.summary ?? null },
-    safety_identifier: request.safety_identifier ?? null,
-    service_tier: request.service_tier ?? 'default',
-    store: plan.store,
-    temperature: request.temperature ?? 1,
-    text: { format: request.text?.format ?? { type: 'text' }, verbosity: request.text?.verbosity ?? 'medium' },
-    tool_choice: request.tool_choice ?? 'auto',
-    tools: request.tools ?? [],
-    top_logprobs: request.top_logprobs ?? 0,
-    top_p: request.top_p ?? 1,
-    truncation: request.truncation ?? 'disabled',
-    usage: null,
-    user: request.user ?? null,
-    metadata: request.metadata ?? {}
-  }
 }
 
 const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -98,6 +62,7 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const callIds = toolCallIdsOf([...history.items, ...inputItems(request.input), ...references.values()])
     const context: InputContext = {
       unseal: (blob, param) => seal.unseal(blob, identity, param),
+      uncompact: (blob, param) => seal.unsealSummary(blob, identity, param),
       thinkingById,
       references,
       thinkingStore: await thinkingStore.recall(identity, callIds.map((id) => [id]))

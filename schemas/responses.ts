@@ -32,6 +32,9 @@ export const ResponsesRequestSchema = Type.Object({
   include: Nullable(Type.Array(Type.String())),
   temperature: Nullable(Type.Number({ minimum: 0, maximum: 2 })),
   top_p: Nullable(Type.Number({ minimum: 0, maximum: 1 })),
+  // Claude has no such settings: accepted with no effect, echoed on the response.
+  presence_penalty: Nullable(Type.Number({ minimum: -2, maximum: 2 })),
+  frequency_penalty: Nullable(Type.Number({ minimum: -2, maximum: 2 })),
   top_logprobs: Nullable(Type.Integer({ minimum: 0 })),
   metadata: Nullable(Type.Record(Type.String(), Type.String())),
   user: Nullable(Type.String()),
@@ -157,6 +160,8 @@ export const ResponseObjectSchema = Type.Object({
   tools: Type.Array(Loose),
   top_logprobs: Type.Integer(),
   top_p: Type.Union([Type.Number(), Type.Null()]),
+  presence_penalty: Type.Number(),
+  frequency_penalty: Type.Number(),
   truncation: Type.String(),
   usage: Type.Union([ResponseUsageSchema, Type.Null()]),
   user: Type.Union([Type.String(), Type.Null()]),
