@@ -16,6 +16,7 @@ import lifecyclePlugin from './plugins/lifecycle.js'
 import metricsPlugin from './plugins/metrics.js'
 import statePlugin from './plugins/state.js'
 import thinkingStorePlugin from './plugins/thinking-store.js'
+import responsesWebsocketPlugin from './plugins/responses-websocket.js'
 import { requestIdFor } from './lib/ops/request-id.js'
 import apiDocsRoutes from './routes/api-docs.js'
 import apiRoutes from './routes/api.js'
@@ -75,6 +76,8 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
     }
   })
   const { config } = fastify
+  // One upgrade listener for the server; it must come before the routes it serves.
+  if (config.responses.websocket.enabled) await fastify.register(responsesWebsocketPlugin)
   await fastify.register(healthRoutes)
   await fastify.register(metricsRoutes)
   await fastify.register(rootRoutes)
