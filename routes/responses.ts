@@ -7,6 +7,7 @@ import type { AnthropicRequest, AnthropicResponse, ReasoningBlock } from '../lib
 import { conversationAffinity, sessionIdFromHeaders } from '../lib/core/affinity.js'
 import { callerIdentity } from '../lib/core/caller-identity.js'
 import { GatewayError } from '../lib/errors.js'
+import { summaryRequest, summaryText } from '../lib/responses/compaction.js'
 import { describeFailure } from '../lib/responses/failure.js'
 import { newId } from '../lib/responses/ids.js'
 import { pageOfItems } from '../lib/responses/input-items.js'
@@ -14,7 +15,7 @@ import { responseShell } from '../lib/responses/response-shell.js'
 import { withKeepAlive } from '../lib/responses/keep-alive.js'
 import { ReasoningSeal, sealSecret } from '../lib/responses/reasoning-seal.js'
 import { ResponseStore, withIds, type Conversation } from '../lib/responses/response-store.js'
-import { eventsOfMessage, KEEP_ALIVE, ResponsesStreamTranslator } from '../lib/responses/stream-translator.js'
+import { eventsOfMessage, KEEP_ALIVE, responseUsage, ResponsesStreamTranslator } from '../lib/responses/stream-translator.js'
 import { inputItems, toolCallIdsOf, type InputContext, type InputItem } from '../lib/responses/translate-input.js'
 import { payloadsOfSse, type Remembered, type TurnRunner } from '../lib/responses/websocket-session.js'
 import { translateResponsesRequest, type ResponsesPlan, type ResponsesTranslateOptions } from '../lib/responses/translate-request.js'
@@ -24,7 +25,7 @@ import type { UpstreamCall, UpstreamStream } from '../plugins/claude-client.js'
 import { errorResponses } from '../schemas/error.js'
 import { abortOnDisconnect } from './client-disconnect.js'
 import {
-  DeletedResponseSchema, InputItemsPageSchema, InputItemsQuerySchema, InputTokensRequestSchema, InputTokensSchema, ResponseIdParamsSchema,
+  CompactionSchema, CompactRequestSchema, DeletedResponseSchema, InputItemsPageSchema, InputItemsQuerySchema, InputTokensRequestSchema, InputTokensSchema, ResponseIdParamsSchema,
   ResponseObjectSchema, ResponsesRequestSchema, type ResponseObject, type ResponsesRequest
 } from '../schemas/responses.js'
 
@@ -59,6 +60,8 @@ function validateCreateFrame (body: Record<string, unknown>): ResponsesRequest {
   const validation = [...checkCreate.Errors(body)].slice(0, 1)
   throw toGatewayError(Object.assign(new Error('invalid body'), { validation, validationContext: 'body' }))
 }
+
+const WEBSOCKET_DESCRIPTION = 'Responses WebSocket mode: upgrade to a WebSocket, send {"type":"response.create", …} frames (the body of POST /responses), receive the stream\'s events one JSON frame each. Without an upgrade, or with RESPONSES_WEBSOCKET=false, the answer is 426.'
 
 /** Codex (and other clients) fall back to HTTP at once on 426, and only on 426. */
 function upgradeRequired (): GatewayError {
@@ -218,15 +221,37 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     fastify.route({
       method: 'GET',
       url: '/responses',
-      schema: { hide: true },
+      schema: { description: WEBSOCKET_DESCRIPTION, response: errorResponses },
       // An upgrade over the limit is refused before it becomes a socket, like any other request.
       preHandler: async (request) => { if (request.ws) fastify.responsesSockets.admit(identityOf(request)) },
       handler: async () => { throw upgradeRequired() },
       wsHandler: (socket, request) => { fastify.responsesSockets.serve(socket, request, identityOf(request), runner(request)) }
     })
   } else {
-    fastify.get('/responses', { schema: { hide: true } }, async () => { throw upgradeRequired() })
+    fastify.get('/responses', { schema: { description: WEBSOCKET_DESCRIPTION, response: errorResponses } }, async () => { throw upgradeRequired() })
   }
+
+  fastify.post('/responses/compact', {
+    bodyLimit: config.bodyLimit,
+    schema: { body: CompactRequestSchema, response: { 200: CompactionSchema, ...errorResponses } }
+  }, async (request, reply) => {
+    const identity = identityOf(request)
+    const { model, input, instructions, previous_response_id: previousResponseId, tools, tool_choice: toolChoice, parallel_tool_calls: parallelToolCalls, prompt_cache_key: promptCacheKey } = request.body
+    const wanted: ResponsesRequest = { model, input, instructions, previous_response_id: previousResponseId, tools, tool_choice: toolChoice, parallel_tool_calls: parallelToolCalls, prompt_cache_key: promptCacheKey, store: false }
+    const { history, context } = await inputContext(identity, wanted)
+    const plan = translateResponsesRequest(wanted, history.items, context, translateOptions)
+    const body = summaryRequest(plan.body)
+    const affinity = conversationAffinity({ sessionId: sessionIdFromHeaders(request.headers), promptCacheKey: promptCacheKey ?? undefined }, plan.body)
+    const message = await fastify.claude.createMessage({ body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey, affinity })
+    fastify.metrics.recordUsage(request, body.model, message.usage)
+    return {
+      id: newId('resp'),
+      object: 'response.compaction' as const,
+      created_at: Math.floor(Date.now() / 1000),
+      output: [{ type: 'compaction' as const, id: newId('cmp'), encrypted_content: seal.sealSummary(summaryText(message), identity) }],
+      usage: responseUsage(message.usage)
+    }
+  })
 
   fastify.post('/responses/input_tokens', {
     bodyLimit: config.bodyLimit,

@@ -62,6 +62,38 @@ export const InputTokensRequestSchema = Type.Object({
 })
 export type InputTokensRequest = Static<typeof InputTokensRequestSchema>
 
+/** POST /responses/compact: the conversation to compact (input, or a stored chain) and the settings that shaped it. */
+export const CompactRequestSchema = Type.Object({
+  model: Type.String({ minLength: 1 }),
+  input: Type.Optional(Type.Union([Type.String(), Type.Array(Loose)])),
+  instructions: Nullable(Type.String()),
+  previous_response_id: Nullable(Type.String({ minLength: 1 })),
+  tools: Nullable(Type.Array(Loose)),
+  tool_choice: Type.Optional(Type.Union([Type.String(), Loose, Type.Null()])),
+  parallel_tool_calls: Nullable(Type.Boolean()),
+  reasoning: Nullable(Loose),
+  text: Nullable(Loose),
+  prompt_cache_key: Nullable(Type.String()),
+  prompt_cache_retention: Nullable(Type.String())
+})
+export type CompactRequest = Static<typeof CompactRequestSchema>
+
+export const CompactionItemSchema = Type.Object({ type: Type.Literal('compaction'), id: Type.String(), encrypted_content: Type.String() })
+
+export const CompactionSchema = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('response.compaction'),
+  created_at: Type.Integer(),
+  output: Type.Array(CompactionItemSchema),
+  usage: Type.Object({
+    input_tokens: Type.Integer(),
+    input_tokens_details: Type.Object({ cached_tokens: Type.Integer() }),
+    output_tokens: Type.Integer(),
+    output_tokens_details: Type.Object({ reasoning_tokens: Type.Integer() }),
+    total_tokens: Type.Integer()
+  })
+})
+
 export const InputTokensSchema = Type.Object({
   object: Type.Literal('response.input_tokens'),
   input_tokens: Type.Integer()
