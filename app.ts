@@ -4,6 +4,7 @@ import sensible from '@fastify/sensible'
 import swagger from '@fastify/swagger'
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import affinityPlugin from './plugins/affinity.js'
+import bodyEncodingPlugin from './plugins/body-encoding.js'
 import authPlugin from './plugins/auth.js'
 import claudeClientPlugin from './plugins/claude-client.js'
 import configPlugin, { type ConfigPluginOptions } from './plugins/config.js'
@@ -58,6 +59,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(sensible)
   await fastify.register(redactionPlugin)
   await fastify.register(errorHandlerPlugin)
+  await fastify.register(bodyEncodingPlugin)
   await fastify.register(loadSheddingPlugin)
   await fastify.register(requestDeadlinesPlugin)
   await fastify.register(statePlugin)
