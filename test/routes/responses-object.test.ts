@@ -2,6 +2,7 @@
 // function tools have its shape, and the input items Codex sends are handled or refused by name.
 import t from 'tap'
 import { CLIENT_KEY } from '../helpers/gateway.js'
+import { jsonType, REQUIRED_RESPONSE_FIELDS as REQUIRED } from '../helpers/open-responses.js'
 import { openHarness } from '../helpers/translation-harness.js'
 
 const h = await openHarness(t)
@@ -10,22 +11,6 @@ const MODEL = 'claude-haiku-4-5-20251001'
 async function create (body: Record<string, unknown>): Promise<{ status: number; body: any }> {
   const response = await fetch(`${h.url}/v1/responses`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, ...body }) })
   return { status: response.status, body: await response.json() }
-}
-
-/** Required by the specification's ResponseResource, each with the JSON type(s) it may take. */
-const REQUIRED: Record<string, string[]> = {
-  id: ['string'], object: ['string'], created_at: ['number'], completed_at: ['number', 'null'], status: ['string'],
-  incomplete_details: ['object', 'null'], model: ['string'], previous_response_id: ['string', 'null'], instructions: ['string', 'null'],
-  output: ['array'], error: ['object', 'null'], tools: ['array'], tool_choice: ['string', 'object'], truncation: ['string'],
-  parallel_tool_calls: ['boolean'], text: ['object'], top_p: ['number'], presence_penalty: ['number'], frequency_penalty: ['number'],
-  top_logprobs: ['number'], temperature: ['number'], reasoning: ['object', 'null'], usage: ['object', 'null'], max_output_tokens: ['number', 'null'],
-  max_tool_calls: ['number', 'null'], store: ['boolean'], background: ['boolean'], service_tier: ['string'], metadata: ['object'],
-  safety_identifier: ['string', 'null'], prompt_cache_key: ['string', 'null']
-}
-
-function jsonType (value: unknown): string {
-  if (value === null) return 'null'
-  return Array.isArray(value) ? 'array' : typeof value
 }
 
 t.test('a response has every required field with its type, the penalties default to 0', async (t) => {
