@@ -3,7 +3,7 @@
 import t, { type Test } from 'tap'
 
 import { startAnthropicStub } from '../helpers/anthropic-stub.js'
-import { CLIENT_KEY, startGateway, UPSTREAM_KEYS } from '../helpers/gateway.js'
+import { anthropicApiKey, CLIENT_KEY, startGateway, UPSTREAM_KEYS } from '../helpers/gateway.js'
 import { ResponsesSocket } from '../helpers/responses-socket.js'
 import { openHarness } from '../helpers/translation-harness.js'
 
@@ -151,9 +151,9 @@ t.test('the upgrade is authenticated like every route, and served under /hf/v1 t
   t.equal(plain.status, 401)
 })
 
-t.test('bounds: frame size, sockets per client, idle time; shutdown closes sockets with 1001', async (t) => {
+t.test('bounds: frame size and sockets per client; shutdown closes sockets with 1001', async (t) => {
   const stub = await startAnthropicStub()
-  const gateway = await startGateway(stub.url, { config: { BODY_LIMIT: 4096, RESPONSES_WEBSOCKET_PER_CLIENT: 2, RESPONSES_WEBSOCKET_IDLE_MS: 300 } })
+  const gateway = await startGateway(stub.url, { config: { BODY_LIMIT: 4096, RESPONSES_WEBSOCKET_PER_CLIENT: 2 } })
   t.teardown(async () => { await stub.close() })
   const one = await ResponsesSocket.open(gateway.url)
   const two = await ResponsesSocket.open(gateway.url)
@@ -162,13 +162,16 @@ t.test('bounds: frame size, sockets per client, idle time; shutdown closes socke
   one.send('x'.repeat(8192))
   while (!one.closed) await one.next()
   t.equal(one.closed.code, 1009, 'a frame over BODY_LIMIT closes the socket (message too big)')
-  const idle = await two.next()
-  t.equal(idle, undefined)
-  t.match(two.closed, { code: 1001, reason: 'idle timeout' })
-  const last = await ResponsesSocket.open(gateway.url)
   await gateway.close()
-  while (!last.closed) await last.next()
-  t.match(last.closed, { code: 1001, reason: 'server shutting down' })
+  while (!two.closed) await two.next()
+  t.match(two.closed, { code: 1001, reason: 'server shutting down' })
+})
+
+t.test('a socket idle for RESPONSES_WEBSOCKET_IDLE_MS is closed with 1001', async (t) => {
+  const idle = await openHarness(t, { RESPONSES_WEBSOCKET_IDLE_MS: 300 })
+  const socket = await ResponsesSocket.open(idle.url)
+  t.equal(await socket.next(), undefined)
+  t.match(socket.closed, { code: 1001, reason: 'idle timeout' })
 })
 
 t.test('RESPONSES_WEBSOCKET=false: an upgrade gets 426 so clients fall back to HTTP at once', async (t) => {
@@ -181,3 +184,15 @@ t.test('RESPONSES_WEBSOCKET=false: an upgrade gets 426 so clients fall back to H
 })
 
 
+
+t.test('under the mirror prefix the upgrade takes the caller\'s own Anthropic key, which the turns then use', async (t) => {
+  const mirror = await openHarness(t, { ENABLE_MIRROR_API: true, MIRROR_API_PREFIX: '/mirror' })
+  const callerKey = anthropicApiKey('websocket-caller')
+  const refused = await ResponsesSocket.open(mirror.url, '/mirror/v1/responses').catch((error: { status?: number }) => error)
+  t.equal((refused as { status?: number }).status, 401, 'a client key is not an Anthropic key')
+  const socket = await ResponsesSocket.open(mirror.url, '/mirror/v1/responses', { authorization: `Bearer ${callerKey}` })
+  t.teardown(async () => await socket.close())
+  const turn = await socket.turn(create({ input: 'hi' }))
+  t.equal(turn.response.status, 'completed')
+  t.equal(mirror.stub.requests.at(-1)?.key, callerKey, 'the upstream call used the caller\'s key')
+})
