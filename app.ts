@@ -4,6 +4,7 @@ import sensible from '@fastify/sensible'
 import swagger from '@fastify/swagger'
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import affinityPlugin from './plugins/affinity.js'
+import bodyEncodingPlugin from './plugins/body-encoding.js'
 import authPlugin from './plugins/auth.js'
 import claudeClientPlugin from './plugins/claude-client.js'
 import configPlugin, { type ConfigPluginOptions } from './plugins/config.js'
@@ -18,6 +19,7 @@ import statePlugin from './plugins/state.js'
 import thinkingStorePlugin from './plugins/thinking-store.js'
 import tracingPlugin from './plugins/tracing.js'
 import { clientText } from './lib/errors.js'
+import responsesWebsocketPlugin from './plugins/responses-websocket.js'
 import { requestIdFor } from './lib/ops/request-id.js'
 import apiDocsRoutes from './routes/api-docs.js'
 import apiRoutes from './routes/api.js'
@@ -60,6 +62,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(sensible)
   await fastify.register(redactionPlugin)
   await fastify.register(errorHandlerPlugin)
+  await fastify.register(bodyEncodingPlugin)
   await fastify.register(loadSheddingPlugin)
   await fastify.register(requestDeadlinesPlugin)
   await fastify.register(statePlugin)
@@ -78,6 +81,8 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
     }
   })
   const { config } = fastify
+  // One upgrade listener for the server; it must come before the routes it serves.
+  if (config.responses.websocket.enabled) await fastify.register(responsesWebsocketPlugin)
   await fastify.register(healthRoutes)
   await fastify.register(metricsRoutes)
   await fastify.register(rootRoutes)

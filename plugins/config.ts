@@ -56,7 +56,13 @@ export interface GatewayConfig {
   capabilityOverrides: CapabilityRule[]
   /** MODEL_ALIASES: what clients ask for → what the keys can use, on every route. */
   modelAliases: ModelAliases
-  responses: { ttlSeconds: number; secret: string | undefined; keepAliveMs: number }
+  responses: {
+    ttlSeconds: number
+    secret: string | undefined
+    keepAliveMs: number
+    /** WebSocket mode on GET /v1/responses: on/off, longest silence of an open socket, open sockets per client key. */
+    websocket: { enabled: boolean; idleMs: number; perClient: number }
+  }
   /** WEB_SEARCH: Responses' web_search tool and chat's web_search_options become Anthropic's web search. */
   webSearch: boolean
   /** Mean event-loop delay above which new requests get 503 (0: never). */
@@ -269,7 +275,12 @@ export function buildConfig (raw: RawConfig, warn: (message: string) => void = (
     keyStateRefreshMs: raw.KEY_STATE_REFRESH_MS,
     affinityTtlSeconds: raw.AFFINITY_TTL_SECONDS,
     capabilityOverrides: parseCapabilityRules(raw.MODEL_CAPABILITIES),
-    responses: { ttlSeconds: raw.RESPONSES_TTL_SECONDS, secret: raw.RESPONSES_SECRET, keepAliveMs: raw.SSE_KEEPALIVE_MS },
+    responses: {
+      ttlSeconds: raw.RESPONSES_TTL_SECONDS,
+      secret: raw.RESPONSES_SECRET,
+      keepAliveMs: raw.SSE_KEEPALIVE_MS,
+      websocket: { enabled: raw.RESPONSES_WEBSOCKET, idleMs: raw.RESPONSES_WEBSOCKET_IDLE_MS, perClient: raw.RESPONSES_WEBSOCKET_PER_CLIENT }
+    },
     webSearch: raw.WEB_SEARCH,
     maxEventLoopDelayMs: raw.MAX_EVENT_LOOP_DELAY_MS,
     metricsPublic: raw.METRICS_PUBLIC,

@@ -1,70 +1,77 @@
 import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { Compile } from 'typebox/compile'
 import { CapabilityTable } from '../lib/anthropic/capabilities.js'
-import type { AnthropicRequest, ReasoningBlock } from '../lib/anthropic/types.js'
+import type { AnthropicRequest, AnthropicResponse, ReasoningBlock } from '../lib/anthropic/types.js'
 import { conversationAffinity, sessionIdFromHeaders } from '../lib/core/affinity.js'
 import { callerIdentity } from '../lib/core/caller-identity.js'
 import { droppedFieldsHeader } from '../lib/core/unsupported-fields.js'
 import { GatewayError } from '../lib/errors.js'
+import { summaryRequest, summaryText } from '../lib/responses/compaction.js'
 import { describeFailure } from '../lib/responses/failure.js'
 import { newId } from '../lib/responses/ids.js'
 import { checkResponsesBounds } from '../lib/responses/request-bounds.js'
 import { pageOfItems } from '../lib/responses/input-items.js'
+import { responseShell } from '../lib/responses/response-shell.js'
 import { withKeepAlive } from '../lib/responses/keep-alive.js'
 import { ReasoningSeal, sealSecret } from '../lib/responses/reasoning-seal.js'
 import { ResponseStore, withIds, type Conversation } from '../lib/responses/response-store.js'
-import { eventsOfMessage, KEEP_ALIVE, ResponsesStreamTranslator } from '../lib/responses/stream-translator.js'
+import { eventsOfMessage, KEEP_ALIVE, responseUsage, ResponsesStreamTranslator } from '../lib/responses/stream-translator.js'
 import { inputItems, toolCallIdsOf, type InputContext, type InputItem } from '../lib/responses/translate-input.js'
+import { payloadsOfSse, type Remembered, type TurnRunner } from '../lib/responses/websocket-session.js'
 import { translateResponsesRequest, type ResponsesPlan, type ResponsesTranslateOptions } from '../lib/responses/translate-request.js'
 import { presentedKey } from '../plugins/auth.js'
+import { toGatewayError } from '../plugins/error-handler.js'
 import type { UpstreamCall, UpstreamStream } from '../plugins/claude-client.js'
 import { errorResponses } from '../schemas/error.js'
 import { abortOnDisconnect } from './client-disconnect.js'
 import {
-  DeletedResponseSchema, InputItemsPageSchema, InputItemsQuerySchema, InputTokensRequestSchema, InputTokensSchema, ResponseIdParamsSchema,
+  CompactionSchema, CompactRequestSchema, DeletedResponseSchema, InputItemsPageSchema, InputItemsQuerySchema, InputTokensRequestSchema, InputTokensSchema, ResponseIdParamsSchema,
   ResponseObjectSchema, ResponsesRequestSchema, type ResponseObject, type ResponsesRequest
 } from '../schemas/responses.js'
 
-function notFound (id: string): GatewayError {
-  return new GatewayError(404, 'not_found_error', `Response with id '${id}' not found.`, { param: 'id', code: 'response_not_found' })
+/** One response on its way: the translated request, the running translation and the upstream call. */
+interface Turn {
+  identity: string
+  plan: ResponsesPlan
+  /** This request's input items, each with an id. */
+  input: InputItem[]
+  /** The conversation before it (previous_response_id). */
+  history: Conversation
+  running: ResponsesStreamTranslator
+  call: UpstreamCall
 }
 
-/** The response object before any output: every field, the client's settings echoed. */
-function responseShell (id: string, request: ResponsesRequest, plan: ResponsesPlan): ResponseObject {
-  return {
-    id,
-    object: 'response',
-    created_at: Math.floor(Date.now() / 1000),
-    completed_at: null,
-    status: 'in_progress',
-    background: false,
-    error: null,
-    incomplete_details: null,
-    instructions: request.instructions ?? null,
-    max_output_tokens: request.max_output_tokens ?? null,
-    max_tool_calls: request.max_tool_calls ?? null,
-    model: plan.requestedModel,
-    output: [],
-    parallel_tool_calls: request.parallel_tool_calls ?? true,
-    previous_response_id: request.previous_response_id ?? null,
-    prompt_cache_key: request.prompt_cache_key ?? null,
-    prompt_cache_retention: request.prompt_cache_retention ?? null,
-    reasoning: { effort: request.reasoning?.effort ?? null, summary: request.reasoning?.summary ?? null },
-    safety_identifier: request.safety_identifier ?? null,
-    service_tier: request.service_tier ?? 'default',
-    store: plan.store,
-    temperature: request.temperature ?? 1,
-    text: { format: request.text?.format ?? { type: 'text' }, verbosity: request.text?.verbosity ?? 'medium' },
-    tool_choice: request.tool_choice ?? 'auto',
-    tools: request.tools ?? [],
-    top_logprobs: request.top_logprobs ?? 0,
-    top_p: request.top_p ?? 1,
-    truncation: request.truncation ?? 'disabled',
-    usage: null,
-    user: request.user ?? null,
-    metadata: request.metadata ?? {}
-  }
+/** The conversation a finished turn leaves, for the connection to continue. */
+function remember ({ history, input, running }: Turn): Remembered {
+  const thinking = new Map([...history.thinking, ...running.reasoningById])
+  return { id: running.response.id, conversation: { items: [...history.items, ...input, ...(running.response.output as InputItem[])], thinking } }
+}
+
+/** What a warm-up (`generate: false`) answers instead of the model: nothing, at no cost. */
+function emptyMessage (model: string): AnthropicResponse {
+  return { id: newId('msg'), type: 'message', role: 'assistant', model, content: [], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } }
+}
+
+const checkCreate = Compile(ResponsesRequestSchema)
+
+/** A response.create frame's body, checked by the schema POST /responses uses, errors named alike. */
+function validateCreateFrame (body: Record<string, unknown>): ResponsesRequest {
+  if (checkCreate.Check(body)) return body
+  const validation = [...checkCreate.Errors(body)].slice(0, 1)
+  throw toGatewayError(Object.assign(new Error('invalid body'), { validation, validationContext: 'body' }))
+}
+
+const WEBSOCKET_DESCRIPTION = 'Responses WebSocket mode: upgrade to a WebSocket, send {"type":"response.create", …} frames (the body of POST /responses), receive the stream\'s events one JSON frame each. Without an upgrade, or with RESPONSES_WEBSOCKET=false, the answer is 426.'
+
+/** Codex (and other clients) fall back to HTTP at once on 426, and only on 426. */
+function upgradeRequired (): GatewayError {
+  return new GatewayError(426, 'invalid_request_error', 'GET /v1/responses is only for WebSocket mode, and it is turned off on this gateway (RESPONSES_WEBSOCKET=false) unless the request asks for an upgrade; use POST /v1/responses', { code: 'upgrade_required' })
+}
+
+function notFound (id: string): GatewayError {
+  return new GatewayError(404, 'not_found_error', `Response with id '${id}' not found.`, { param: 'id', code: 'response_not_found' })
 }
 
 const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -88,11 +95,11 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
    * its previous_response_id chain, one read per response). The request's counts and references are
    * checked first (checkResponsesBounds); what the references add up to is bounded by the body limit.
    */
-  async function inputContext (request: FastifyRequest, identity: string, body: { input?: ResponsesRequest['input']; previous_response_id?: string | null; tools?: ResponsesRequest['tools']; metadata?: ResponsesRequest['metadata'] }): Promise<{ history: Conversation; context: InputContext }> {
+  async function inputContext (request: FastifyRequest, identity: string, body: { input?: ResponsesRequest['input']; previous_response_id?: string | null; tools?: ResponsesRequest['tools']; metadata?: ResponsesRequest['metadata'] }, remembered?: Conversation): Promise<{ history: Conversation; context: InputContext }> {
     const wanted = checkResponsesBounds(body)
-    const history: Conversation = body.previous_response_id
+    const history: Conversation = remembered ?? (body.previous_response_id
       ? await store.conversation(identity, body.previous_response_id)
-      : { items: [], thinking: new Map() }
+      : { items: [], thinking: new Map() })
     const found = await store.findItems(identity, wanted, request.routeOptions.bodyLimit ?? config.bodyLimit)
     const references = new Map<string, InputItem>()
     const thinkingById = new Map<string, ReasoningBlock[]>(history.thinking)
@@ -103,6 +110,7 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const callIds = toolCallIdsOf([...history.items, ...inputItems(body.input), ...references.values()])
     const context: InputContext = {
       unseal: (blob, param) => seal.unseal(blob, identity, param),
+      uncompact: (blob, param) => seal.unsealSummary(blob, identity, param),
       thinkingById,
       references,
       thinkingStore: await thinkingStore.recall(identity, callIds.map((id) => [id]))
@@ -121,7 +129,7 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }
 
   /** After a finished response: thinking for later tool turns, and the response itself unless store is false. */
-  async function keep (request: FastifyRequest, identity: string, input: InputItem[], plan: ResponsesPlan, done: ResponsesStreamTranslator): Promise<void> {
+  async function keep (request: FastifyRequest, { identity, input, plan, running: done }: Turn): Promise<void> {
     for (const turn of done.toolTurnReasoning) await thinkingStore.save(identity, turn.callIds, turn.blocks)
     if (!plan.store) return
     try {
@@ -157,33 +165,98 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }
 
+  /** Everything one response needs before the upstream call, the same for HTTP and WebSocket. */
+  async function prepareTurn (request: FastifyRequest, body: ResponsesRequest, signal: AbortSignal, remembered?: Conversation): Promise<Turn> {
+    const identity = identityOf(request)
+    const { history, context } = await inputContext(request, identity, body, remembered)
+    const plan = translateResponsesRequest(body, history.items, context, translateOptions)
+    const input = withIds(inputItems(body.input).map((item) => item.type === 'item_reference' && typeof item.id === 'string' ? context.references.get(item.id) ?? item : item))
+    const running = translator(responseShell(newId('resp'), body, plan), plan, identity)
+    // plan.body holds the whole conversation (rebuilt from previous_response_id), so a chain keeps one name.
+    const affinity = conversationAffinity({ sessionId: sessionIdFromHeaders(request.headers), promptCacheKey: body.prompt_cache_key ?? undefined }, plan.body)
+    const call: UpstreamCall = { body: plan.body, signal, log: request.log, callerKey: request.callerAnthropicKey, affinity }
+    return { identity, plan, input, history, running, call }
+  }
+
   fastify.post('/responses', {
     bodyLimit: config.bodyLimit,
     schema: { body: ResponsesRequestSchema, response: { 200: ResponseObjectSchema, ...errorResponses } }
   }, async (request, reply) => {
-    const identity = identityOf(request)
-    const { history, context } = await inputContext(request, identity, request.body)
-    const plan = translateResponsesRequest(request.body, history.items, context, translateOptions)
+    const turn = await prepareTurn(request, request.body, abortOnDisconnect(request, reply))
+    const { plan, running } = turn
     if (plan.dropped.length > 0) reply.header('x-claude2api-dropped-fields', droppedFieldsHeader(plan.dropped))
-    const input = withIds(inputItems(request.body.input).map((item) => item.type === 'item_reference' && typeof item.id === 'string' ? context.references.get(item.id) ?? item : item))
-    const running = translator(responseShell(newId('resp'), request.body, plan), plan, identity)
-    // plan.body holds the whole conversation (rebuilt from previous_response_id), so a chain keeps one name.
-    const affinity = conversationAffinity({ sessionId: sessionIdFromHeaders(request.headers), promptCacheKey: request.body.prompt_cache_key ?? undefined }, plan.body)
-    const call: UpstreamCall = { body: plan.body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey, affinity }
     if (!plan.stream) {
-      const message = await fastify.claude.createMessage(call)
+      const message = await fastify.claude.createMessage(turn.call)
       fastify.metrics.recordUsage(request, plan.body.model, message.usage, message.stop_reason)
       for (const event of eventsOfMessage(message)) running.handle(event)
-      await keep(request, identity, input, plan, running)
+      await keep(request, turn)
       return running.response
     }
-    const source = fastify.metrics.observeStream(request, plan.body.model, await fastify.claude.openStream(call))
-    const body = withKeepAlive(streamBody(source, running, async () => await keep(request, identity, input, plan, running)), config.responses.keepAliveMs, KEEP_ALIVE)
+    const source = fastify.metrics.observeStream(request, plan.body.model, await fastify.claude.openStream(turn.call))
+    const body = withKeepAlive(streamBody(source, running, async () => await keep(request, turn)), config.responses.keepAliveMs, KEEP_ALIVE)
     return await (reply as FastifyReply)
       .header('content-type', 'text/event-stream; charset=utf-8')
       .header('cache-control', 'no-cache')
       .header('x-accel-buffering', 'no')
       .send(Readable.from(body))
+  })
+
+  /** WebSocket mode: the same turns as POST /responses with stream, each event one text frame. */
+  const runner = (request: FastifyRequest): TurnRunner => ({
+    validate: validateCreateFrame,
+    describe: (error) => toGatewayError(error as Error),
+    run: async (body, remembered, emit, signal) => {
+      const turn = await prepareTurn(request, { ...body, stream: true }, signal, remembered)
+      const source = fastify.metrics.observeStream(request, turn.plan.body.model, await fastify.claude.openStream(turn.call))
+      for await (const text of streamBody(source, turn.running, async () => await keep(request, turn))) {
+        for (const payload of payloadsOfSse(text)) emit(payload)
+      }
+      return turn.running.response.status === 'failed' ? undefined : remember(turn)
+    },
+    warmUp: async (body, remembered, emit) => {
+      const turn = await prepareTurn(request, { ...body, stream: true }, AbortSignal.abort(), remembered)
+      for (const event of eventsOfMessage(emptyMessage(turn.plan.body.model))) {
+        for (const payload of payloadsOfSse(turn.running.handle(event))) emit(payload)
+      }
+      await keep(request, turn)
+      return remember(turn)
+    }
+  })
+
+  if (fastify.hasDecorator('responsesSockets')) {
+    fastify.route({
+      method: 'GET',
+      url: '/responses',
+      schema: { description: WEBSOCKET_DESCRIPTION, response: errorResponses },
+      // An upgrade over the limit is refused before it becomes a socket, like any other request.
+      preHandler: async (request) => { if (request.ws) fastify.responsesSockets.admit(identityOf(request)) },
+      handler: async () => { throw upgradeRequired() },
+      wsHandler: (socket, request) => { fastify.responsesSockets.serve(socket, request, identityOf(request), runner(request)) }
+    })
+  } else {
+    fastify.get('/responses', { schema: { description: WEBSOCKET_DESCRIPTION, response: errorResponses } }, async () => { throw upgradeRequired() })
+  }
+
+  fastify.post('/responses/compact', {
+    bodyLimit: config.bodyLimit,
+    schema: { body: CompactRequestSchema, response: { 200: CompactionSchema, ...errorResponses } }
+  }, async (request, reply) => {
+    const identity = identityOf(request)
+    const { model, input, instructions, previous_response_id: previousResponseId, tools, tool_choice: toolChoice, parallel_tool_calls: parallelToolCalls, prompt_cache_key: promptCacheKey } = request.body
+    const wanted: ResponsesRequest = { model, input, instructions, previous_response_id: previousResponseId, tools, tool_choice: toolChoice, parallel_tool_calls: parallelToolCalls, prompt_cache_key: promptCacheKey, store: false }
+    const { history, context } = await inputContext(request, identity, wanted)
+    const plan = translateResponsesRequest(wanted, history.items, context, translateOptions)
+    const body = summaryRequest(plan.body)
+    const affinity = conversationAffinity({ sessionId: sessionIdFromHeaders(request.headers), promptCacheKey: promptCacheKey ?? undefined }, plan.body)
+    const message = await fastify.claude.createMessage({ body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey, affinity })
+    fastify.metrics.recordUsage(request, body.model, message.usage, message.stop_reason)
+    return {
+      id: newId('resp'),
+      object: 'response.compaction' as const,
+      created_at: Math.floor(Date.now() / 1000),
+      output: [{ type: 'compaction' as const, id: newId('cmp'), encrypted_content: seal.sealSummary(summaryText(message), identity) }],
+      usage: responseUsage(message.usage)
+    }
   })
 
   fastify.post('/responses/input_tokens', {

@@ -43,6 +43,9 @@ export const ConfigSchema = Type.Object({
   RESPONSES_SECRET: Type.Optional(Type.String({ minLength: 16 })),
   WEB_SEARCH: { ...Bool, default: false },
   SSE_KEEPALIVE_MS: Type.Integer({ default: 15000, minimum: 10 }),
+  RESPONSES_WEBSOCKET: { ...Bool, default: true },
+  RESPONSES_WEBSOCKET_IDLE_MS: Type.Integer({ default: 600000, minimum: 10 }),
+  RESPONSES_WEBSOCKET_PER_CLIENT: Type.Integer({ default: 32, minimum: 1 }),
   // Hardening (issue 11): load shedding, mirror-mode bounds, body deadline.
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ default: 1000, minimum: 0 }),
   MIRROR_BODY_LIMIT: Type.Integer({ default: 8388608, minimum: 1024 }),

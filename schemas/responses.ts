@@ -32,6 +32,9 @@ export const ResponsesRequestSchema = Type.Object({
   include: Nullable(Type.Array(Type.String())),
   temperature: Nullable(Type.Number({ minimum: 0, maximum: 2 })),
   top_p: Nullable(Type.Number({ minimum: 0, maximum: 1 })),
+  // Claude has no such settings: accepted with no effect, echoed on the response.
+  presence_penalty: Nullable(Type.Number({ minimum: -2, maximum: 2 })),
+  frequency_penalty: Nullable(Type.Number({ minimum: -2, maximum: 2 })),
   top_logprobs: Nullable(Type.Integer({ minimum: 0 })),
   metadata: Nullable(Type.Record(Type.String(), Type.String())),
   user: Nullable(Type.String()),
@@ -58,6 +61,38 @@ export const InputTokensRequestSchema = Type.Object({
   conversation: Type.Optional(Type.Unknown())
 })
 export type InputTokensRequest = Static<typeof InputTokensRequestSchema>
+
+/** POST /responses/compact: the conversation to compact (input, or a stored chain) and the settings that shaped it. */
+export const CompactRequestSchema = Type.Object({
+  model: Type.String({ minLength: 1 }),
+  input: Type.Optional(Type.Union([Type.String(), Type.Array(Loose)])),
+  instructions: Nullable(Type.String()),
+  previous_response_id: Nullable(Type.String({ minLength: 1 })),
+  tools: Nullable(Type.Array(Loose)),
+  tool_choice: Type.Optional(Type.Union([Type.String(), Loose, Type.Null()])),
+  parallel_tool_calls: Nullable(Type.Boolean()),
+  reasoning: Nullable(Loose),
+  text: Nullable(Loose),
+  prompt_cache_key: Nullable(Type.String()),
+  prompt_cache_retention: Nullable(Type.String())
+})
+export type CompactRequest = Static<typeof CompactRequestSchema>
+
+export const CompactionItemSchema = Type.Object({ type: Type.Literal('compaction'), id: Type.String(), encrypted_content: Type.String() })
+
+export const CompactionSchema = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('response.compaction'),
+  created_at: Type.Integer(),
+  output: Type.Array(CompactionItemSchema),
+  usage: Type.Object({
+    input_tokens: Type.Integer(),
+    input_tokens_details: Type.Object({ cached_tokens: Type.Integer() }),
+    output_tokens: Type.Integer(),
+    output_tokens_details: Type.Object({ reasoning_tokens: Type.Integer() }),
+    total_tokens: Type.Integer()
+  })
+})
 
 export const InputTokensSchema = Type.Object({
   object: Type.Literal('response.input_tokens'),
@@ -157,6 +192,8 @@ export const ResponseObjectSchema = Type.Object({
   tools: Type.Array(Loose),
   top_logprobs: Type.Integer(),
   top_p: Type.Union([Type.Number(), Type.Null()]),
+  presence_penalty: Type.Number(),
+  frequency_penalty: Type.Number(),
   truncation: Type.String(),
   usage: Type.Union([ResponseUsageSchema, Type.Null()]),
   user: Type.Union([Type.String(), Type.Null()]),

@@ -17,6 +17,8 @@ export interface InputContext {
   references: Map<string, InputItem>
   /** Thinking of tool turns from the thinking store, looked up beforehand (see toolCallIdsOf). */
   thinkingStore?: ThinkingLookup
+  /** Opens a compaction item's encrypted_content: the summary of the conversation it replaces. */
+  uncompact?: (blob: string, param: string) => string
 }
 
 export interface ConvertedInput {
@@ -65,9 +67,35 @@ function convertItem (item: InputItem, param: string, context: InputContext, int
     case 'reasoning': return addTurn(into, 'assistant', reasoningBlocks(item, param, context))
     // A past search holds no results Claude could be given again; the answer built on it follows as text.
     case 'web_search_call': return
+    // Its tools were added to the request's tools (see additionalTools); nothing to say in the conversation.
+    case 'additional_tools': return
+    case 'compaction': return addTurn(into, 'user', [{ type: 'text', text: compactionText(item, param, context) }])
+    case 'tool_search_call':
+    case 'tool_search_output':
+      throw invalidRequest(`${param}: '${type}' items are not supported: this gateway does not run tool search; send the tools in the request's tools instead`, `${param}.type`, 'unsupported_item_type')
+    case 'compaction_trigger':
+      throw invalidRequest(`${param}: 'compaction_trigger' is not supported; compact a conversation with POST /v1/responses/compact`, `${param}.type`, 'unsupported_item_type')
     default:
       throw invalidRequest(`${param}: input item type '${clientText(type)}' is not supported`, `${param}.type`, 'unsupported_item_type')
   }
+}
+
+function compactionText (item: InputItem, param: string, context: InputContext): string {
+  const blob = stringField(item, 'encrypted_content', param)
+  if (!context.uncompact) throw invalidRequest(`${param}: compaction items are not accepted here`, `${param}.type`, 'unsupported_item_type')
+  return `Summary of the earlier conversation, which it replaces:\n\n${context.uncompact(blob, `${param}.encrypted_content`)}`
+}
+
+/** Tools that Codex declares inside the input (`additional_tools` items), in order, each with the param naming it. */
+export function additionalTools (items: InputItem[], params: string[]): Array<{ tool: Record<string, unknown>; param: string }> {
+  return items.flatMap((item, index) => {
+    if (item.type !== 'additional_tools') return []
+    if (!Array.isArray(item.tools)) throw invalidRequest(`${params[index]}.tools must be a list of tools`, `${params[index]}.tools`)
+    return (item.tools as unknown[]).map((tool, inner) => {
+      if (tool === null || typeof tool !== 'object') throw invalidRequest(`${params[index]}.tools[${inner}] must be an object`, `${params[index]}.tools[${inner}]`)
+      return { tool: tool as Record<string, unknown>, param: `${params[index]}.tools[${inner}]` }
+    })
+  })
 }
 
 function addTurn (into: ConvertedInput, role: 'user' | 'assistant', content: ContentBlock[]): void {

@@ -11,7 +11,7 @@ import { refuseOrDrop, type UnsupportedFieldPolicy } from '../core/unsupported-f
 import { webSearchTool } from '../core/web-search.js'
 import { clientText, invalidRequest } from '../errors.js'
 import type { ResponsesRequest } from '../../schemas/responses.js'
-import { convertInput, inputItems, type InputContext, type InputItem } from './translate-input.js'
+import { additionalTools, convertInput, inputItems, type InputContext, type InputItem } from './translate-input.js'
 import { ToolNames } from './tool-names.js'
 
 export interface ResponsesTranslateOptions {
@@ -51,7 +51,7 @@ const HANDLED = new Set([
   'model', 'input', 'instructions', 'previous_response_id', 'store', 'stream', 'stream_options', 'background', 'conversation',
   'tools', 'tool_choice', 'parallel_tool_calls', 'max_output_tokens', 'max_tool_calls', 'reasoning', 'text', 'include',
   'temperature', 'top_p', 'top_logprobs', 'metadata', 'user', 'safety_identifier', 'prompt_cache_key', 'prompt_cache_retention',
-  'truncation', 'service_tier', 'client_metadata'
+  'truncation', 'service_tier', 'client_metadata', 'presence_penalty', 'frequency_penalty'
 ])
 /** include values that concern tools the gateway does not run: accepted, nothing to add. */
 const INCLUDE_NO_EFFECT = new Set(['file_search_call.results', 'web_search_call.results', 'message.input_image.image_url', 'computer_call_output.output.image_url', 'code_interpreter_call.outputs'])
@@ -79,7 +79,7 @@ export function translateResponsesRequest (request: ResponsesRequest, history: I
   if (system.length > 0) body.system = system
 
   const tools = new ToolNames()
-  applyTools(body, request, tools, options, dropped)
+  applyTools(body, request, additionalTools(items, params), tools, options, dropped)
   declareHistoryTools(body, conversation.historyToolNames)
   const summaries = wantsSummaries(request)
   const wish = effortWish(request.reasoning?.effort ?? undefined, true, caps, model, 'reasoning.effort', dropped)
@@ -148,11 +148,11 @@ function wantsSummaries (request: ResponsesRequest): boolean {
 
 type ToolSpec = Record<string, unknown>
 
-function applyTools (body: AnthropicRequest, request: ResponsesRequest, names: ToolNames, options: ResponsesTranslateOptions, dropped: string[]): void {
+function applyTools (body: AnthropicRequest, request: ResponsesRequest, extra: Array<{ tool: ToolSpec; param: string }>, names: ToolNames, options: ResponsesTranslateOptions, dropped: string[]): void {
   const tools: AnthropicTool[] = []
   let webSearch: AnthropicTool | undefined
-  for (const [index, tool] of (request.tools ?? []).entries()) {
-    const param = `tools[${index}]`
+  const all = [...(request.tools ?? []).map((tool, index) => ({ tool, param: `tools[${index}]` })), ...extra]
+  for (const { tool, param } of all) {
     const type = tool.type
     if (type === 'function' || type === 'custom') tools.push(clientTool(tool, param, names, undefined))
     else if (type === 'namespace') tools.push(...namespaceTools(tool, param, names))
