@@ -57,6 +57,17 @@ export function invalidRequest (message: string, param: string | null = null, co
   return new GatewayError(400, 'invalid_request_error', message, { param, code })
 }
 
+/** The error types Anthropic's API documents; an upstream (or a proxy) saying anything else says `api_error`. */
+const ANTHROPIC_ERROR_TYPES: ReadonlySet<string> = new Set([
+  'invalid_request_error', 'authentication_error', 'billing_error', 'permission_error', 'not_found_error',
+  'conflict_error', 'request_too_large', 'rate_limit_error', 'api_error', 'timeout_error', 'overloaded_error'
+])
+
+/** An upstream `error.type` as the gateway may repeat it: one of Anthropic's, else `api_error` (it is client-visible and becomes a key's reason). */
+export function knownAnthropicErrorType (type: unknown): string {
+  return typeof type === 'string' && ANTHROPIC_ERROR_TYPES.has(type) ? type : 'api_error'
+}
+
 /** An upstream answer as it came: its body text and the headers a client may see. */
 export interface RawUpstreamAnswer { body: string; headers: Record<string, string> }
 

@@ -7,10 +7,11 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import fp from 'fastify-plugin'
 import got, { RequestError, type Got, type Response } from 'got'
 import type { AnthropicRequest, AnthropicResponse, StreamPayload } from '../lib/anthropic/types.js'
-import { GatewayError, networkErrorToClient, toClientError, UpstreamError, UpstreamNetworkError } from '../lib/errors.js'
+import { GatewayError, knownAnthropicErrorType, networkErrorToClient, toClientError, UpstreamError, UpstreamNetworkError } from '../lib/errors.js'
 import { rejectsKey, type PoolKey } from '../lib/key-pool.js'
 import { parseErrorBody, parseJsonBody, readBody, readEvents } from '../lib/anthropic/upstream-events.js'
 import { keptResponseHeaders } from '../lib/messages/response-headers.js'
+import { redactAnthropicKeys } from '../lib/core/redact.js'
 import type { GatewayConfig } from './config.js'
 
 /** What every upstream call carries besides its body. */
@@ -173,6 +174,8 @@ class AnthropicHttpClient implements ClaudeClient {
     this.http = got.extend({
       agent: agents,
       retry: { limit: 0 },
+      // A redirect would carry the request, x-api-key included, to another origin: it is refused (see guard).
+      followRedirect: false,
       throwHttpErrors: false,
       decompress: true,
       headers: { 'anthropic-version': config.anthropicVersion, ...(config.anthropicBeta ? { 'anthropic-beta': config.anthropicBeta } : {}) }
@@ -314,6 +317,7 @@ class AnthropicHttpClient implements ClaudeClient {
     const chunks = (async function * () {
       try {
         const response = await head
+        if (response.statusCode >= 300 && response.statusCode < 400) throw redirectRefused(response.statusCode)
         if (response.statusCode < 200 || response.statusCode >= 300) {
           const text = await readBody(stream).catch(() => '')
           throw parseErrorBody(response.statusCode, text, header(response, 'retry-after'), header(response, 'request-id'), header(response, 'content-type'), keptResponseHeaders(response.headers))
@@ -441,14 +445,19 @@ function openingErrorEvent (chunk: Buffer): { type: string; message: string } | 
   // At most the first 64 KiB are read (toString clamps the end to the chunk); `.` stops at the line's end.
   const data = /^data: ?(.*)/m.exec(chunk.toString('utf8', 0, 65536))?.[1]
   try {
-    const error = (JSON.parse(data ?? '') as { error?: { type?: string; message?: string } }).error ?? {}
-    return { type: error.type ?? 'api_error', message: error.message ?? 'upstream error' }
+    const error = (JSON.parse(data ?? '') as { error?: { type?: unknown; message?: unknown } }).error ?? {}
+    return { type: knownAnthropicErrorType(error.type), message: typeof error.message === 'string' ? redactAnthropicKeys(error.message) : 'upstream error' }
   } catch {
     return { type: 'api_error', message: 'upstream error' }
   }
 }
 
 const ERROR_EVENT_START = Buffer.from('event: error')
+
+/** Not followed, not retried: the caller gets a 502 in its own shape. */
+function redirectRefused (status: number): GatewayError {
+  return new GatewayError(502, 'server_error', `The upstream answered with a redirect (HTTP ${status}), which the gateway does not follow; check ANTHROPIC_BASE_URL`, { code: 'upstream_redirect' })
+}
 
 /** The client left; nobody will read this error, it only ends the request quietly. */
 function clientGone (): GatewayError {

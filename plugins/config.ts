@@ -7,6 +7,7 @@ import { load as loadYaml } from 'js-yaml'
 import { Compile } from 'typebox/compile'
 import { apiKeyProblem, isWebSessionKey } from '../lib/anthropic/api-keys.js'
 import { keyLabel } from '../lib/key-pool.js'
+import { parseTrustProxy, type TrustProxy } from '../lib/ops/client-address.js'
 import type { CapabilityRule } from '../lib/anthropic/capabilities.js'
 import { ModelAliases } from '../lib/anthropic/model-aliases.js'
 import type { ThinkingFormat } from '../lib/chat/translate-response.js'
@@ -36,7 +37,11 @@ export interface GatewayConfig {
     ratePerMinute: number
     /** Mirror requests in flight at once on this instance. */
     maxConcurrent: number
+    /** Mirror requests in flight at once from one client address. */
+    maxConcurrentPerAddress: number
   }
+  /** Which proxies' X-Forwarded-For to believe about a caller's address (Fastify's trustProxy). */
+  trustProxy: TrustProxy
   maxHistoryChars: number
   defaultMaxTokens: number | undefined
   logLevel: string
@@ -234,6 +239,14 @@ function upstreamKeysOf (raw: RawConfig, warn: (message: string) => void): strin
   return keys
 }
 
+function trustProxyOf (raw: string | undefined): TrustProxy {
+  try {
+    return parseTrustProxy(raw)
+  } catch (error) {
+    throw new ConfigError(`TRUST_PROXY must be false, true, a number of proxy hops or a comma-separated list of proxy addresses or ranges: ${(error as Error).message}`)
+  }
+}
+
 /** Turns validated raw settings into the gateway's configuration, checking the rules between fields. */
 export function buildConfig (raw: RawConfig, warn: (message: string) => void = () => {}): GatewayConfig {
   const upstreamKeys = upstreamKeysOf(raw, warn)
@@ -258,7 +271,8 @@ export function buildConfig (raw: RawConfig, warn: (message: string) => void = (
     ...parseAddress(raw.ADDRESS, raw.PORT),
     proxy: raw.PROXY,
     retryCount: raw.RETRY_COUNT ?? Math.max(1, Math.min(upstreamKeys.length, 5)),
-    mirror: { enabled: raw.ENABLE_MIRROR_API, prefix, bodyLimit: Math.min(raw.MIRROR_BODY_LIMIT, raw.BODY_LIMIT), ratePerMinute: raw.MIRROR_RATE_LIMIT, maxConcurrent: raw.MIRROR_MAX_CONCURRENT },
+    mirror: { enabled: raw.ENABLE_MIRROR_API, prefix, bodyLimit: Math.min(raw.MIRROR_BODY_LIMIT, raw.BODY_LIMIT), ratePerMinute: raw.MIRROR_RATE_LIMIT, maxConcurrent: raw.MIRROR_MAX_CONCURRENT, maxConcurrentPerAddress: raw.MIRROR_MAX_CONCURRENT_PER_ADDRESS },
+    trustProxy: trustProxyOf(raw.TRUST_PROXY),
     maxHistoryChars: raw.MAX_CHAT_HISTORY_LENGTH,
     defaultMaxTokens: raw.DEFAULT_MAX_TOKENS,
     logLevel: raw.LOG_LEVEL,

@@ -116,10 +116,14 @@ export function clientErrorResponse (code: string | undefined): string {
   return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
 }
 
-/** Fastify's `clientErrorHandler` option. */
+/**
+ * Fastify's `clientErrorHandler` option. Once the answer is flushed the socket is destroyed, not
+ * only ended: a client that keeps its side open (still "sending" a body) would otherwise hold a
+ * half-closed socket on the server for as long as it likes.
+ */
 export function clientErrorHandler (error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return
-  if (socket.writable) socket.end(clientErrorResponse(error.code))
+  if (socket.writable) socket.end(clientErrorResponse(error.code), () => { socket.destroy() })
   else socket.destroy(error)
 }
 

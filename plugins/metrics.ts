@@ -180,7 +180,9 @@ async function metricsPlugin (fastify: FastifyInstance): Promise<void> {
   fastify.addHook('onResponse', async (request, reply) => {
     const route = routeLabel(request)
     const exemplarLabels = exemplarOf(request)
-    requests.inc({ route, status_class: statusClass(reply.statusCode), model: models.label(requestModel(request)) }, 1, exemplarLabels)
+    // Only a 2xx answer means the upstream took the request (key and model alike).
+    const model = reply.statusCode < 300 ? models.label(requestModel(request)) : models.labelUnaccepted(requestModel(request))
+    requests.inc({ route, status_class: statusClass(reply.statusCode), model }, 1, exemplarLabels)
     duration.observe({ route }, reply.elapsedTime / 1000, exemplarLabels)
     if (isApiRoute(route)) traffic.recordRequest(reply.elapsedTime, reply.statusCode)
   })

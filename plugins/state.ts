@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import fp from 'fastify-plugin'
+import { LogThrottle } from '../lib/ops/log-throttle.js'
 import { MemoryStateStore, type StateStore } from '../lib/state/state-store.js'
 
 declare module 'fastify' {
@@ -20,6 +21,8 @@ const LOCAL_VIEW_MAX_CHARS = 64 * 1024 * 1024
 const OWNER_SHARE = 4
 /** Start-up waits this long for Redis at most, then serves from the local view until it connects. */
 const STARTUP_WAIT_MS = 2000
+/** ioredis retries every 2 s at most; a wrong REDIS_URL is reported at once, then this often. */
+const FAILED_CONNECT_LOG_INTERVAL_MS = 30_000
 
 async function statePlugin (fastify: FastifyInstance): Promise<void> {
   const { redis } = fastify.config
@@ -33,6 +36,7 @@ async function statePlugin (fastify: FastifyInstance): Promise<void> {
   // Loaded only with REDIS_URL, so that a single instance carries no Redis code.
   const { RedisStateStore, redactRedisUrl } = await import('../lib/state/redis-state-store.js')
   const where = redactRedisUrl(redis.url)
+  const failures = new LogThrottle(FAILED_CONNECT_LOG_INTERVAL_MS)
   const store = new RedisStateStore({
     url: redis.url,
     prefix: redis.prefix,
@@ -42,6 +46,11 @@ async function statePlugin (fastify: FastifyInstance): Promise<void> {
     onChange: (connected, reason) => {
       if (connected) fastify.log.info({ redis: where }, 'shared state: connected to Redis')
       else fastify.log.warn({ redis: where, reason }, 'shared state: Redis unreachable; using this instance\'s local view until it is back')
+    },
+    onAttemptFailed: (reason) => {
+      const leftOut = failures.take()
+      if (leftOut === undefined) return
+      fastify.log.warn({ redis: where, reason, failedAttemptsNotLogged: leftOut }, 'shared state: cannot connect to Redis (check REDIS_URL); retrying, and using this instance\'s local view meanwhile')
     }
   })
   await store.waitUntilReady(STARTUP_WAIT_MS)

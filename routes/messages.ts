@@ -4,6 +4,7 @@ import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import { networkErrorToClient, UpstreamNetworkError } from '../lib/errors.js'
 import { checkNotRetired } from '../lib/anthropic/model-lifecycle.js'
 import { conversationAffinity, sessionIdFromHeaders } from '../lib/core/affinity.js'
+import { withCheckedErrorEvents } from '../lib/messages/error-frames.js'
 import { echoRequestedModel } from '../lib/messages/model-echo.js'
 import { UsageWatch } from '../lib/messages/usage-watch.js'
 import { conversationStartOf, readRequestHead, replaceString } from '../lib/messages/request-head.js'
@@ -22,20 +23,26 @@ function queryOf (url: string): string {
   return at < 0 ? '' : url.slice(at)
 }
 
-/**
- * The answer's bytes as they arrive. A stream that fails after it began ends with an SSE
- * `error` event, which Anthropic's clients report; a JSON answer can only be cut.
- */
-async function * relay (answer: RawAnswer, signal: AbortSignal, log: FastifyBaseLogger, watch?: UsageWatch): AsyncGenerator<Buffer> {
-  watch?.see(answer.first)
+async function * bodyOf (answer: RawAnswer): AsyncGenerator<Buffer> {
   yield answer.first
+  yield * answer.rest
+}
+
+/**
+ * The answer's bytes as they arrive, a stream's `error` events checked and redacted. A stream
+ * that fails after it began ends with an SSE `error` event, which Anthropic's clients report;
+ * a JSON answer can only be cut.
+ */
+async function * relay (answer: RawAnswer, signal: AbortSignal, log: FastifyBaseLogger, redact: (text: string) => string, watch?: UsageWatch): AsyncGenerator<Buffer> {
+  const stream = answer.headers['content-type']?.startsWith('text/event-stream') === true
+  const body = stream ? withCheckedErrorEvents(bodyOf(answer), redact) : bodyOf(answer)
   try {
-    for await (const chunk of answer.rest) {
+    for await (const chunk of body) {
       watch?.see(chunk)
       yield chunk
     }
   } catch (error) {
-    if (signal.aborted || !answer.headers['content-type']?.startsWith('text/event-stream')) throw error
+    if (signal.aborted || !stream) throw error
     const message = error instanceof UpstreamNetworkError ? networkErrorToClient(error).message : 'Upstream failed mid-stream'
     log.warn({ err: message }, 'upstream failed mid-stream')
     const type = message.includes('timed out') ? 'timeout_error' : 'api_error'
@@ -81,7 +88,7 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const counted = path === '/v1/messages' && answer.status === 200 && upstreamModel !== undefined
     const watch = counted ? new UsageWatch(answer.headers['content-type']) : undefined
     if (counted && head.stream) fastify.metrics.recordFirstToken(request, upstreamModel)
-    let chunks = relay(answer, signal, request.log, watch)
+    let chunks = relay(answer, signal, request.log, (text) => fastify.redactor.redact(text), watch)
     if (upstreamModel !== undefined && upstreamModel !== head.model) chunks = echoRequestedModel(chunks, upstreamModel, head.model!)
     reply.code(answer.status).headers(answer.headers)
     if (head.stream) reply.header('cache-control', 'no-cache').header('x-accel-buffering', 'no')

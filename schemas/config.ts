@@ -51,6 +51,8 @@ export const ConfigSchema = Type.Object({
   MIRROR_BODY_LIMIT: Type.Integer({ default: 8388608, minimum: 1024 }),
   MIRROR_RATE_LIMIT: Type.Integer({ default: 60, minimum: 1 }),
   MIRROR_MAX_CONCURRENT: Type.Integer({ default: 16, minimum: 1 }),
+  MIRROR_MAX_CONCURRENT_PER_ADDRESS: Type.Integer({ default: 4, minimum: 1 }),
+  TRUST_PROXY: Type.Optional(Type.String()),
   BODY_TIMEOUT_MS: Type.Integer({ default: 120000, minimum: 1 }),
   METRICS_PUBLIC: Type.Boolean({ default: false }),
   PUBLIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),

@@ -1,6 +1,6 @@
 import { StringDecoder } from 'node:string_decoder'
 import type { StreamPayload, UpstreamEvent } from './types.js'
-import { UpstreamError, UpstreamNetworkError, type RawUpstreamAnswer } from '../errors.js'
+import { knownAnthropicErrorType, UpstreamError, UpstreamNetworkError, type RawUpstreamAnswer } from '../errors.js'
 import { SseParser } from './sse-parser.js'
 import { redactAnthropicKeys } from '../core/redact.js'
 
@@ -29,9 +29,12 @@ export function parseJsonBody<T> (text: string): T {
 export function parseErrorBody (status: number, body: string, retryAfter: string | undefined, requestId: string | undefined, contentType?: string, keptHeaders?: Record<string, string>): UpstreamError {
   let type = 'api_error'
   let message = `HTTP ${status}`
+  // The body is given back as it came (keys removed) only when its error type is one of Anthropic's.
+  let relayed = ''
   try {
     const parsed = JSON.parse(body) as { error?: { type?: unknown; message?: unknown } }
-    if (typeof parsed.error?.type === 'string') type = parsed.error.type
+    type = knownAnthropicErrorType(parsed.error?.type)
+    if (type === parsed.error?.type) relayed = redactAnthropicKeys(body)
     if (typeof parsed.error?.message === 'string') message = redactAnthropicKeys(parsed.error.message)
   } catch {
     message = `HTTP ${status} with a ${contentType ?? 'untyped'} body of ${Buffer.byteLength(body)} bytes that is not an API error (not shown)`
@@ -41,7 +44,7 @@ export function parseErrorBody (status: number, body: string, retryAfter: string
     retryAfterSeconds: Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : undefined,
     requestId,
     // Kept for the pass-through, which answers with the upstream's own body (keys removed here too).
-    raw: keptHeaders ? { body: redactAnthropicKeys(body), headers: keptHeaders } : undefined
+    raw: keptHeaders ? { body: relayed, headers: keptHeaders } : undefined
   })
 }
 
@@ -73,7 +76,10 @@ function parseEvent (event: UpstreamEvent): StreamPayload {
   try {
     const payload = JSON.parse(event.data) as StreamPayload
     // An error event's text goes to the client and the log; it may quote the request.
-    if (payload.type === 'error' && typeof payload.error?.message === 'string') payload.error.message = redactAnthropicKeys(payload.error.message)
+    if (payload.type === 'error') {
+      const error: { type?: unknown; message?: unknown } = typeof payload.error === 'object' && payload.error !== null ? payload.error : {}
+      payload.error = { type: knownAnthropicErrorType(error.type), message: typeof error.message === 'string' ? redactAnthropicKeys(error.message) : 'upstream error' }
+    }
     return payload
   } catch {
     throw new UpstreamNetworkError(`upstream sent an unreadable ${event.event} event`, 'EBADEVENT')

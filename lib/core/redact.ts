@@ -15,9 +15,51 @@ function escapeRegExp (text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
 
-/** Removes Anthropic-shaped keys from text that came from elsewhere (an upstream error, say). */
-export function redactAnthropicKeys (text: string): string {
+function redactPlainAnthropicKeys (text: string): string {
   return text.includes('sk-ant-') ? text.replace(ANTHROPIC_KEY, REDACTED) : text
+}
+
+/** The value of one JSON string literal (quotes included), or undefined when it is not one. */
+function jsonStringValue (literal: string): string | undefined {
+  try {
+    return JSON.parse(literal) as string
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * A JSON string may spell a secret with escapes (`sk\u002dant\u002d…`, `\/`) that a client's
+ * parser reads back as the secret. Each string literal of `text` that uses an escape is decoded,
+ * given to `redact`, and written back re-encoded when that changed it. One pass, linear in the
+ * text; text without `\u` or `\/` is returned at once.
+ */
+function redactEscapedJsonStrings (text: string, redact: (plain: string) => string): string {
+  if (!text.includes('\\u') && !text.includes('\\/')) return text
+  let result = ''
+  let copied = 0
+  let start = text.indexOf('"')
+  while (start !== -1) {
+    let end = start + 1
+    while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1
+    if (end >= text.length) break
+    const literal = text.slice(start, end + 1)
+    const plain = literal.includes('\\') ? jsonStringValue(literal) : undefined
+    if (plain !== undefined) {
+      const clean = redact(plain)
+      if (clean !== plain) {
+        result += text.slice(copied, start) + JSON.stringify(clean)
+        copied = end + 1
+      }
+    }
+    start = text.indexOf('"', end + 1)
+  }
+  return copied === 0 ? text : result + text.slice(copied)
+}
+
+/** Removes Anthropic-shaped keys from text that came from elsewhere (an upstream error, say), as written or JSON-escaped. */
+export function redactAnthropicKeys (text: string): string {
+  return redactPlainAnthropicKeys(redactEscapedJsonStrings(text, redactPlainAnthropicKeys))
 }
 
 /**
@@ -41,6 +83,10 @@ export class Redactor {
   }
 
   redact (text: string): string {
+    return this.redactPlain(redactEscapedJsonStrings(text, (plain) => this.redactPlain(plain)))
+  }
+
+  private redactPlain (text: string): string {
     this.pattern.lastIndex = 0
     return this.pattern.test(text) ? text.replace(this.pattern, REDACTED) : text
   }

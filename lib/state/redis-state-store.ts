@@ -13,6 +13,8 @@ export interface RedisStateOptions {
   localOwnerMaxChars?: number
   /** Told once when shared state is lost and once when it is back. */
   onChange: (connected: boolean, reason: string) => void
+  /** Told of every failed attempt to (re)connect while Redis is unreachable, start-up included. */
+  onAttemptFailed?: (reason: string) => void
 }
 
 /** Longest wait between reconnection attempts; ioredis keeps trying for ever. */
@@ -60,7 +62,10 @@ export class RedisStateStore implements StateStore {
       retryStrategy: (attempt) => Math.min(50 * attempt, MAX_RECONNECT_DELAY_MS)
     })
     this.redis.on('ready', () => { void this.reachable('connected') })
-    this.redis.on('error', (error: Error) => this.unreachable(errorCode(error)))
+    this.redis.on('error', (error: Error) => {
+      if (this.up) this.unreachable(errorCode(error))
+      else this.options.onAttemptFailed?.(errorCode(error))
+    })
     this.redis.on('close', () => this.unreachable('connection closed'))
   }
 

@@ -1,6 +1,8 @@
 /** What start-up tells an operator about keys that cannot work and about where the settings came from. */
 import { test } from 'tap'
-import { anthropicApiKey } from '../helpers/gateway.js'
+import { startAnthropicStub } from '../helpers/anthropic-stub.js'
+import { anthropicApiKey, buildGateway } from '../helpers/gateway.js'
+import { freePort } from '../helpers/ports.js'
 import { runServerProcess } from '../helpers/server-process.js'
 
 const GOOD = anthropicApiKey('startup-notices')
@@ -38,4 +40,20 @@ test('when config.yaml wins it says so, and which environment variables it shado
   t.match(shadow, /APIKEY, RETRY_COUNT/)
   t.notMatch(shadow ?? '', /NOT_A_SETTING|PATH/, 'only settings are named')
   t.notMatch(run.output, /env-client-secret/, 'no value is printed')
+})
+
+test('a Redis that cannot be reached is logged at start-up (URL without its password, and the reason), then at most once per interval', async (t) => {
+  const port = await freePort()
+  const stub = await startAnthropicStub()
+  const logLines: string[] = []
+  const url = `redis://:hunter2-redis-secret@127.0.0.1:${port}/0`
+  const app = await buildGateway(stub.url, { logLines, config: { REDIS_URL: url } })
+  t.teardown(async () => { await app.close(); await stub.close() })
+  t.equal(app.state.connected, false)
+  const redisWarnings = (): Array<Record<string, unknown>> => logLines.map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((entry) => entry.level === 40 && String(entry.msg).includes('Redis'))
+  // Start-up waited for Redis while ioredis tried to connect several times: one line tells of it.
+  t.equal(redisWarnings().length, 1, 'one warning, however many attempts failed')
+  t.match(redisWarnings()[0], { redis: `redis://:***@127.0.0.1:${port}/0`, reason: 'ECONNREFUSED', msg: /cannot connect to Redis/ })
+  t.notMatch(logLines.join('\n'), /hunter2/, 'the password is not logged')
 })

@@ -110,3 +110,27 @@ test('/health in mirror mode without pool keys', async (t) => {
   t.same(details.json().keys, { total: 0, healthy: 0, cooling: 0, disabled: 0 })
   t.equal(details.json().mirror, true)
 })
+
+test('while load is shed, the health routes answer in their own schema: liveness 200, readiness 503 with retry-after', async (t) => {
+  const stub = await startAnthropicStub()
+  const app = await buildGateway(stub.url, { config: { MAX_EVENT_LOOP_DELAY_MS: 1 } })
+  // The loop is kept blocked 50 ms at a time, so the measured delay stays far above the 1 ms limit.
+  const blocker = setInterval(() => { const until = Date.now() + 50; while (Date.now() < until) { /* hold the loop */ } }, 1)
+  t.teardown(async () => { clearInterval(blocker); await app.close(); await stub.close() })
+  const lagging = (): boolean => { const delay = app.memoryUsage().eventLoopDelay; return delay > 1 && Number.isFinite(delay) }
+  while (!lagging()) await new Promise((resolve) => setTimeout(resolve, 20))
+
+  const chat = await app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { ...AUTH, 'content-type': 'application/json' }, payload: CHAT })
+  const health = await app.inject({ method: 'GET', url: '/health' })
+  const ready = await app.inject({ method: 'GET', url: '/health/ready' })
+  const details = await app.inject({ method: 'GET', url: '/health/details', headers: AUTH })
+  clearInterval(blocker)
+  t.equal(chat.statusCode, 503, 'the API itself is shed')
+  t.equal(health.statusCode, 200, 'liveness is not shed: a busy instance is alive')
+  t.match(health.json(), { status: 'degraded', reason: /overloaded/ })
+  t.equal(ready.statusCode, 503, 'readiness says: send traffic elsewhere')
+  t.equal(ready.headers['retry-after'], '5')
+  t.match(ready.json(), { ready: false, status: 'degraded', reason: /overloaded/ })
+  t.equal(details.statusCode, 200)
+  t.match(details.json(), { status: 'degraded', reason: /overloaded/, keys: { total: UPSTREAM_KEYS.length } })
+})

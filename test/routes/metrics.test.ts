@@ -132,3 +132,23 @@ test('the Responses route counts its tokens and first tokens too', async (t) => 
   t.equal(moved(before, after, sample('claude2api_time_to_first_token_seconds_count', { model: MODEL })), 1)
   t.equal(moved(before, after, sample('claude2api_requests_total', { route: '/v1/responses', status_class: '2xx', model: MODEL })), 2)
 })
+
+test('a model label is taken only once the upstream accepted a request: fake-key mirror callers cannot fill the label slots', async (t) => {
+  const mirrorKey = (label: string): string => `sk-ant-api03-${label.padEnd(93, 'x').slice(0, 93)}AA`
+  const stub = await startAnthropicStub({ keys: [...UPSTREAM_KEYS, mirrorKey('real-caller')] })
+  const app = await buildGateway(stub.url, { config: { ENABLE_MIRROR_API: true, MIRROR_API_PREFIX: '/mirror', MIRROR_RATE_LIMIT: 1000 } })
+  t.teardown(async () => { await app.close(); await stub.close() })
+  for (let index = 0; index < 40; index++) {
+    const refused = await app.inject({ method: 'POST', url: `/mirror${ROUTE}`, headers: { authorization: `Bearer ${mirrorKey(`fake-${index}`)}`, 'content-type': 'application/json' }, payload: chat(false, `fake-model-${index}`) })
+    t.equal(refused.statusCode, 401, `fake caller ${index} is refused upstream`)
+  }
+  // A real model the built-in list does not know, asked for after the fake ones.
+  const real = 'claude-opus-4-5-20251101'
+  const served = await app.inject({ method: 'POST', url: `/mirror${ROUTE}`, headers: { authorization: `Bearer ${mirrorKey('real-caller')}`, 'content-type': 'application/json' }, payload: chat(false, real) })
+  t.equal(served.statusCode, 200)
+  const samples = await scrape(app, AUTH)
+  const labelled = [...samples.keys()].filter((key) => key.startsWith('claude2api_requests_total{'))
+  t.notOk(labelled.some((key) => key.includes('fake-model-')), 'no refused model became a label')
+  t.equal(samples.get(sample('claude2api_requests_total', { route: `/mirror${ROUTE}`, status_class: '4xx', model: 'other' })), 40, 'the refused requests are counted under other')
+  t.equal(samples.get(sample('claude2api_requests_total', { route: `/mirror${ROUTE}`, status_class: '2xx', model: real })), 1, 'the real model keeps its own label')
+})

@@ -80,3 +80,23 @@ test('a request whose body was read keeps its connection (keep-alive)', async (t
   t.equal(response.status, 200)
   t.not(response.headers.get('connection'), 'close')
 })
+
+test('after the 408 the server closes the connection fully: no socket left half-closed for a client that keeps its side open', async (t) => {
+  const running = await gateway(t, { BODY_TIMEOUT_MS: 300 })
+  const { port } = new URL(running.url)
+  // allowHalfOpen: this client does not close its side when the server ends its own.
+  const socket = connect({ port: Number(port), host: '127.0.0.1', allowHalfOpen: true })
+  t.teardown(() => { socket.destroy() })
+  let response = ''
+  socket.on('data', (data) => { response += data.toString('latin1') })
+  socket.on('error', () => {})
+  const ended = new Promise<void>((resolve) => { socket.once('end', resolve); socket.once('close', resolve) })
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()))
+  socket.write(chatHead(10_000, true) + '{')
+  await ended
+  t.match(response, /^HTTP\/1\.1 408 /, 'answered 408')
+  const connections = async (): Promise<number> => await new Promise((resolve) => running.app.server.getConnections((_error, count) => resolve(count)))
+  // The client never ends its side; the server must not wait for it. Polled, with a generous bound.
+  for (let waited = 0; waited < 5000 && await connections() > 0; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50))
+  t.equal(await connections(), 0, 'the server holds no socket for the connection')
+})

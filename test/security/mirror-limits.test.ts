@@ -1,6 +1,8 @@
+import { connect, type Socket } from 'node:net'
 import { test } from 'tap'
 import { startAnthropicStub, type AnthropicStub } from '../helpers/anthropic-stub.js'
 import { anthropicApiKey, authHeaders, startGateway, type RunningGateway } from '../helpers/gateway.js'
+import { freePort } from '../helpers/ports.js'
 
 type Tap = Parameters<Parameters<typeof test>[0]>[0]
 
@@ -83,4 +85,87 @@ test('mirror requests in flight are capped (MIRROR_MAX_CONCURRENT); a slot is gi
   do after = await mirrorChat(gateway, CALLER_KEY)
   while (after.status === 429 && (await after.json() as any).error.code === 'mirror_busy')
   t.equal(after.status, 200, 'served again once the held request is gone')
+})
+
+/** Opens a mirror request whose body never finishes: the head and a few bytes of a 10,000-byte body. */
+async function unfinishedMirrorRequest (t: Tap, gateway: RunningGateway, key: string): Promise<Socket> {
+  const { port } = new URL(gateway.url)
+  const socket = connect(Number(port), '127.0.0.1')
+  socket.on('error', () => {})
+  t.teardown(() => { socket.destroy() })
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()))
+  socket.write(`POST /mirror/v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n{"model":`)
+  return socket
+}
+
+test('requests whose bodies never finish hold no mirror slot: a slot is taken once the body has arrived', async (t) => {
+  const { stub, gateway } = await setup(t, { MIRROR_MAX_CONCURRENT: 2, MIRROR_RATE_LIMIT: 1000 })
+  const stalled = await Promise.all([1, 2, 3, 4].map(async (index) => await unfinishedMirrorRequest(t, gateway, anthropicApiKey(`stalled-${index}`))))
+  // Each stalled request has passed onRequest (key shape, rate limit) before this one is sent.
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  const served = await mirrorChat(gateway, CALLER_KEY)
+  t.equal(served.status, 200, 'a caller whose body arrives is served')
+  t.equal(stub.requests.length, 1)
+  for (const socket of stalled) socket.destroy()
+})
+
+test('a slot is given back after a client error (400) as after a success', async (t) => {
+  const { gateway } = await setup(t, { MIRROR_MAX_CONCURRENT: 1, MIRROR_RATE_LIMIT: 1000 })
+  for (let round = 0; round < 3; round++) {
+    const invalid = await mirrorChat(gateway, CALLER_KEY, { model: 'claude-sonnet-4-6', messages: 'not a list' })
+    t.equal(invalid.status, 400, `round ${round}: a client error`)
+    await invalid.text()
+  }
+  t.equal((await mirrorChat(gateway, CALLER_KEY)).status, 200, 'the single slot is free')
+})
+
+test('one client address may hold at most MIRROR_MAX_CONCURRENT_PER_ADDRESS mirror requests at once', async (t) => {
+  const { stub, gateway } = await setup(t, { MIRROR_MAX_CONCURRENT: 16, MIRROR_MAX_CONCURRENT_PER_ADDRESS: 1, MIRROR_RATE_LIMIT: 1000 })
+  const held = anthropicApiKey('held-by-one-address')
+  stub.keyBehaviour.set(held, { kind: 'fault', fault: 'silence' })
+  const abort = new AbortController()
+  const first = mirrorChat(gateway, held, CHAT, abort.signal).catch(() => undefined)
+  while (stub.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+  const second = await mirrorChat(gateway, CALLER_KEY)
+  t.equal(second.status, 429)
+  t.equal(second.headers.get('retry-after'), '1')
+  t.match(await second.json(), { error: { type: 'rate_limit_error', code: 'mirror_busy_address', message: /1 requests at once from one client address/ } })
+  abort.abort()
+  await first
+})
+
+test('with Redis unreachable the mirror rate limit does not fail open: a local counter takes over', async (t) => {
+  const port = await freePort()
+  const { gateway } = await setup(t, { MIRROR_RATE_LIMIT: 2, REDIS_URL: `redis://127.0.0.1:${port}` })
+  t.equal(gateway.app.state.connected, false, 'Redis is down')
+  t.equal((await mirrorChat(gateway, CALLER_KEY)).status, 200)
+  t.equal((await mirrorChat(gateway, CALLER_KEY)).status, 200)
+  const limited = await mirrorChat(gateway, CALLER_KEY)
+  t.equal(limited.status, 429)
+  t.match(await limited.json(), { error: { code: 'mirror_rate_limited' } })
+})
+
+test('TRUST_PROXY: behind a proxy each caller is keyed by the address it forwards; without it, by the socket, whatever the header says', async (t) => {
+  const forwarded = async (gateway: RunningGateway, address: string): Promise<number> => {
+    const response = await fetch(`${gateway.url}/mirror/v1/chat/completions`, {
+      method: 'POST', headers: { authorization: `Bearer ${CALLER_KEY}`, 'content-type': 'application/json', 'x-forwarded-for': address }, body: JSON.stringify(CHAT)
+    })
+    await response.text()
+    return response.status
+  }
+  for (const trust of ['1', 'true', '127.0.0.1', 'loopback']) {
+    const { gateway } = await setup(t, { MIRROR_RATE_LIMIT: 1, TRUST_PROXY: trust })
+    t.equal(await forwarded(gateway, '203.0.113.1'), 200, `TRUST_PROXY=${trust}: first caller`)
+    t.equal(await forwarded(gateway, '203.0.113.1'), 429, 'the same caller again is limited')
+    t.equal(await forwarded(gateway, '203.0.113.2'), 200, 'another caller behind the same proxy has its own bucket')
+  }
+  const { gateway } = await setup(t, { MIRROR_RATE_LIMIT: 1 })
+  t.equal(await forwarded(gateway, '203.0.113.1'), 200)
+  t.equal(await forwarded(gateway, '203.0.113.2'), 429, 'without TRUST_PROXY a forged header changes nothing')
+})
+
+test('TRUST_PROXY that is not an address list stops start-up with a message naming it', async (t) => {
+  const stub = await startAnthropicStub()
+  t.teardown(async () => { await stub.close() })
+  await t.rejects(startGateway(stub.url, { config: { TRUST_PROXY: '10.0.0.0/99' } }), /TRUST_PROXY/)
 })

@@ -103,3 +103,139 @@ test('a configured client key is removed from any error the gateway writes, and 
   t.same(leaks(text + logLines.join('\n')), [])
   t.ok(logLines.some((line) => line.includes('a line quoting [redacted] and [redacted]')), 'the line is written, redacted')
 })
+
+// ---------------------------------------------------------------------------------------------
+// The pass-through and every other relay: 2xx headers, error frames in 200 streams, keys written
+// with JSON escapes, error types, key reasons and redirects (issue 19, item 5)
+// ---------------------------------------------------------------------------------------------
+
+const MESSAGE = { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-6', content: [{ type: 'text', text: 'Hi' }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } }
+const MESSAGES_BODY = { ...CHAT, max_tokens: 16 }
+
+/** A key as a JSON string can spell it without one plain hyphen: `sk\u002dant\u002d…`. */
+function escapedKey (key: string): string {
+  return key.replace(/-/g, '\\u002d')
+}
+
+/** What a text holds once its JSON string escapes are read, as a client's JSON parser reads them. */
+function decoded (text: string): string {
+  return text.replace(/\\u([0-9a-fA-F]{4})/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+}
+
+function keyOf (request: IncomingMessage): string {
+  return String(request.headers['x-api-key'])
+}
+
+async function messagesCall (t: Tap, answer: Echo, mirror: boolean, stream = false): Promise<{ status: number; text: string; headers: string; logs: string }> {
+  const upstream = await echoingUpstream(t, answer)
+  const logLines: string[] = []
+  const gateway = await startGateway(upstream, {
+    logLines,
+    config: { ANTHROPIC_API_KEYS: POOL_KEY, RETRY_COUNT: 1, LOG_LEVEL: 'trace', ENABLE_MIRROR_API: true, MIRROR_API_PREFIX: '/mirror', KEY_RECHECK_SECONDS: 0 }
+  })
+  t.teardown(() => gateway.close())
+  const headers = { 'x-api-key': mirror ? MIRROR_KEY : CLIENT_KEY, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' }
+  const response = await fetch(`${gateway.url}${mirror ? '/mirror' : ''}/v1/messages`, { method: 'POST', headers, body: JSON.stringify({ ...MESSAGES_BODY, stream }) })
+  const text = await response.text()
+  return { status: response.status, text, headers: JSON.stringify([...response.headers]), logs: logLines.join('\n') }
+}
+
+for (const mirror of [false, true]) {
+  const via = mirror ? 'mirror key' : 'pool key'
+  test(`${via}: the headers of a 200 pass-through answer are redacted too`, async (t) => {
+    const result = await messagesCall(t, (request, response) => {
+      const key = keyOf(request)
+      response.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_${key}`, 'retry-after-ms': key, 'anthropic-ratelimit-requests-remaining': `1 ${key}` })
+      response.end(JSON.stringify(MESSAGE))
+    }, mirror)
+    t.equal(result.status, 200)
+    t.match(result.headers, /req_\[redacted\]/, 'the header is relayed, the key replaced')
+    t.same(leaks(result.headers), [], 'no header carries the key')
+  })
+
+  test(`${via}: an event: error frame inside a 200 pass-through stream is redacted, escaped keys included, and its type checked`, async (t) => {
+    const result = await messagesCall(t, (request, response) => {
+      const key = keyOf(request)
+      response.writeHead(200, { 'content-type': 'text/event-stream' })
+      const start = { type: 'message_start', message: { ...MESSAGE, content: [], stop_reason: null } }
+      response.write(`event: message_start\ndata: ${JSON.stringify(start)}\n\n`)
+      // The frame arrives in two pieces, split inside the key.
+      const frame = `event: error\ndata: {"type":"error","error":{"type":"weird_${escapedKey(key)}","message":"failed for ${key} and ${escapedKey(key)}"}}\n\n`
+      response.write(frame.slice(0, 60))
+      setTimeout(() => response.end(frame.slice(60)), 20)
+    }, mirror, true)
+    t.equal(result.status, 200)
+    t.match(result.text, /event: message_start/, 'the stream is relayed')
+    t.match(result.text, /event: error\ndata: .*"type":"api_error".*failed for \[redacted\] and \[redacted\]/, 'the error frame arrives, its type made api_error, its keys replaced')
+    t.same(leaks(decoded(result.text)), [], 'no key, however written')
+    t.same(leaks(decoded(result.logs)), [])
+  })
+
+  test(`${via}: a 400 body spelling the key with JSON escapes is redacted, on the pass-through and on chat`, async (t) => {
+    const answer: Echo = (request, response) => {
+      response.writeHead(400, { 'content-type': 'application/json' })
+      response.end(`{"type":"error","error":{"type":"invalid_request_error","message":"key ${escapedKey(keyOf(request))} may not use this"}}`)
+    }
+    const messages = await messagesCall(t, answer, mirror)
+    t.equal(messages.status, 400)
+    t.match(JSON.parse(messages.text), { type: 'error', error: { type: 'invalid_request_error', message: 'key [redacted] may not use this' } })
+    t.same(leaks(decoded(messages.text + messages.headers + messages.logs)), [])
+    const chat = await run(t, answer, false, mirror)
+    t.equal(chat.status, 400)
+    t.match(JSON.parse(chat.text), { error: { message: /key \[redacted\] may not use this/ } })
+    t.same(leaks(decoded(chat.text + chat.headers + chat.logs)), [])
+  })
+
+  test(`${via}: an error type that is not one of Anthropic's becomes api_error`, async (t) => {
+    const answer: Echo = (request, response) => {
+      response.writeHead(400, { 'content-type': 'application/json' })
+      response.end(JSON.stringify({ type: 'error', error: { type: `custom_${keyOf(request).slice(13, 40)}`, message: 'no' } }))
+    }
+    const messages = await messagesCall(t, answer, mirror)
+    t.equal(messages.status, 400)
+    t.match(JSON.parse(messages.text), { type: 'error', error: { type: 'api_error', message: 'no' } })
+    const chat = await run(t, answer, false, mirror)
+    t.match(JSON.parse(chat.text), { error: { code: 'api_error' } })
+    t.same(leaks(messages.text + chat.text + chat.logs), [])
+  })
+}
+
+test('a key rejected with a made-up error type is disabled with a reason of the gateway\'s own words; /status and the page show no upstream text', async (t) => {
+  const upstream = await echoingUpstream(t, (request, response) => {
+    response.writeHead(401, { 'content-type': 'application/json' })
+    response.end(JSON.stringify({ type: 'error', error: { type: `authentication_error_for_${keyOf(request).slice(13, 40)}_<script>`, message: 'invalid x-api-key' } }))
+  })
+  const gateway = await startGateway(upstream, { config: { ANTHROPIC_API_KEYS: POOL_KEY, RETRY_COUNT: 1, KEY_RECHECK_SECONDS: 0 } })
+  t.teardown(() => gateway.close())
+  const chat = await fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers: authHeaders, body: JSON.stringify(CHAT) })
+  t.ok(chat.status >= 400)
+  const status = await fetch(`${gateway.url}/status`, { headers: authHeaders })
+  const body = await status.json() as { keys: Array<{ state: string; disabledReason: string | null }> }
+  t.equal(body.keys[0].state, 'disabled')
+  t.equal(body.keys[0].disabledReason, '401 api_error', 'the reason holds the status and a known type only')
+  const page = await (await fetch(`${gateway.url}/`)).text()
+  t.same(leaks(JSON.stringify(body) + page), [])
+  t.notMatch(page, /authentication_error_for_/)
+})
+
+test('an upstream redirect is not followed: the key never goes to another origin, the caller gets 502 in its own shape', async (t) => {
+  const elsewhere: string[] = []
+  const other = await echoingUpstream(t, (request, response) => {
+    elsewhere.push(JSON.stringify(request.headers))
+    response.writeHead(200, { 'content-type': 'application/json' })
+    response.end(JSON.stringify(MESSAGE))
+  })
+  const answer: Echo = (request, response) => {
+    response.writeHead(307, { location: `${other}${request.url ?? '/'}` })
+    response.end()
+  }
+  for (const mirror of [false, true]) {
+    const messages = await messagesCall(t, answer, mirror)
+    t.equal(messages.status, 502, 'messages: 502')
+    t.match(JSON.parse(messages.text), { type: 'error', error: { type: 'api_error', message: /redirect/ } })
+    const chat = await run(t, answer, false, mirror)
+    t.equal(chat.status, 502, 'chat: 502')
+    t.match(JSON.parse(chat.text), { error: { type: 'server_error', code: 'upstream_redirect' } })
+  }
+  t.same(elsewhere, [], 'nothing reached the other origin')
+})

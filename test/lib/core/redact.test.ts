@@ -33,3 +33,16 @@ t.test('a secret that contains another is removed whole', async (t) => {
   reversed.add(['team-key-1-and-more', 'team-key-1'])
   t.equal(reversed.redact('x team-key-1-and-more y'), 'x [redacted] y', 'whatever order they were given in')
 })
+
+t.test('a key spelled with JSON string escapes is found once the escapes are read, in any string of the text', async (t) => {
+  const key = `sk-ant-api03-${'y'.repeat(93)}AA`
+  const escaped = key.replace(/-/g, '\\u002d')
+  const body = `{"type":"error","error":{"type":"invalid_request_error","message":"key ${escaped} refused"},"note":"a\\nb"}`
+  const clean = redactAnthropicKeys(body)
+  t.same(JSON.parse(clean), { type: 'error', error: { type: 'invalid_request_error', message: 'key [redacted] refused' }, note: 'a\nb' }, 'still JSON; only the string holding the key changed')
+  t.notOk(JSON.stringify(JSON.parse(clean)).includes('sk-ant-api03'), 'no key once parsed')
+  const redactor = new Redactor()
+  redactor.add(['proxy/token-123456'])
+  t.equal(redactor.redact('{"a":"proxy\\/token\\u002d123456"}'), '{"a":"[redacted]"}', 'a configured secret written with \\/ and \\u escapes')
+  t.equal(redactor.redact('not json "unterminated \\u0041'), 'not json "unterminated \\u0041', 'text that is not JSON is left as it is')
+})
