@@ -1,10 +1,17 @@
 import { hash } from 'node:crypto'
+import { keyLabels, type KeySpec } from './pool/key-spec.js'
+
+export { keyLabel } from './pool/key-spec.js'
 
 export interface PoolKey {
-  /** Position in the pool, stable for the process lifetime; used in logs instead of the key. */
+  /** Position in this instance's list (other replicas may order the list differently). */
   readonly index: number
   readonly secret: string
+  /** What logs, metrics and the status page call the key (lib/pool/key-spec.ts), the same on every replica. */
   readonly label: string
+  readonly weight: number
+  readonly priority: number
+  readonly maxConcurrency: number | undefined
   /** A digest of the secret: how instances name the key to each other in shared state. */
   readonly id: string
   coolingUntil: number
@@ -29,13 +36,6 @@ export interface PoolStatus { total: number; healthy: number; cooling: number; d
 /** One key as operators may see it: its label and health, never the secret. */
 export interface PoolKeyView { label: string; state: 'healthy' | 'cooling' | 'disabled'; coolingSeconds: number; disabledReason: string | null }
 
-/** Logs name a key by its position and a short prefix, never by the secret. */
-export function keyLabel (secret: string, index: number): string {
-  // Only the public prefix of a real key's shape; a key of any other shape may be short enough
-  // for its first characters to be most of it.
-  return secret.startsWith('sk-ant-') ? `key#${index + 1} (${secret.slice(0, 10)}…)` : `key#${index + 1}`
-}
-
 /** 16 hex digits of the key's SHA-256: enough to tell keys apart, useless to recover them. */
 export function keyId (secret: string): string {
   return hash('sha256', secret, 'hex').slice(0, 16)
@@ -51,8 +51,10 @@ export class KeyPool {
   private readonly byId = new Map<string, PoolKey>()
   private cursor = 0
 
-  constructor (secrets: string[], private readonly now: () => number = Date.now, private readonly onChange: (key: PoolKey) => void = () => {}) {
-    this.keys = secrets.map((secret, index) => ({ index, secret, label: keyLabel(secret, index), id: keyId(secret), coolingUntil: 0, disabledReason: null, disabledAt: 0, lastError: null, changedAt: 0 }))
+  constructor (keys: ReadonlyArray<string | KeySpec>, private readonly now: () => number = Date.now, private readonly onChange: (key: PoolKey) => void = () => {}) {
+    const specs: KeySpec[] = keys.map((key) => typeof key === 'string' ? { secret: key, weight: 1, priority: 0 } : key)
+    const labels = keyLabels(specs)
+    this.keys = specs.map((spec, index) => ({ index, secret: spec.secret, label: labels[index], weight: spec.weight, priority: spec.priority, maxConcurrency: spec.maxConcurrency, id: keyId(spec.secret), coolingUntil: 0, disabledReason: null, disabledAt: 0, lastError: null, changedAt: 0 }))
     for (const key of this.keys) this.byId.set(key.id, key)
   }
 

@@ -79,6 +79,8 @@ declare module 'fastify' {
 }
 
 const DEFAULT_COOLDOWN_SECONDS = 30
+/** How metrics name a mirror caller's own key: never by anything of the key. */
+const CALLER_KEY_LABEL = 'caller'
 const KEY_CHECK_TIMEOUT_MS = 10000
 /** How often disabled keys are looked at; each is re-checked once KEY_RECHECK_SECONDS have passed. */
 const RECHECK_TICK_MAX_MS = 5000
@@ -352,11 +354,11 @@ class AnthropicHttpClient implements ClaudeClient {
       try {
         const result = await attempt(call.callerKey ?? key!.secret)
         if (key && call.affinity !== undefined && key.id !== preferred) void this.fastify.affinity.remember(call.affinity, key.id).catch(() => {})
-        this.fastify.metrics.upstreamAttempt('ok')
+        this.fastify.metrics.upstreamAttempt('ok', key?.label ?? CALLER_KEY_LABEL)
         return result
       } catch (error) {
         if (call.signal.aborted) throw clientGone()
-        this.fastify.metrics.upstreamFailure(error)
+        this.fastify.metrics.upstreamFailure(error, key?.label ?? CALLER_KEY_LABEL)
         // A rejected key says nothing about the request; the error that does is reported instead.
         if (!isKeyRejection(error, key)) lastError = error
         const verdict = this.judge(error, key, call.log, call.callerKey)

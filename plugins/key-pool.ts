@@ -66,7 +66,7 @@ class KeyStateSync {
 
 async function keyPoolPlugin (fastify: FastifyInstance): Promise<void> {
   let sync: KeyStateSync | undefined
-  const pool = new KeyPool(fastify.config.upstreamKeys, Date.now, (key) => sync?.write(key))
+  const pool = new KeyPool(fastify.config.poolKeys, Date.now, (key) => sync?.write(key))
   fastify.decorate('keyPool', pool)
   // One instance has nobody to share with: the memory store would only hold a copy of the pool.
   if (fastify.state.kind !== 'memory') {

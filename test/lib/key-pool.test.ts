@@ -38,11 +38,27 @@ test('a disabled key never comes back', async (t) => {
   t.equal(pool.secondsUntilAvailable(), undefined)
 })
 
-test('labels show a short prefix only', async (t) => {
+test('labels show the public prefix and the last four characters, like the Console', async (t) => {
   const secret = 'sk-ant-api03-abcdefghijklmnopqrstuvwxyz'
-  const label = keyLabel(secret, 1)
-  t.equal(label, 'key#2 (sk-ant-api…)')
-  t.notOk(label.includes(secret.slice(0, 14)))
+  const label = keyLabel(secret)
+  t.equal(label, 'sk-ant-api03-…wxyz')
+  t.notOk(label.includes(secret.slice(0, 14)), 'nothing after the prefix but the last four')
+  t.equal(keyLabel(secret, 'batch-tier4'), 'batch-tier4', 'an operator\'s name wins')
+})
+
+test('a label depends on the key alone, so every replica names it the same whatever the order', async (t) => {
+  const keys = ['sk-ant-api03-first-key-XXXXXXXXXXXXAAAA', 'sk-ant-api03-second-key-XXXXXXXXXXXBBBB']
+  const here = new KeyPool(keys)
+  const there = new KeyPool([...keys].reverse())
+  t.same(here.all.map((key) => key.label).sort(), there.all.map((key) => key.label).sort())
+  t.equal(here.find(there.all[0].id)?.label, there.all[0].label)
+})
+
+test('two keys that would read alike get a short digest each', async (t) => {
+  const pool = new KeyPool(['sk-ant-api03-one-XXXXXXXXXXXXXXXXSAME', 'sk-ant-api03-two-XXXXXXXXXXXXXXXXSAME'])
+  const [one, two] = pool.all.map((key) => key.label)
+  t.match(one, /^sk-ant-api03-…SAME \([0-9a-f]{4}\)$/)
+  t.not(one, two)
 })
 
 test('a key id is a short digest that shows nothing of the key', async (t) => {
@@ -156,9 +172,10 @@ test('a cooldown ends exactly at its time; a disabled key does not count as cool
   t.equal(pool.acquire()?.index, 0)
 })
 
-test('a key of another shape is labelled by position only', async (t) => {
-  t.equal(keyLabel('custom-upstream-token', 0), 'key#1')
-  t.equal(keyLabel('custom-upstream-token', 4), 'key#5')
+test('a short key of another shape is labelled by a digest only: its last four would be too much of it', async (t) => {
+  t.match(keyLabel('custom-upstream-token'), /^key-[0-9a-f]{6}$/)
+  t.equal(keyLabel('custom-upstream-token'), keyLabel('custom-upstream-token'))
+  t.equal(keyLabel('a-long-custom-upstream-token-1234'), '…1234')
 })
 
 test('a preferred key already tried, or one the pool does not know, leaves the choice to the rotation', async (t) => {
@@ -219,8 +236,8 @@ test('describe shows each key\'s label and health, never the secret', async (t) 
   t.same(pool.describe(), [
     { label: healthy.label, state: 'healthy', coolingSeconds: 0, disabledReason: null },
     { label: cooling.label, state: 'cooling', coolingSeconds: 2, disabledReason: null },
-    { label: 'key#3 (sk-ant-api…)', state: 'disabled', coolingSeconds: 0, disabledReason: '401 authentication_error' },
-    { label: 'key#4 (sk-ant-api…)', state: 'healthy', coolingSeconds: 0, disabledReason: null }
+    { label: 'sk-ant-api03-…XXXX (' + disabled.label.slice(-5), state: 'disabled', coolingSeconds: 0, disabledReason: '401 authentication_error' },
+    { label: ending.label, state: 'healthy', coolingSeconds: 0, disabledReason: null }
   ])
   time.now -= 500
   t.equal(pool.describe()[1].coolingSeconds, 2, '1.5 s left rounds up to 2')
