@@ -345,6 +345,7 @@ class AnthropicHttpClient implements ClaudeClient {
     if (call.callerKey) this.refuseCoolingCaller(call.callerKey)
     const tried = new Set<number>()
     let failures = 0
+    let rejections = 0
     let lastError: unknown
     const preferred = call.affinity !== undefined && !call.callerKey ? await this.fastify.affinity.preferredKey(call.affinity) : undefined
     while (failures < this.fastify.config.retryCount) {
@@ -359,8 +360,15 @@ class AnthropicHttpClient implements ClaudeClient {
       } catch (error) {
         if (call.signal.aborted) throw clientGone()
         this.fastify.metrics.upstreamFailure(error, key?.label ?? CALLER_KEY_LABEL)
-        // A rejected key says nothing about the request; the error that does is reported instead.
-        if (!isKeyRejection(error, key)) lastError = error
+        if (isKeyRejection(error, key)) {
+          // One refusal per request is looked into; a second ends the request, so that a refusal
+          // caused by the request itself (a beta the keys may not use) cannot take out the pool.
+          const verdict = await this.confirmRejection(error as UpstreamError, key!, call.log)
+          if (verdict === 'alive') throw refusedRequest(error as UpstreamError)
+          if (++rejections > 1) throw this.secondRejection()
+          continue
+        }
+        lastError = error
         const verdict = this.judge(error, key, call.log, call.callerKey)
         if (verdict === 'give-up') break
         if (verdict === 'retry' && ++failures < this.fastify.config.retryCount) {
@@ -370,6 +378,27 @@ class AnthropicHttpClient implements ClaudeClient {
       }
     }
     throw this.finalError(lastError, call)
+  }
+
+  /**
+   * A pool key was refused as a credential: a models call with the same key says whether the
+   * key is dead (then it leaves the pool) or the refusal was about this request.
+   */
+  private async confirmRejection (error: UpstreamError, key: PoolKey, log: FastifyBaseLogger): Promise<'dead' | 'alive'> {
+    const check = await this.checkKey(key.secret)
+    if (check !== 'rejected') {
+      log.warn({ key: key.label, status: error.status, check }, 'upstream refused a request with a key that still works; the key stays in the pool')
+      return 'alive'
+    }
+    this.fastify.keyPool.disable(key, `${error.status} ${error.upstreamType}`)
+    log.error({ key: key.label, status: error.status }, 'upstream key rejected; removed from the pool')
+    return 'dead'
+  }
+
+  /** Two keys refused for one request: it is not tried on more; a rejected pool says so itself. */
+  private secondRejection (): GatewayError {
+    if (this.fastify.keyPool.status().healthy === 0) return this.poolExhausted()
+    return new GatewayError(503, 'server_error', 'Two upstream keys were refused while answering this request; retry to use another', { code: 'upstream_key_rejected', headers: { 'retry-after': '1' } })
   }
 
   private refuseCoolingCaller (callerKey: string): void {
@@ -399,11 +428,6 @@ class AnthropicHttpClient implements ClaudeClient {
       }
       this.fastify.keyPool.coolDown(key, error.retryAfterSeconds ?? DEFAULT_COOLDOWN_SECONDS, `429 ${error.upstreamType}`)
       log.warn({ key: key.label, retryAfter: error.retryAfterSeconds }, 'upstream key rate limited; cooling down')
-      return 'next-key'
-    }
-    if (isKeyRejection(error, key)) {
-      this.fastify.keyPool.disable(key!, `${error.status} ${error.upstreamType}`)
-      log.error({ key: key!.label, status: error.status }, 'upstream key rejected; removed from the pool')
       return 'next-key'
     }
     if (error.retryable) {
@@ -454,6 +478,15 @@ const ERROR_EVENT_START = Buffer.from('event: error')
 /** The client left; nobody will read this error, it only ends the request quietly. */
 function clientGone (): GatewayError {
   return new GatewayError(499, 'invalid_request_error', 'The client closed the connection before the answer was ready', { code: 'client_closed_request' })
+}
+
+/**
+ * A pool key refused for this request while it works for a models call: the request is what
+ * the upstream refused (a beta or feature its organisation may not use), so the client hears
+ * so as a permission error rather than as a problem with its own key.
+ */
+function refusedRequest (error: UpstreamError): GatewayError {
+  return new GatewayError(403, 'permission_error', `The upstream refused this request with a working key (${error.status} ${error.upstreamType}): ${error.message}`, { code: 'upstream_refused_request' })
 }
 
 /** A pool key the upstream refuses as a credential (mirror keys are the caller's business). */

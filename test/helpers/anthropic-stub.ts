@@ -85,6 +85,8 @@ export type StubResponder = (req: RecordedRequest) => StubReply | undefined
 export interface RecordedRequest {
   method: string
   path: string
+  /** The query string with its '?', or '' (the gateway's key checks ask for `/v1/models?limit=1`). */
+  query: string
   headers: Record<string, string | string[] | undefined>
   body: any // parsed JSON (or raw text when unparseable); tests inspect arbitrary shapes
   /** The body exactly as it arrived, to check a pass-through changed no byte. */
@@ -1582,6 +1584,7 @@ class StubServer implements AnthropicStub {
     const record: RecordedRequest = {
       method: req.method ?? 'GET',
       path: url.pathname,
+      query: url.search,
       headers: req.headers,
       body: undefined,
       key: firstHeader(req.headers['x-api-key']),
@@ -1606,6 +1609,9 @@ class StubServer implements AnthropicStub {
     if (route === undefined) return sendError(ex, 404, 'not_found_error', 'Not Found')
     const authProblem = this.authProblem(ex.record.key)
     if (authProblem !== undefined) return sendError(ex, 401, 'authentication_error', authProblem)
+    // A 401 or 403 set for a key refuses the credential itself: Anthropic does so on every endpoint.
+    const revoked = ex.record.key !== undefined ? this.keyBehaviour.get(ex.record.key) : undefined
+    if (revoked?.kind === 'error' && (revoked.status === 401 || revoked.status === 403)) return sendError(ex, revoked.status, revoked.type, revoked.message, revoked.headers)
     const headerProblem = checkHeaders(ex.req.headers, ex.record.method)
     if (headerProblem !== undefined) return sendError(ex, 400, 'invalid_request_error', headerProblem)
     switch (route.name) {

@@ -117,7 +117,9 @@ async function failure (t: Tap, promise: Promise<unknown>): Promise<Record<strin
   return {}
 }
 
-const keysOf = (stub: AnthropicStub): Array<string | undefined> => stub.requests.map((request) => request.key)
+/** Keys of the calls made for requests, leaving out the models calls that confirm a refused key. */
+const keysOf = (stub: AnthropicStub): Array<string | undefined> => stub.requests.filter((request) => !isKeyCheck(request)).map((request) => request.key)
+const isKeyCheck = (request: AnthropicStub['requests'][number]): boolean => request.path === '/v1/models' && request.query === '?limit=1'
 const rateLimited = (retryAfter?: string): StubReply => ({ kind: 'error', status: 429, type: 'rate_limit_error', message: 'Rate limited', headers: retryAfter === undefined ? {} : { 'retry-after': retryAfter } })
 const serverError = { kind: 'error' as const, status: 500, type: 'api_error', message: 'Internal server error' }
 const overloaded = { kind: 'error' as const, status: 529, type: 'overloaded_error', message: 'Overloaded' }
@@ -384,7 +386,7 @@ test('openStream: asks the upstream for a stream and opens on message_start', as
   for await (const event of stream.rest) types.push(event.type)
   t.same(types, ['content_block_start', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop'])
   t.same(keysOf(stub), [KEYS[0], KEYS[1]], 'a rejected key, then the next one')
-  t.equal((stub.requests[1].body as { stream?: unknown }).stream, true)
+  t.equal((stub.requests.at(-1)!.body as { stream?: unknown }).stream, true)
 })
 
 test('openStream: pings before message_start are passed over', async (t) => {
