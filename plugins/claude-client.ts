@@ -9,6 +9,7 @@ import got, { RequestError, type Got, type Response } from 'got'
 import type { AnthropicRequest, AnthropicResponse, StreamPayload } from '../lib/anthropic/types.js'
 import { GatewayError, networkErrorToClient, toClientError, UpstreamError, UpstreamNetworkError } from '../lib/errors.js'
 import { rejectsKey, type PoolKey } from '../lib/key-pool.js'
+import { estimateInputTokens, limitsFromHeaders } from '../lib/pool/headroom.js'
 import { parseErrorBody, parseJsonBody, readBody, readEvents } from '../lib/anthropic/upstream-events.js'
 import { keptResponseHeaders } from '../lib/messages/response-headers.js'
 import type { GatewayConfig } from './config.js'
@@ -21,6 +22,8 @@ interface CallContext {
   callerKey?: string
   /** The conversation this call belongs to (lib/core/affinity.ts): it keeps to the key it used before while that key is healthy. */
   affinity?: string
+  /** Input tokens the call will use as far as the key's limits go (0: none worth counting). */
+  inputTokens?: number
 }
 
 export interface UpstreamCall extends CallContext {
@@ -182,14 +185,14 @@ class AnthropicHttpClient implements ClaudeClient {
   }
 
   async createMessage (call: UpstreamCall): Promise<AnthropicResponse> {
-    return await this.withRetries(call, async (key) => {
+    return await this.withRetries(withEstimate(call, call.body), async (key) => {
       const response = this.post('/v1/messages', key, call.body, call.signal)
       return parseJsonBody<AnthropicResponse>(await readBody(response.chunks))
     })
   }
 
   async openStream (call: UpstreamCall): Promise<UpstreamStream> {
-    return await this.withRetries(call, async (key) => {
+    return await this.withRetries(withEstimate(call, call.body), async (key) => {
       const response = this.post('/v1/messages', key, { ...call.body, stream: true }, call.signal)
       const events = readEvents(response.chunks)
       const close = response.destroy
@@ -234,7 +237,8 @@ class AnthropicHttpClient implements ClaudeClient {
    * an `error` event counts as that error, since the client has seen nothing yet.
    */
   async passThrough (call: RawCall): Promise<RawAnswer> {
-    return await this.withRetries(call, async (key) => {
+    const counted = call.method === 'POST' && call.path.startsWith('/v1/messages') && !call.path.startsWith('/v1/messages/count_tokens')
+    return await this.withRetries({ ...call, inputTokens: counted ? estimateInputTokens(call.body?.length ?? 0) : 0 }, async (key) => {
       const response = this.forward(call, key)
       try {
         const first = await response.chunks.next()
@@ -258,7 +262,7 @@ class AnthropicHttpClient implements ClaudeClient {
       headers: { 'x-api-key': key, 'anthropic-version': call.version, 'anthropic-beta': call.beta, 'content-type': call.body ? 'application/json' : undefined },
       timeout: this.gotTimeouts()
     })
-    return this.guard(stream, call.signal)
+    return this.guard(stream, call.signal, key)
   }
 
   async checkKey (secret: string): Promise<'ok' | 'rejected' | 'unknown'> {
@@ -276,7 +280,7 @@ class AnthropicHttpClient implements ClaudeClient {
       headers: { 'x-api-key': key },
       timeout: this.gotTimeouts()
     })
-    return this.guard(stream, signal)
+    return this.guard(stream, signal, key)
   }
 
   private get (path: string, key: string, signal: AbortSignal): UpstreamBody {
@@ -284,7 +288,23 @@ class AnthropicHttpClient implements ClaudeClient {
       headers: { 'x-api-key': key },
       timeout: this.gotTimeouts()
     })
-    return this.guard(stream, signal)
+    return this.guard(stream, signal, key)
+  }
+
+  /**
+   * Counts the call against its pool key's concurrency until the upstream stream closes, and
+   * takes in the rate-limit headers of its answer, whatever its status.
+   */
+  private track (stream: ReturnType<Got['stream']>, secret: string): void {
+    const { keyPool } = this.fastify
+    const key = keyPool.withSecret(secret)
+    if (key === undefined) return
+    key.inFlight += 1
+    stream.once('close', () => { key.inFlight -= 1 })
+    stream.once('response', (response: Response) => {
+      const limits = limitsFromHeaders(response.headers, Date.now())
+      if (limits !== undefined) this.fastify.observeKeyLimits(key, limits)
+    })
   }
 
   /** got keeps the connect and total limits; the first-byte and idle ones are kept by `guard`. */
@@ -299,8 +319,9 @@ class AnthropicHttpClient implements ClaudeClient {
    * request, and later bytes within the idle timeout of being asked for. The idle clock stops
    * while the consumer is not reading, so a slow client is never mistaken for a silent upstream.
    */
-  private guard (stream: ReturnType<Got['stream']>, signal: AbortSignal): UpstreamBody {
+  private guard (stream: ReturnType<Got['stream']>, signal: AbortSignal, secret: string): UpstreamBody {
     const { timeouts } = this.fastify.config
+    this.track(stream, secret)
     const abort = (): void => { stream.destroy(new UpstreamNetworkError('client went away', 'ECLIENTABORT')) }
     if (signal.aborted) abort()
     else signal.addEventListener('abort', abort, { once: true })
@@ -349,7 +370,7 @@ class AnthropicHttpClient implements ClaudeClient {
     let lastError: unknown
     const preferred = call.affinity !== undefined && !call.callerKey ? await this.fastify.affinity.preferredKey(call.affinity) : undefined
     while (failures < this.fastify.config.retryCount) {
-      const key = call.callerKey ? undefined : this.nextKey(tried, lastError, preferred)
+      const key = call.callerKey ? undefined : this.nextKey(tried, lastError, preferred, call)
       if (!call.callerKey && !key) break
       if (key) tried.add(key.index)
       try {
@@ -407,9 +428,16 @@ class AnthropicHttpClient implements ClaudeClient {
     throw new GatewayError(429, 'rate_limit_error', `Your Anthropic API key is rate limited upstream; retry in ${wait}s`, { code: 'caller_key_rate_limited', headers: { 'retry-after': String(wait) } })
   }
 
-  private nextKey (tried: ReadonlySet<number>, lastError: unknown, preferred: string | undefined): PoolKey | undefined {
+  private nextKey (tried: ReadonlySet<number>, lastError: unknown, preferred: string | undefined, call: CallContext): PoolKey | undefined {
     const { keyPool } = this.fastify
-    return keyPool.acquire(tried, preferred) ?? (isServerFault(lastError) ? keyPool.acquire(new Set(), preferred) : undefined)
+    const choice = keyPool.choose(tried, preferred, call.inputTokens ?? 0)
+    const key = choice.key ?? (isServerFault(lastError) ? keyPool.acquire(new Set(), preferred, call.inputTokens ?? 0) : undefined)
+    // A conversation leaving its key on purpose (not after a failure of this request) is worth saying.
+    if (key !== undefined && choice.moved !== undefined && choice.moved !== 'tried') {
+      this.fastify.metrics.affinityMove(choice.moved)
+      call.log.info({ from: keyPool.find(preferred!)?.label, to: key.label, reason: choice.moved }, 'conversation moved to another key')
+    }
+    return key
   }
 
   /** Updates the key's health from the failure and says what to do next. */
@@ -458,6 +486,11 @@ class AnthropicHttpClient implements ClaudeClient {
     }
     return new GatewayError(503, 'server_error', 'No usable upstream API key: every configured key was rejected by the upstream', { code: 'no_upstream_keys', headers: { 'retry-after': '60' } })
   }
+}
+
+/** The call with the input tokens its body will use, for the keys' limits. */
+function withEstimate<T extends CallContext> (call: T, body: unknown): T {
+  return { ...call, inputTokens: estimateInputTokens(Buffer.byteLength(JSON.stringify(body))) }
 }
 
 /** A first chunk that is an SSE `error` event (an overload before anything began), read leniently. */
@@ -539,9 +572,43 @@ function startKeyRechecks (fastify: FastifyInstance): void {
   fastify.addHook('onClose', async () => { if (timer !== undefined) clearInterval(timer) })
 }
 
+/** How often keys whose cooldown ended are looked for; each gets one models call before it serves again. */
+const PROBE_TICK_MS = 250
+
+/**
+ * A key back from a 429 cooldown is checked with a models call before a user's request is
+ * spent on it: a key that answers comes back, one refused is disabled, one that does not
+ * answer cools a little longer.
+ */
+function startCooldownProbes (fastify: FastifyInstance): void {
+  const { keyPool, claude, log } = fastify
+  if (keyPool.size === 0) return
+  const probing = new Set<string>()
+  let timer: NodeJS.Timeout | undefined
+  const probe = async (key: PoolKey): Promise<void> => {
+    probing.add(key.id)
+    try {
+      const verdict = await claude.checkKey(key.secret)
+      if (verdict === 'rejected') keyPool.disable(key, 'refused by the check after its cooldown')
+      else keyPool.probed(key, verdict)
+      log.info({ key: key.label, verdict }, 'key checked after its cooldown')
+    } finally {
+      probing.delete(key.id)
+    }
+  }
+  fastify.addHook('onReady', async () => {
+    timer = setInterval(() => {
+      for (const key of keyPool.dueForProbe()) if (!probing.has(key.id)) void probe(key).catch(() => {})
+    }, PROBE_TICK_MS)
+    timer.unref()
+  })
+  fastify.addHook('onClose', async () => { if (timer !== undefined) clearInterval(timer) })
+}
+
 async function claudeClientPlugin (fastify: FastifyInstance): Promise<void> {
   fastify.decorate('claude', new AnthropicHttpClient(fastify, await buildAgents(fastify.config)))
   startKeyRechecks(fastify)
+  startCooldownProbes(fastify)
 }
 
 export default fp(claudeClientPlugin, { name: 'claude-client', fastify: '5.x', dependencies: ['config', 'key-pool', 'affinity', 'metrics'] })

@@ -16,6 +16,10 @@ export interface GatewayMetrics {
   upstreamAttempt: (outcome: AttemptOutcome, key: string) => void
   /** The outcome of a failed attempt, from its error. */
   upstreamFailure: (error: unknown, key: string) => void
+  /** A conversation left its key on purpose, and why (lib/key-pool.ts PassOverReason). */
+  affinityMove: (reason: string) => void
+  /** A request's prompt-cache outcome (lib/cache/cache-outcome.ts). */
+  cacheOutcome: (outcome: string) => void
   /** Tokens of one finished upstream answer, from its Anthropic `usage`, under the upstream model id. */
   recordUsage: (request: FastifyRequest, model: string, usage: AnthropicUsage) => void
   /** The first token of a streamed answer arrived: observes the time since the request came in. */
@@ -113,6 +117,8 @@ async function metricsPlugin (fastify: FastifyInstance): Promise<void> {
   const duration = new DualHistogram({ name: `${PREFIX}request_duration_seconds`, help: 'Time from request to the end of the answer (a whole stream for streams)', labelNames: ['route'], buckets: DURATION_BUCKETS }, text, open)
   const firstToken = new DualHistogram({ name: `${PREFIX}time_to_first_token_seconds`, help: 'Time from request to the first streamed token', labelNames: ['model'], buckets: FIRST_TOKEN_BUCKETS }, text, open)
   const attempts = new DualCounter({ name: `${PREFIX}upstream_attempts_total`, help: 'Upstream attempts by outcome (ok, rate_limited, rejected, server_error, network) and key label (caller: a mirror caller\'s own key)', labelNames: ['outcome', 'key'] }, text, open)
+  const moves = new DualCounter({ name: `${PREFIX}affinity_moves_total`, help: 'Conversations moved off their key before it failed, by reason: cooling, probing, disabled, concurrency, requests, input_tokens, output_tokens', labelNames: ['reason'] }, text, open)
+  const cacheOutcomes = new DualCounter({ name: `${PREFIX}cache_outcomes_total`, help: 'Prompt-cache outcome of each answered request: hit, first_write, miss_key_switch, miss_expired, miss_prefix_changed, not_cacheable', labelNames: ['outcome'] }, text, open)
   const tokens = new DualCounter({ name: `${PREFIX}tokens_total`, help: 'Tokens by upstream model and kind: input, output, cache_read, cache_write, reasoning (reasoning is part of output)', labelNames: ['model', 'kind'] }, text, open)
   const openStreams = new Gauge({ name: `${PREFIX}open_streams`, help: 'Streamed answers being sent right now', registers })
   new Gauge({
@@ -151,6 +157,8 @@ async function metricsPlugin (fastify: FastifyInstance): Promise<void> {
   const metrics: GatewayMetrics = {
     upstreamAttempt: (outcome, key) => { attempts.inc({ outcome, key }) },
     upstreamFailure: (error, key) => { attempts.inc({ outcome: attemptOutcome(error), key }) },
+    affinityMove: (reason) => { moves.inc({ reason }) },
+    cacheOutcome: (outcome) => { cacheOutcomes.inc({ outcome }) },
     recordUsage,
     recordFirstToken,
     observeStream: (request, model, stream) => {

@@ -16,7 +16,7 @@ test('keys already tried for a request are skipped', async (t) => {
   t.equal(pool.acquire(new Set([0, 1, 2])), undefined)
 })
 
-test('a cooling key is not handed out before its time, then comes back', async (t) => {
+test('a cooling key is not handed out before its time, nor after it until its check answers, then comes back', async (t) => {
   const time = { now: 1000 }
   const pool = poolAt(time, 2)
   const first = pool.acquire()!
@@ -25,6 +25,12 @@ test('a cooling key is not handed out before its time, then comes back', async (
   t.equal(pool.secondsUntilAvailable(), 5)
   t.same(pool.status(), { total: 2, healthy: 1, cooling: 1, disabled: 0 })
   time.now += 5000
+  t.same(pool.dueForProbe(), [first], 'due for its check')
+  t.same([pool.acquire()?.index, pool.acquire()?.index], [1, 1], 'no user request is spent on it before the check')
+  pool.probed(first, 'unknown', 2)
+  t.same(pool.dueForProbe(), [], 'a check that got no answer cools it a little longer')
+  time.now += 2000
+  pool.probed(first, 'ok')
   t.same(new Set([pool.acquire()?.index, pool.acquire()?.index]), new Set([0, 1]))
 })
 
@@ -167,7 +173,10 @@ test('a cooldown ends exactly at its time; a disabled key does not count as cool
   t.equal(pool.secondsUntilAvailable(), 5, 'only the cooling key that is not disabled decides')
   t.same(pool.status(), { total: 2, healthy: 0, cooling: 1, disabled: 1 })
   time.now = 5000
-  t.equal(pool.secondsUntilAvailable(), undefined, 'at exactly its time the key is back: nothing is cooling')
+  t.same(pool.dueForProbe(), [a], 'at exactly its time the key is due for its check')
+  t.equal(pool.secondsUntilAvailable(), 1, 'a second, for the check')
+  pool.probed(a, 'ok')
+  t.equal(pool.secondsUntilAvailable(), undefined, 'checked: nothing is cooling')
   t.same(pool.status(), { total: 2, healthy: 1, cooling: 0, disabled: 1 })
   t.equal(pool.acquire()?.index, 0)
 })
@@ -195,7 +204,9 @@ test('merge without a shared record: write back exactly when this instance knows
   time.now += 1000
   t.equal(pool.merge(cooling, undefined), true, 'cooling and not disabled')
   t.equal(pool.merge(disabled, undefined), true, 'disabled and not cooling')
-  t.equal(pool.merge(recovered, undefined), false, 'its cooldown ends exactly now: nothing worth sharing')
+  t.equal(pool.merge(recovered, undefined), true, 'its cooldown ends exactly now, but it waits for its check')
+  pool.probed(recovered, 'ok')
+  t.equal(pool.merge(recovered, undefined), false, 'checked: nothing worth sharing')
   t.equal(pool.merge(untouched, undefined), false, 'never changed')
 })
 
@@ -237,19 +248,19 @@ test('describe shows each key\'s label and health, never the secret', async (t) 
     { label: healthy.label, state: 'healthy', coolingSeconds: 0, disabledReason: null },
     { label: cooling.label, state: 'cooling', coolingSeconds: 2, disabledReason: null },
     { label: 'sk-ant-api03-…XXXX (' + disabled.label.slice(-5), state: 'disabled', coolingSeconds: 0, disabledReason: '401 authentication_error' },
-    { label: ending.label, state: 'healthy', coolingSeconds: 0, disabledReason: null }
-  ])
+    { label: ending.label, state: 'cooling', coolingSeconds: 0, disabledReason: null }
+  ], 'a key whose cooldown just ended still cools until its check')
   time.now -= 500
   t.equal(pool.describe()[1].coolingSeconds, 2, '1.5 s left rounds up to 2')
 })
 
 test('parseKeyRecord refuses a record with any one number missing, and reads odd texts as null', async (t) => {
   const good = { coolingUntil: 1, changedAt: 2, disabledAt: 3, disabledReason: 'r', lastError: 'e' }
-  t.same(parseKeyRecord(JSON.stringify(good)), good)
+  t.same(parseKeyRecord(JSON.stringify(good)), { ...good, probePending: false })
   for (const field of ['coolingUntil', 'changedAt', 'disabledAt']) {
     t.equal(parseKeyRecord(JSON.stringify({ ...good, [field]: 'x' })), undefined, `${field} not a number`)
   }
-  t.same(parseKeyRecord(JSON.stringify({ ...good, disabledReason: 5, lastError: true })), { ...good, disabledReason: null, lastError: null })
+  t.same(parseKeyRecord(JSON.stringify({ ...good, disabledReason: 5, lastError: true })), { ...good, disabledReason: null, lastError: null, probePending: false })
 })
 
 test('a 403 naming the API key, spelt any of the usual ways, rejects the key', async (t) => {
