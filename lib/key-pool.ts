@@ -183,7 +183,8 @@ export class KeyPool {
 
   coolDown (key: PoolKey, seconds: number, error = 'rate limited'): void {
     key.coolingUntil = Math.max(key.coolingUntil, this.now() + seconds * 1000)
-    key.probePending = true
+    // Told to retry at once, there is no cooldown whose end would need checking.
+    key.probePending = key.probePending || seconds > 0
     key.lastError = error
     this.changed(key)
   }
