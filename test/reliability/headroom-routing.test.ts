@@ -3,7 +3,7 @@ import { test } from 'tap'
 import { startAnthropicStub, type AnthropicStub, type StubOptions } from '../helpers/anthropic-stub.js'
 import { authHeaders, postChat, startGateway, type RunningGateway } from '../helpers/gateway.js'
 import { parseMetrics, sample } from '../helpers/metrics.js'
-import { eventually } from '../helpers/redis.js'
+import { eventually, startRedis } from '../helpers/redis.js'
 
 type Tap = Parameters<Parameters<typeof test>[0]>[0]
 
@@ -110,4 +110,23 @@ test('KEY_MAX_CONCURRENCY and a key\'s own max_concurrency keep requests off a b
   t.same(answers.map((answer) => answer.status), [200, 200, 200, 200])
   t.ok(most.small <= 1, `the capped key never had more than one (${most.small})`)
   t.ok(most.big <= 3, `the other never more than KEY_MAX_CONCURRENCY (${most.big})`)
+})
+
+test('two replicas share the headroom view: what one learnt keeps the other off an exhausted key', async (t) => {
+  const redis = await startRedis()
+  const stub = await startAnthropicStub({ rateLimits: { [SMALL]: { inputTokens: 800 }, [BIG]: { inputTokens: 100000 } } })
+  const shared = { ANTHROPIC_API_KEYS: `${SMALL},${BIG}`, REDIS_URL: redis.url, REDIS_TIMEOUT_MS: 5000, KEY_STATE_REFRESH_MS: 50 }
+  const a = await startGateway(stub.url, { config: shared })
+  const b = await startGateway(stub.url, { config: shared })
+  t.teardown(async () => { await a.close(); await b.close(); await stub.close(); await redis.stop() })
+  // Replica a spends most of the small key (the first in the rotation).
+  t.equal((await postChat(a.url, { model: MODEL, messages: [{ role: 'user', content: `from a ${PADDING}` }] })).status, 200)
+  t.equal(messagesTo(stub, SMALL), 1)
+  const seen = (): number | undefined => b.app.keyPool.withSecret(SMALL)!.limits?.inputTokens?.remaining
+  await eventually(() => seen() !== undefined, 'replica b learns the small key\'s limits from the state store')
+  t.equal(seen(), a.app.keyPool.withSecret(SMALL)!.limits!.inputTokens!.remaining, 'the same view on both')
+  t.equal((await postChat(b.url, { model: MODEL, messages: [{ role: 'user', content: `from b ${PADDING}` }] })).status, 200)
+  t.equal(messagesTo(stub, SMALL), 1, 'replica b never sent the small key a request it had no room for')
+  t.equal(messagesTo(stub, BIG), 1)
+  t.equal(await rateLimitedAttempts(b), 0, 'and met no 429')
 })
