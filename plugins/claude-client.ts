@@ -10,6 +10,7 @@ import type { AnthropicRequest, AnthropicResponse, StreamPayload } from '../lib/
 import { GatewayError, networkErrorToClient, toClientError, UpstreamError, UpstreamNetworkError } from '../lib/errors.js'
 import { rejectsKey, type PoolKey } from '../lib/key-pool.js'
 import { estimateInputTokens, limitsFromHeaders } from '../lib/pool/headroom.js'
+import { classify, parsePrefixRecord, prefixOf, type CacheOutcome } from '../lib/cache/cache-outcome.js'
 import { parseErrorBody, parseJsonBody, readBody, readEvents } from '../lib/anthropic/upstream-events.js'
 import { keptResponseHeaders } from '../lib/messages/response-headers.js'
 import type { GatewayConfig } from './config.js'
@@ -24,6 +25,10 @@ interface CallContext {
   affinity?: string
   /** Input tokens the call will use as far as the key's limits go (0: none worth counting). */
   inputTokens?: number
+  /** Told the answer's prompt-cache outcome (lib/cache/cache-outcome.ts) once a pool key answered. */
+  onCacheOutcome?: (outcome: CacheOutcome) => void
+  /** The Anthropic body, for the cache outcome's prefix digests. */
+  cacheBody?: unknown
 }
 
 export interface UpstreamCall extends CallContext {
@@ -185,14 +190,14 @@ class AnthropicHttpClient implements ClaudeClient {
   }
 
   async createMessage (call: UpstreamCall): Promise<AnthropicResponse> {
-    return await this.withRetries(withEstimate(call, call.body), async (key) => {
+    return await this.withRetries({ ...withEstimate(call, call.body), cacheBody: call.body }, async (key) => {
       const response = this.post('/v1/messages', key, call.body, call.signal)
       return parseJsonBody<AnthropicResponse>(await readBody(response.chunks))
     })
   }
 
   async openStream (call: UpstreamCall): Promise<UpstreamStream> {
-    return await this.withRetries(withEstimate(call, call.body), async (key) => {
+    return await this.withRetries({ ...withEstimate(call, call.body), cacheBody: call.body }, async (key) => {
       const response = this.post('/v1/messages', key, { ...call.body, stream: true }, call.signal)
       const events = readEvents(response.chunks)
       const close = response.destroy
@@ -238,7 +243,8 @@ class AnthropicHttpClient implements ClaudeClient {
    */
   async passThrough (call: RawCall): Promise<RawAnswer> {
     const counted = call.method === 'POST' && call.path.startsWith('/v1/messages') && !call.path.startsWith('/v1/messages/count_tokens')
-    return await this.withRetries({ ...call, inputTokens: counted ? estimateInputTokens(call.body?.length ?? 0) : 0 }, async (key) => {
+    const cacheBody = counted && call.onCacheOutcome !== undefined ? parseQuietly(call.body) : undefined
+    return await this.withRetries({ ...call, inputTokens: counted ? estimateInputTokens(call.body?.length ?? 0) : 0, cacheBody }, async (key) => {
       const response = this.forward(call, key)
       try {
         const first = await response.chunks.next()
@@ -369,6 +375,7 @@ class AnthropicHttpClient implements ClaudeClient {
     let rejections = 0
     let lastError: unknown
     const preferred = call.affinity !== undefined && !call.callerKey ? await this.fastify.affinity.preferredKey(call.affinity) : undefined
+    const previousPrefix = call.affinity !== undefined && call.cacheBody !== undefined && call.onCacheOutcome !== undefined ? this.fastify.state.get(`cache:${call.affinity}`).catch(() => undefined) : undefined
     while (failures < this.fastify.config.retryCount) {
       const key = call.callerKey ? undefined : this.nextKey(tried, lastError, preferred, call)
       if (!call.callerKey && !key) break
@@ -376,6 +383,7 @@ class AnthropicHttpClient implements ClaudeClient {
       try {
         const result = await attempt(call.callerKey ?? key!.secret)
         if (key && call.affinity !== undefined && key.id !== preferred) void this.fastify.affinity.remember(call.affinity, key.id).catch(() => {})
+        if (key && call.affinity !== undefined) await this.reportCache(call, call.affinity, key, result, previousPrefix)
         this.fastify.metrics.upstreamAttempt('ok', key?.label ?? CALLER_KEY_LABEL)
         return result
       } catch (error) {
@@ -399,6 +407,22 @@ class AnthropicHttpClient implements ClaudeClient {
       }
     }
     throw this.finalError(lastError, call)
+  }
+
+  /**
+   * Classifies the answer's prompt-cache outcome against the conversation's previous prefix and
+   * keeps this prefix's digests (never its text) for the next turn, as long as Anthropic's longest cache lives.
+   */
+  private async reportCache (call: CallContext, affinity: string, key: PoolKey, result: unknown, previousPrefix: Promise<string | undefined> | undefined): Promise<void> {
+    if (call.onCacheOutcome === undefined || call.cacheBody === undefined || previousPrefix === undefined) return
+    try {
+      const now = Date.now()
+      const current = prefixOf(call.cacheBody as Record<string, unknown>, key.id, now)
+      call.onCacheOutcome(classify(current, parsePrefixRecord(await previousPrefix), usageOf(result), now))
+      if (current.cacheable) void this.fastify.state.set(`cache:${affinity}`, JSON.stringify({ keyId: current.keyId, at: current.at, ttlMs: current.ttlMs, blocks: current.blocks }), Math.ceil(current.ttlMs / 1000)).catch(() => {})
+    } catch (error) {
+      call.log.debug({ err: error }, 'no cache outcome for this request')
+    }
   }
 
   /**
@@ -485,6 +509,28 @@ class AnthropicHttpClient implements ClaudeClient {
       return new GatewayError(429, 'rate_limit_error', `All upstream keys are rate limited; retry in ${wait}s`, { code: 'upstream_keys_cooling', headers: { 'retry-after': String(wait) } })
     }
     return new GatewayError(503, 'server_error', 'No usable upstream API key: every configured key was rejected by the upstream', { code: 'no_upstream_keys', headers: { 'retry-after': '60' } })
+  }
+}
+
+/** The cache counts of an answer: a message's usage, a stream's message_start, or a raw answer's first bytes. */
+function usageOf (result: unknown): { cache_read_input_tokens?: number; cache_creation_input_tokens?: number } {
+  const value = result as { usage?: object; first?: unknown; status?: number }
+  if (value.usage !== undefined) return value.usage
+  if (Buffer.isBuffer(value.first)) {
+    const text = value.first.toString('utf8', 0, 65536)
+    const read = /"cache_read_input_tokens":\s*(\d+)/.exec(text)?.[1]
+    const written = /"cache_creation_input_tokens":\s*(\d+)/.exec(text)?.[1]
+    return { cache_read_input_tokens: Number(read ?? 0), cache_creation_input_tokens: Number(written ?? 0) }
+  }
+  const first = value.first as { type?: string; message?: { usage?: object } } | undefined
+  return first?.message?.usage ?? {}
+}
+
+function parseQuietly (body: Buffer | undefined): unknown {
+  try {
+    return body === undefined ? undefined : JSON.parse(body.toString('utf8')) as unknown
+  } catch {
+    return undefined
   }
 }
 
