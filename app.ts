@@ -5,6 +5,7 @@ import swagger from '@fastify/swagger'
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import affinityPlugin from './plugins/affinity.js'
 import bodyEncodingPlugin from './plugins/body-encoding.js'
+import cacheOutcomePlugin from './plugins/cache-outcome.js'
 import authPlugin from './plugins/auth.js'
 import claudeClientPlugin from './plugins/claude-client.js'
 import configPlugin, { type ConfigPluginOptions } from './plugins/config.js'
@@ -70,6 +71,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(keyPoolPlugin)
   await fastify.register(affinityPlugin)
   await fastify.register(metricsPlugin)
+  await fastify.register(cacheOutcomePlugin)
   await fastify.register(claudeClientPlugin)
   await fastify.register(thinkingStorePlugin)
 

@@ -1,10 +1,18 @@
 import { hash } from 'node:crypto'
+import { headroom, reserve, shortOf, type KeyLimits } from './pool/headroom.js'
+import { keyLabels, type KeySpec } from './pool/key-spec.js'
+
+export { keyLabel } from './pool/key-spec.js'
 
 export interface PoolKey {
-  /** Position in the pool, stable for the process lifetime; used in logs instead of the key. */
+  /** Position in this instance's list (other replicas may order the list differently). */
   readonly index: number
   readonly secret: string
+  /** What logs, metrics and the status page call the key (lib/pool/key-spec.ts), the same on every replica. */
   readonly label: string
+  readonly weight: number
+  readonly priority: number
+  readonly maxConcurrency: number | undefined
   /** A digest of the secret: how instances name the key to each other in shared state. */
   readonly id: string
   coolingUntil: number
@@ -13,6 +21,21 @@ export interface PoolKey {
   lastError: string | null
   /** When this instance last changed or learnt the key's state (0: never). */
   changedAt: number
+  /** A cooldown ended: the key waits for a cheap check before it serves a request again. */
+  probePending: boolean
+  /** What its answers' rate-limit headers last said (shared between replicas). */
+  limits: KeyLimits | undefined
+  /** Upstream calls with this key open on this instance right now. */
+  inFlight: number
+}
+
+/** Why a key was not (or no longer) the one to use for a request. */
+export type PassOverReason = 'disabled' | 'cooling' | 'probing' | 'concurrency' | 'requests' | 'input_tokens' | 'output_tokens' | 'tried'
+
+/** The key chosen for an attempt and, when the conversation had another key, why it moved. */
+export interface KeyChoice {
+  key: PoolKey | undefined
+  moved?: PassOverReason
 }
 
 /** What instances share about a key (never the secret). */
@@ -22,19 +45,13 @@ export interface KeyRecord {
   disabledAt: number
   lastError: string | null
   changedAt: number
+  probePending?: boolean
 }
 
 export interface PoolStatus { total: number; healthy: number; cooling: number; disabled: number }
 
 /** One key as operators may see it: its label and health, never the secret. */
 export interface PoolKeyView { label: string; state: 'healthy' | 'cooling' | 'disabled'; coolingSeconds: number; disabledReason: string | null }
-
-/** Logs name a key by its position and a short prefix, never by the secret. */
-export function keyLabel (secret: string, index: number): string {
-  // Only the public prefix of a real key's shape; a key of any other shape may be short enough
-  // for its first characters to be most of it.
-  return secret.startsWith('sk-ant-') ? `key#${index + 1} (${secret.slice(0, 10)}…)` : `key#${index + 1}`
-}
 
 /** 16 hex digits of the key's SHA-256: enough to tell keys apart, useless to recover them. */
 export function keyId (secret: string): string {
@@ -49,11 +66,19 @@ export function keyId (secret: string): string {
 export class KeyPool {
   private readonly keys: PoolKey[]
   private readonly byId = new Map<string, PoolKey>()
+  private readonly bySecret = new Map<string, PoolKey>()
   private cursor = 0
+  /** KEY_MAX_CONCURRENCY, for keys without their own cap (0: none). */
+  maxConcurrency = 0
 
-  constructor (secrets: string[], private readonly now: () => number = Date.now, private readonly onChange: (key: PoolKey) => void = () => {}) {
-    this.keys = secrets.map((secret, index) => ({ index, secret, label: keyLabel(secret, index), id: keyId(secret), coolingUntil: 0, disabledReason: null, disabledAt: 0, lastError: null, changedAt: 0 }))
-    for (const key of this.keys) this.byId.set(key.id, key)
+  constructor (keys: ReadonlyArray<string | KeySpec>, private readonly now: () => number = Date.now, private readonly onChange: (key: PoolKey) => void = () => {}) {
+    const specs: KeySpec[] = keys.map((key) => typeof key === 'string' ? { secret: key, weight: 1, priority: 0 } : key)
+    const labels = keyLabels(specs)
+    this.keys = specs.map((spec, index) => ({ index, secret: spec.secret, label: labels[index], weight: spec.weight, priority: spec.priority, maxConcurrency: spec.maxConcurrency, id: keyId(spec.secret), coolingUntil: 0, disabledReason: null, disabledAt: 0, lastError: null, changedAt: 0, probePending: false, limits: undefined, inFlight: 0 }))
+    for (const key of this.keys) {
+      this.byId.set(key.id, key)
+      this.bySecret.set(key.secret, key)
+    }
   }
 
   get size (): number {
@@ -68,27 +93,98 @@ export class KeyPool {
     return this.byId.get(id)
   }
 
-  /** The next usable key not in `tried` (the `preferred` one when it is usable), or undefined when none is left. */
-  acquire (tried: ReadonlySet<number> = new Set(), preferred?: string): PoolKey | undefined {
-    const time = this.now()
-    const favourite = this.byId.get(preferred ?? '')
-    if (favourite && !tried.has(favourite.index) && this.usable(favourite, time)) return favourite
-    for (let step = 0; step < this.keys.length; step++) {
-      const key = this.keys[(this.cursor + step) % this.keys.length]
-      if (tried.has(key.index) || !this.usable(key, time)) continue
-      this.cursor = (key.index + 1) % this.keys.length
-      return key
-    }
-    return undefined
+  /** The pool key with this secret (answers' headers are matched to keys this way), if any. */
+  withSecret (secret: string): PoolKey | undefined {
+    return this.bySecret.get(secret)
   }
 
-  /** True when the key is in rotation now. */
+  /** The key `choose` picks, without saying why a conversation moved. */
+  acquire (tried: ReadonlySet<number> = new Set(), preferred?: string, inputTokens = 0): PoolKey | undefined {
+    return this.choose(tried, preferred, inputTokens).key
+  }
+
+  /**
+   * The key for the next attempt, not one in `tried`: the conversation's `preferred` key while it
+   * can take the request; else, among the keys that can, the highest priority, then the most
+   * headroom times weight, ties in round-robin order. The choice is counted against its limits
+   * at once, so that the rest of a burst sees it.
+   */
+  choose (tried: ReadonlySet<number> = new Set(), preferred?: string, inputTokens = 0): KeyChoice {
+    const time = this.now()
+    const favourite = this.byId.get(preferred ?? '')
+    let moved: PassOverReason | undefined
+    if (favourite !== undefined) {
+      moved = tried.has(favourite.index) ? 'tried' : this.unavailable(favourite, inputTokens, time)
+      if (moved === undefined) return { key: this.take(favourite, inputTokens, time) }
+    }
+    let best: PoolKey | undefined
+    let bestScore = -1
+    for (let step = 0; step < this.keys.length; step++) {
+      const key = this.keys[(this.cursor + step) % this.keys.length]
+      if (tried.has(key.index) || this.unavailable(key, inputTokens, time) !== undefined) continue
+      const score = key.weight * headroom(key.limits, time)
+      if (best === undefined || key.priority > best.priority || (key.priority === best.priority && score > bestScore)) {
+        best = key
+        bestScore = score
+      }
+    }
+    if (best !== undefined) this.cursor = (best.index + 1) % this.keys.length
+    return { key: best === undefined ? undefined : this.take(best, inputTokens, time), moved }
+  }
+
+  /** Why the key cannot take a request of this size now; undefined when it can. */
+  unavailable (key: PoolKey, inputTokens = 0, time = this.now()): PassOverReason | undefined {
+    if (key.disabledReason !== null) return 'disabled'
+    if (key.coolingUntil > time) return 'cooling'
+    if (key.probePending) return 'probing'
+    const cap = key.maxConcurrency ?? this.maxConcurrency
+    if (cap > 0 && key.inFlight >= cap) return 'concurrency'
+    return shortOf(key.limits, inputTokens, time)
+  }
+
+  /** True when the key is in rotation now (its limits and concurrency aside). */
   usable (key: PoolKey, time = this.now()): boolean {
-    return key.disabledReason === null && key.coolingUntil <= time
+    return key.disabledReason === null && key.coolingUntil <= time && !key.probePending
+  }
+
+  /** Takes in the rate-limit headers of an answer the key served. */
+  observeLimits (key: PoolKey, limits: KeyLimits): void {
+    key.limits = limits
+  }
+
+  /** Takes in another replica's view of the key's limits when it is newer than ours. */
+  mergeLimits (key: PoolKey, limits: KeyLimits | undefined): boolean {
+    if (limits === undefined) return key.limits !== undefined
+    if (key.limits !== undefined && key.limits.observedAt > limits.observedAt) return true
+    if (key.limits === undefined || limits.observedAt > key.limits.observedAt) key.limits = limits
+    return false
+  }
+
+  /** Keys whose cooldown is over and that wait for their check. */
+  dueForProbe (): PoolKey[] {
+    const time = this.now()
+    return this.keys.filter((key) => key.probePending && key.disabledReason === null && key.coolingUntil <= time)
+  }
+
+  /** The check after a cooldown answered: 'ok' puts the key back, anything else cools it a little longer. */
+  probed (key: PoolKey, verdict: 'ok' | 'rejected' | 'unknown', retrySeconds = 5): void {
+    if (verdict === 'ok') {
+      key.probePending = false
+      this.changed(key)
+    } else {
+      this.coolDown(key, retrySeconds, `check after cooldown: ${verdict}`)
+    }
+  }
+
+  private take (key: PoolKey, inputTokens: number, time: number): PoolKey {
+    reserve(key.limits, inputTokens, time)
+    return key
   }
 
   coolDown (key: PoolKey, seconds: number, error = 'rate limited'): void {
     key.coolingUntil = Math.max(key.coolingUntil, this.now() + seconds * 1000)
+    // Told to retry at once, there is no cooldown whose end would need checking.
+    key.probePending = key.probePending || seconds > 0
     key.lastError = error
     this.changed(key)
   }
@@ -104,6 +200,7 @@ export class KeyPool {
   enable (key: PoolKey): void {
     key.disabledReason = null
     key.disabledAt = 0
+    key.probePending = false
     this.changed(key)
   }
 
@@ -114,7 +211,7 @@ export class KeyPool {
   }
 
   recordOf (key: PoolKey): KeyRecord {
-    return { coolingUntil: key.coolingUntil, disabledReason: key.disabledReason, disabledAt: key.disabledAt, lastError: key.lastError, changedAt: key.changedAt }
+    return { coolingUntil: key.coolingUntil, disabledReason: key.disabledReason, disabledAt: key.disabledAt, lastError: key.lastError, changedAt: key.changedAt, probePending: key.probePending }
   }
 
   /**
@@ -123,7 +220,7 @@ export class KeyPool {
    */
   merge (key: PoolKey, record: KeyRecord | undefined): boolean {
     // A key never changed is healthy, so this also covers "nothing known on either side".
-    if (record === undefined) return key.disabledReason !== null || key.coolingUntil > this.now()
+    if (record === undefined) return key.disabledReason !== null || key.coolingUntil > this.now() || key.probePending
     if (record.changedAt < key.changedAt) return true
     if (record.changedAt > key.changedAt) {
       key.coolingUntil = record.coolingUntil
@@ -131,21 +228,29 @@ export class KeyPool {
       key.disabledAt = record.disabledAt
       key.lastError = record.lastError
       key.changedAt = record.changedAt
+      key.probePending = record.probePending === true
     }
     return false
   }
 
-  /** Seconds until the first cooling key is usable again; undefined when none is cooling. */
+  /** Seconds until the first key that is not disabled can serve again; undefined when none is waiting. */
   secondsUntilAvailable (): number | undefined {
     const time = this.now()
-    const waits = this.keys.filter((key) => key.disabledReason === null && key.coolingUntil > time).map((key) => key.coolingUntil - time)
+    const waits = this.keys.filter((key) => key.disabledReason === null).flatMap((key) => {
+      if (key.coolingUntil > time) return [key.coolingUntil - time]
+      // Waiting for its check, or out of headroom until a window resets, or at its concurrency cap.
+      const reason = this.unavailable(key, 0, time)
+      if (reason === undefined) return []
+      const resets = [key.limits?.requests, key.limits?.inputTokens, key.limits?.outputTokens].flatMap((window) => window !== undefined && window.resetAt > time ? [window.resetAt - time] : [])
+      return [reason === 'probing' || reason === 'concurrency' || resets.length === 0 ? 1000 : Math.min(...resets)]
+    })
     return waits.length > 0 ? Math.max(1, Math.ceil(Math.min(...waits) / 1000)) : undefined
   }
 
   status (): PoolStatus {
     const time = this.now()
     const disabled = this.keys.filter((key) => key.disabledReason !== null).length
-    const cooling = this.keys.filter((key) => key.disabledReason === null && key.coolingUntil > time).length
+    const cooling = this.keys.filter((key) => key.disabledReason === null && (key.coolingUntil > time || key.probePending)).length
     return { total: this.keys.length, healthy: this.keys.length - disabled - cooling, cooling, disabled }
   }
 
@@ -153,9 +258,9 @@ export class KeyPool {
   describe (): PoolKeyView[] {
     const time = this.now()
     return this.keys.map((key) => {
-      const cooling = key.disabledReason === null && key.coolingUntil > time
+      const cooling = key.disabledReason === null && (key.coolingUntil > time || key.probePending)
       const state = key.disabledReason !== null ? 'disabled' : cooling ? 'cooling' : 'healthy'
-      return { label: key.label, state, coolingSeconds: cooling ? Math.ceil((key.coolingUntil - time) / 1000) : 0, disabledReason: key.disabledReason }
+      return { label: key.label, state, coolingSeconds: cooling ? Math.max(0, Math.ceil((key.coolingUntil - time) / 1000)) : 0, disabledReason: key.disabledReason }
     })
   }
 
@@ -172,7 +277,7 @@ export function parseKeyRecord (text: string | undefined): KeyRecord | undefined
     // JSON.parse(undefined) throws, so an absent record reads as absent below.
     const value = JSON.parse(text as string) as Partial<KeyRecord>
     if (typeof value.coolingUntil !== 'number' || typeof value.changedAt !== 'number' || typeof value.disabledAt !== 'number') return undefined
-    return { coolingUntil: value.coolingUntil, changedAt: value.changedAt, disabledAt: value.disabledAt, disabledReason: typeof value.disabledReason === 'string' ? value.disabledReason : null, lastError: typeof value.lastError === 'string' ? value.lastError : null }
+    return { coolingUntil: value.coolingUntil, changedAt: value.changedAt, disabledAt: value.disabledAt, disabledReason: typeof value.disabledReason === 'string' ? value.disabledReason : null, lastError: typeof value.lastError === 'string' ? value.lastError : null, probePending: value.probePending === true }
   } catch {
     return undefined
   }

@@ -9,6 +9,8 @@ import got, { RequestError, type Got, type Response } from 'got'
 import type { AnthropicRequest, AnthropicResponse, StreamPayload } from '../lib/anthropic/types.js'
 import { GatewayError, knownAnthropicErrorType, networkErrorToClient, toClientError, UpstreamError, UpstreamNetworkError } from '../lib/errors.js'
 import { rejectsKey, type PoolKey } from '../lib/key-pool.js'
+import { estimateInputTokens, limitsFromHeaders } from '../lib/pool/headroom.js'
+import { classify, parsePrefixRecord, prefixOf, type CacheOutcome } from '../lib/cache/cache-outcome.js'
 import { parseErrorBody, parseJsonBody, readBody, readEvents } from '../lib/anthropic/upstream-events.js'
 import { keptResponseHeaders } from '../lib/messages/response-headers.js'
 import { redactAnthropicKeys } from '../lib/core/redact.js'
@@ -22,6 +24,12 @@ interface CallContext {
   callerKey?: string
   /** The conversation this call belongs to (lib/core/affinity.ts): it keeps to the key it used before while that key is healthy. */
   affinity?: string
+  /** Input tokens the call will use as far as the key's limits go (0: none worth counting). */
+  inputTokens?: number
+  /** Told the answer's prompt-cache outcome (lib/cache/cache-outcome.ts) once a pool key answered. */
+  onCacheOutcome?: (outcome: CacheOutcome) => void
+  /** The Anthropic body, for the cache outcome's prefix digests. */
+  cacheBody?: unknown
 }
 
 export interface UpstreamCall extends CallContext {
@@ -80,6 +88,8 @@ declare module 'fastify' {
 }
 
 const DEFAULT_COOLDOWN_SECONDS = 30
+/** How metrics name a mirror caller's own key: never by anything of the key. */
+const CALLER_KEY_LABEL = 'caller'
 const KEY_CHECK_TIMEOUT_MS = 10000
 /** How often disabled keys are looked at; each is re-checked once KEY_RECHECK_SECONDS have passed. */
 const RECHECK_TICK_MAX_MS = 5000
@@ -183,14 +193,14 @@ class AnthropicHttpClient implements ClaudeClient {
   }
 
   async createMessage (call: UpstreamCall): Promise<AnthropicResponse> {
-    return await this.withRetries(call, async (key) => {
+    return await this.withRetries({ ...withEstimate(call, call.body), cacheBody: call.body }, async (key) => {
       const response = this.post('/v1/messages', key, call.body, call.signal)
       return parseJsonBody<AnthropicResponse>(await readBody(response.chunks))
     })
   }
 
   async openStream (call: UpstreamCall): Promise<UpstreamStream> {
-    return await this.withRetries(call, async (key) => {
+    return await this.withRetries({ ...withEstimate(call, call.body), cacheBody: call.body }, async (key) => {
       const response = this.post('/v1/messages', key, { ...call.body, stream: true }, call.signal)
       const events = readEvents(response.chunks)
       const close = response.destroy
@@ -235,7 +245,9 @@ class AnthropicHttpClient implements ClaudeClient {
    * an `error` event counts as that error, since the client has seen nothing yet.
    */
   async passThrough (call: RawCall): Promise<RawAnswer> {
-    return await this.withRetries(call, async (key) => {
+    const counted = call.method === 'POST' && call.path.startsWith('/v1/messages') && !call.path.startsWith('/v1/messages/count_tokens')
+    const cacheBody = counted && call.onCacheOutcome !== undefined ? parseQuietly(call.body) : undefined
+    return await this.withRetries({ ...call, inputTokens: counted ? estimateInputTokens(call.body?.length ?? 0) : 0, cacheBody }, async (key) => {
       const response = this.forward(call, key)
       try {
         const first = await response.chunks.next()
@@ -259,7 +271,7 @@ class AnthropicHttpClient implements ClaudeClient {
       headers: { 'x-api-key': key, 'anthropic-version': call.version, 'anthropic-beta': call.beta, 'content-type': call.body ? 'application/json' : undefined },
       timeout: this.gotTimeouts()
     })
-    return this.guard(stream, call.signal)
+    return this.guard(stream, call.signal, key)
   }
 
   async checkKey (secret: string): Promise<'ok' | 'rejected' | 'unknown'> {
@@ -277,7 +289,7 @@ class AnthropicHttpClient implements ClaudeClient {
       headers: { 'x-api-key': key },
       timeout: this.gotTimeouts()
     })
-    return this.guard(stream, signal)
+    return this.guard(stream, signal, key)
   }
 
   private get (path: string, key: string, signal: AbortSignal): UpstreamBody {
@@ -285,7 +297,23 @@ class AnthropicHttpClient implements ClaudeClient {
       headers: { 'x-api-key': key },
       timeout: this.gotTimeouts()
     })
-    return this.guard(stream, signal)
+    return this.guard(stream, signal, key)
+  }
+
+  /**
+   * Counts the call against its pool key's concurrency until the upstream stream closes, and
+   * takes in the rate-limit headers of its answer, whatever its status.
+   */
+  private track (stream: ReturnType<Got['stream']>, secret: string): void {
+    const { keyPool } = this.fastify
+    const key = keyPool.withSecret(secret)
+    if (key === undefined) return
+    key.inFlight += 1
+    stream.once('close', () => { key.inFlight -= 1 })
+    stream.once('response', (response: Response) => {
+      const limits = limitsFromHeaders(response.headers, Date.now())
+      if (limits !== undefined) this.fastify.observeKeyLimits(key, limits)
+    })
   }
 
   /** got keeps the connect and total limits; the first-byte and idle ones are kept by `guard`. */
@@ -300,8 +328,9 @@ class AnthropicHttpClient implements ClaudeClient {
    * request, and later bytes within the idle timeout of being asked for. The idle clock stops
    * while the consumer is not reading, so a slow client is never mistaken for a silent upstream.
    */
-  private guard (stream: ReturnType<Got['stream']>, signal: AbortSignal): UpstreamBody {
+  private guard (stream: ReturnType<Got['stream']>, signal: AbortSignal, secret: string): UpstreamBody {
     const { timeouts } = this.fastify.config
+    this.track(stream, secret)
     const abort = (): void => { stream.destroy(new UpstreamNetworkError('client went away', 'ECLIENTABORT')) }
     if (signal.aborted) abort()
     else signal.addEventListener('abort', abort, { once: true })
@@ -348,22 +377,32 @@ class AnthropicHttpClient implements ClaudeClient {
     const tried = new Set<number>()
     let failures = 0
     let attempts = 0
+    let rejections = 0
     let lastError: unknown
     const preferred = call.affinity !== undefined && !call.callerKey ? await this.fastify.affinity.preferredKey(call.affinity) : undefined
+    const previousPrefix = call.affinity !== undefined && call.cacheBody !== undefined && call.onCacheOutcome !== undefined ? this.fastify.state.get(`cache:${call.affinity}`).catch(() => undefined) : undefined
     while (failures < this.fastify.config.retryCount) {
-      const key = call.callerKey ? undefined : this.nextKey(tried, lastError, preferred)
+      const key = call.callerKey ? undefined : this.nextKey(tried, lastError, preferred, call)
       if (!call.callerKey && !key) break
       if (key) tried.add(key.index)
       try {
         const result = await this.fastify.tracing.attempt({ keyLabel: key?.label, attempt: ++attempts }, async () => await attempt(call.callerKey ?? key!.secret))
         if (key && call.affinity !== undefined && key.id !== preferred) void this.fastify.affinity.remember(call.affinity, key.id).catch(() => {})
-        this.fastify.metrics.upstreamAttempt('ok')
+        if (key && call.affinity !== undefined) await this.reportCache(call, call.affinity, key, result, previousPrefix)
+        this.fastify.metrics.upstreamAttempt('ok', key?.label ?? CALLER_KEY_LABEL)
         return result
       } catch (error) {
         if (call.signal.aborted) throw clientGone()
-        this.fastify.metrics.upstreamFailure(error)
-        // A rejected key says nothing about the request; the error that does is reported instead.
-        if (!isKeyRejection(error, key)) lastError = error
+        this.fastify.metrics.upstreamFailure(error, key?.label ?? CALLER_KEY_LABEL)
+        if (isKeyRejection(error, key)) {
+          // One refusal per request is looked into; a second ends the request, so that a refusal
+          // caused by the request itself (a beta the keys may not use) cannot take out the pool.
+          const verdict = await this.confirmRejection(error as UpstreamError, key!, call.log)
+          if (verdict === 'alive') throw refusedRequest(error as UpstreamError)
+          if (++rejections > 1) throw this.secondRejection()
+          continue
+        }
+        lastError = error
         const verdict = this.judge(error, key, call.log, call.callerKey)
         if (verdict === 'give-up') break
         if (verdict === 'retry' && ++failures < this.fastify.config.retryCount) {
@@ -375,15 +414,59 @@ class AnthropicHttpClient implements ClaudeClient {
     throw this.finalError(lastError, call)
   }
 
+  /**
+   * Classifies the answer's prompt-cache outcome against the conversation's previous prefix and
+   * keeps this prefix's digests (never its text) for the next turn, as long as Anthropic's longest cache lives.
+   */
+  private async reportCache (call: CallContext, affinity: string, key: PoolKey, result: unknown, previousPrefix: Promise<string | undefined> | undefined): Promise<void> {
+    if (call.onCacheOutcome === undefined || call.cacheBody === undefined || previousPrefix === undefined) return
+    try {
+      const now = Date.now()
+      const current = prefixOf(call.cacheBody as Record<string, unknown>, key.id, now)
+      call.onCacheOutcome(classify(current, parsePrefixRecord(await previousPrefix), usageOf(result), now))
+      if (current.cacheable) void this.fastify.state.set(`cache:${affinity}`, JSON.stringify({ keyId: current.keyId, at: current.at, ttlMs: current.ttlMs, blocks: current.blocks }), Math.ceil(current.ttlMs / 1000)).catch(() => {})
+    } catch (error) {
+      call.log.debug({ err: error }, 'no cache outcome for this request')
+    }
+  }
+
+  /**
+   * A pool key was refused as a credential: a models call with the same key says whether the
+   * key is dead (then it leaves the pool) or the refusal was about this request.
+   */
+  private async confirmRejection (error: UpstreamError, key: PoolKey, log: FastifyBaseLogger): Promise<'dead' | 'alive'> {
+    const check = await this.checkKey(key.secret)
+    if (check !== 'rejected') {
+      log.warn({ key: key.label, status: error.status, check }, 'upstream refused a request with a key that still works; the key stays in the pool')
+      return 'alive'
+    }
+    this.fastify.keyPool.disable(key, `${error.status} ${error.upstreamType}`)
+    log.error({ key: key.label, status: error.status }, 'upstream key rejected; removed from the pool')
+    return 'dead'
+  }
+
+  /** Two keys refused for one request: it is not tried on more; a rejected pool says so itself. */
+  private secondRejection (): GatewayError {
+    if (this.fastify.keyPool.status().healthy === 0) return this.poolExhausted()
+    return new GatewayError(503, 'server_error', 'Two upstream keys were refused while answering this request; retry to use another', { code: 'upstream_key_rejected', headers: { 'retry-after': '1' } })
+  }
+
   private refuseCoolingCaller (callerKey: string): void {
     const wait = this.callerCooldowns.secondsLeft(callerKey)
     if (wait === undefined) return
     throw new GatewayError(429, 'rate_limit_error', `Your Anthropic API key is rate limited upstream; retry in ${wait}s`, { code: 'caller_key_rate_limited', headers: { 'retry-after': String(wait) } })
   }
 
-  private nextKey (tried: ReadonlySet<number>, lastError: unknown, preferred: string | undefined): PoolKey | undefined {
+  private nextKey (tried: ReadonlySet<number>, lastError: unknown, preferred: string | undefined, call: CallContext): PoolKey | undefined {
     const { keyPool } = this.fastify
-    return keyPool.acquire(tried, preferred) ?? (isServerFault(lastError) ? keyPool.acquire(new Set(), preferred) : undefined)
+    const choice = keyPool.choose(tried, preferred, call.inputTokens ?? 0)
+    const key = choice.key ?? (isServerFault(lastError) ? keyPool.acquire(new Set(), preferred, call.inputTokens ?? 0) : undefined)
+    // A conversation leaving its key on purpose (not after a failure of this request) is worth saying.
+    if (key !== undefined && choice.moved !== undefined && choice.moved !== 'tried') {
+      this.fastify.metrics.affinityMove(choice.moved)
+      call.log.info({ from: keyPool.find(preferred!)?.label, to: key.label, reason: choice.moved }, 'conversation moved to another key')
+    }
+    return key
   }
 
   /** Updates the key's health from the failure and says what to do next. */
@@ -402,11 +485,6 @@ class AnthropicHttpClient implements ClaudeClient {
       }
       this.fastify.keyPool.coolDown(key, error.retryAfterSeconds ?? DEFAULT_COOLDOWN_SECONDS, `429 ${error.upstreamType}`)
       log.warn({ key: key.label, retryAfter: error.retryAfterSeconds }, 'upstream key rate limited; cooling down')
-      return 'next-key'
-    }
-    if (isKeyRejection(error, key)) {
-      this.fastify.keyPool.disable(key!, `${error.status} ${error.upstreamType}`)
-      log.error({ key: key!.label, status: error.status }, 'upstream key rejected; removed from the pool')
       return 'next-key'
     }
     if (error.retryable) {
@@ -439,6 +517,33 @@ class AnthropicHttpClient implements ClaudeClient {
   }
 }
 
+/** The cache counts of an answer: a message's usage, a stream's message_start, or a raw answer's first bytes. */
+function usageOf (result: unknown): { cache_read_input_tokens?: number; cache_creation_input_tokens?: number } {
+  const value = result as { usage?: object; first?: unknown; status?: number }
+  if (value.usage !== undefined) return value.usage
+  if (Buffer.isBuffer(value.first)) {
+    const text = value.first.toString('utf8', 0, 65536)
+    const read = /"cache_read_input_tokens":\s*(\d+)/.exec(text)?.[1]
+    const written = /"cache_creation_input_tokens":\s*(\d+)/.exec(text)?.[1]
+    return { cache_read_input_tokens: Number(read ?? 0), cache_creation_input_tokens: Number(written ?? 0) }
+  }
+  const first = value.first as { type?: string; message?: { usage?: object } } | undefined
+  return first?.message?.usage ?? {}
+}
+
+function parseQuietly (body: Buffer | undefined): unknown {
+  try {
+    return body === undefined ? undefined : JSON.parse(body.toString('utf8')) as unknown
+  } catch {
+    return undefined
+  }
+}
+
+/** The call with the input tokens its body will use, for the keys' limits. */
+function withEstimate<T extends CallContext> (call: T, body: unknown): T {
+  return { ...call, inputTokens: estimateInputTokens(Buffer.byteLength(JSON.stringify(body))) }
+}
+
 /** A first chunk that is an SSE `error` event (an overload before anything began), read leniently. */
 function openingErrorEvent (chunk: Buffer): { type: string; message: string } | undefined {
   if (!chunk.subarray(0, 12).equals(ERROR_EVENT_START)) return undefined
@@ -462,6 +567,15 @@ function redirectRefused (status: number): GatewayError {
 /** The client left; nobody will read this error, it only ends the request quietly. */
 function clientGone (): GatewayError {
   return new GatewayError(499, 'invalid_request_error', 'The client closed the connection before the answer was ready', { code: 'client_closed_request' })
+}
+
+/**
+ * A pool key refused for this request while it works for a models call: the request is what
+ * the upstream refused (a beta or feature its organisation may not use), so the client hears
+ * so as a permission error rather than as a problem with its own key.
+ */
+function refusedRequest (error: UpstreamError): GatewayError {
+  return new GatewayError(403, 'permission_error', `The upstream refused this request with a working key (${error.status} ${error.upstreamType}): ${error.message}`, { code: 'upstream_refused_request' })
 }
 
 /** A pool key the upstream refuses as a credential (mirror keys are the caller's business). */
@@ -514,9 +628,43 @@ function startKeyRechecks (fastify: FastifyInstance): void {
   fastify.addHook('onClose', async () => { if (timer !== undefined) clearInterval(timer) })
 }
 
+/** How often keys whose cooldown ended are looked for; each gets one models call before it serves again. */
+const PROBE_TICK_MS = 250
+
+/**
+ * A key back from a 429 cooldown is checked with a models call before a user's request is
+ * spent on it: a key that answers comes back, one refused is disabled, one that does not
+ * answer cools a little longer.
+ */
+function startCooldownProbes (fastify: FastifyInstance): void {
+  const { keyPool, claude, log } = fastify
+  if (keyPool.size === 0) return
+  const probing = new Set<string>()
+  let timer: NodeJS.Timeout | undefined
+  const probe = async (key: PoolKey): Promise<void> => {
+    probing.add(key.id)
+    try {
+      const verdict = await claude.checkKey(key.secret)
+      if (verdict === 'rejected') keyPool.disable(key, 'refused by the check after its cooldown')
+      else keyPool.probed(key, verdict)
+      log.info({ key: key.label, verdict }, 'key checked after its cooldown')
+    } finally {
+      probing.delete(key.id)
+    }
+  }
+  fastify.addHook('onReady', async () => {
+    timer = setInterval(() => {
+      for (const key of keyPool.dueForProbe()) if (!probing.has(key.id)) void probe(key).catch(() => {})
+    }, PROBE_TICK_MS)
+    timer.unref()
+  })
+  fastify.addHook('onClose', async () => { if (timer !== undefined) clearInterval(timer) })
+}
+
 async function claudeClientPlugin (fastify: FastifyInstance): Promise<void> {
   fastify.decorate('claude', new AnthropicHttpClient(fastify, await buildAgents(fastify.config)))
   startKeyRechecks(fastify)
+  startCooldownProbes(fastify)
 }
 
 export default fp(claudeClientPlugin, { name: 'claude-client', fastify: '5.x', dependencies: ['config', 'key-pool', 'affinity', 'metrics', 'tracing'] })

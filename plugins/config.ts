@@ -6,7 +6,7 @@ import fp from 'fastify-plugin'
 import { load as loadYaml } from 'js-yaml'
 import { Compile } from 'typebox/compile'
 import { apiKeyProblem, isWebSessionKey } from '../lib/anthropic/api-keys.js'
-import { keyLabel } from '../lib/key-pool.js'
+import { keyLabel, parseKeySpecs, type KeySpec } from '../lib/pool/key-spec.js'
 import { parseTrustProxy, type TrustProxy } from '../lib/ops/client-address.js'
 import type { CapabilityRule } from '../lib/anthropic/capabilities.js'
 import { ModelAliases } from '../lib/anthropic/model-aliases.js'
@@ -19,7 +19,12 @@ import { findUnknownSetting } from '../lib/config/unknown-settings.js'
 import { CapabilityRulesSchema, ConfigSchema, ConfigSections, KNOWN_SETTINGS, type RawConfig } from '../schemas/config.js'
 
 export interface GatewayConfig {
+  /** The pool's secrets, in the listed order (for redaction and sealing). */
   upstreamKeys: string[]
+  /** The same keys with their names, weights, priorities and concurrency caps. */
+  poolKeys: KeySpec[]
+  /** KEY_MAX_CONCURRENCY: requests one key serves at once on one instance (0: no cap). */
+  keyMaxConcurrency: number
   baseUrl: string
   anthropicVersion: string
   anthropicBeta: string | undefined
@@ -221,22 +226,28 @@ function parseModelAliases (raw: string | undefined): ModelAliases {
   }
 }
 
-function upstreamKeysOf (raw: RawConfig, warn: (message: string) => void): string[] {
+function upstreamKeysOf (raw: RawConfig, warn: (message: string) => void): KeySpec[] {
   let field = 'ANTHROPIC_API_KEYS'
-  let keys = splitList(raw.ANTHROPIC_API_KEYS)
-  if (keys.length === 0 && raw.SESSIONS) {
+  let entries = splitList(raw.ANTHROPIC_API_KEYS)
+  if (entries.length === 0 && raw.SESSIONS) {
     field = 'SESSIONS'
-    keys = splitList(raw.SESSIONS)
+    entries = splitList(raw.SESSIONS)
     warn('SESSIONS is deprecated: rename it to ANTHROPIC_API_KEYS')
   }
-  if (keys.some(isWebSessionKey)) {
+  let specs: KeySpec[]
+  try {
+    specs = parseKeySpecs(entries)
+  } catch (error) {
+    throw new ConfigError(`${field}: ${(error as Error).message}`)
+  }
+  if (specs.some((spec) => isWebSessionKey(spec.secret))) {
     throw new ConfigError(`${field} holds a claude.ai web session key (sk-ant-sid…); only Anthropic API keys (sk-ant-api…) are supported`)
   }
-  keys.forEach((key, index) => {
-    const problem = apiKeyProblem(key)
-    if (problem) warn(`${field}: ${keyLabel(key, index)} will be refused upstream: ${problem}; put a key from the Anthropic Console in its place`)
-  })
-  return keys
+  for (const spec of specs) {
+    const problem = apiKeyProblem(spec.secret)
+    if (problem) warn(`${field}: ${keyLabel(spec.secret, spec.name)} will be refused upstream: ${problem}; put a key from the Anthropic Console in its place`)
+  }
+  return specs
 }
 
 function trustProxyOf (raw: string | undefined): TrustProxy {
@@ -249,7 +260,8 @@ function trustProxyOf (raw: string | undefined): TrustProxy {
 
 /** Turns validated raw settings into the gateway's configuration, checking the rules between fields. */
 export function buildConfig (raw: RawConfig, warn: (message: string) => void = () => {}): GatewayConfig {
-  const upstreamKeys = upstreamKeysOf(raw, warn)
+  const poolKeys = upstreamKeysOf(raw, warn)
+  const upstreamKeys = poolKeys.map((spec) => spec.secret)
   const clientKeys = splitList(raw.APIKEY)
   if (clientKeys.length === 0) throw new ConfigError('APIKEY is required: the comma-separated keys clients must present')
   const clientKeyProblems = checkClientKeys('APIKEY', clientKeys)
@@ -264,6 +276,8 @@ export function buildConfig (raw: RawConfig, warn: (message: string) => void = (
   }
   return {
     upstreamKeys,
+    poolKeys,
+    keyMaxConcurrency: raw.KEY_MAX_CONCURRENCY,
     baseUrl: raw.ANTHROPIC_BASE_URL.replace(/\/+$/, ''),
     anthropicVersion: raw.ANTHROPIC_VERSION,
     anthropicBeta: raw.ANTHROPIC_BETA,

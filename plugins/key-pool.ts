@@ -1,11 +1,14 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { KeyPool, parseKeyRecord, type KeyRecord, type PoolKey } from '../lib/key-pool.js'
+import { limitsExpireAt, parseKeyLimits, type KeyLimits } from '../lib/pool/headroom.js'
 import type { StateStore } from '../lib/state/state-store.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     keyPool: KeyPool
+    /** Takes in the rate-limit headers of an answer a pool key served, and shares them. */
+    observeKeyLimits: (key: PoolKey, limits: KeyLimits) => void
   }
 }
 
@@ -17,13 +20,17 @@ function stateKey (key: PoolKey): string {
   return `keys:${key.id}`
 }
 
+function limitsKey (key: PoolKey): string {
+  return `keys:limits:${key.id}`
+}
+
 function recordTtlSeconds (record: KeyRecord, now: number): number {
   if (record.disabledReason !== null) return DISABLED_RECORD_TTL_SECONDS
   return Math.max(0, Math.ceil((record.coolingUntil - now) / 1000)) + COOLDOWN_RECORD_SLACK_SECONDS
 }
 
 /**
- * Shares the pool's state between instances while keeping `acquire()` synchronous: each change
+ * Shares the pool's state (health and the limits its answers reported) between instances while keeping `acquire()` synchronous: each change
  * is written through to the state store at once, and every KEY_STATE_REFRESH_MS the local view
  * reads the shared records back (one small GET per key, pipelined). Polling rather than
  * pub/sub: it needs no second connection, and the same loop repairs the shared state after
@@ -41,6 +48,11 @@ class KeyStateSync {
     void this.state.set(stateKey(key), JSON.stringify(record), recordTtlSeconds(record, Date.now())).catch(() => {})
   }
 
+  writeLimits (key: PoolKey, limits: KeyLimits): void {
+    const ttl = Math.max(1, Math.ceil((limitsExpireAt(limits) - Date.now()) / 1000)) + COOLDOWN_RECORD_SLACK_SECONDS
+    void this.state.set(limitsKey(key), JSON.stringify(limits), ttl).catch(() => {})
+  }
+
   start (intervalMs: number): void {
     this.timer = setInterval(() => { void this.refresh() }, intervalMs)
     this.timer.unref()
@@ -55,8 +67,9 @@ class KeyStateSync {
     this.running = true
     try {
       await Promise.all(this.pool.all.map(async (key) => {
-        const record = parseKeyRecord(await this.state.get(stateKey(key)))
-        if (this.pool.merge(key, record)) this.write(key)
+        const [record, limits] = await Promise.all([this.state.get(stateKey(key)), this.state.get(limitsKey(key))])
+        if (this.pool.merge(key, parseKeyRecord(record))) this.write(key)
+        if (this.pool.mergeLimits(key, parseKeyLimits(limits)) && key.limits !== undefined) this.writeLimits(key, key.limits)
       }))
     } finally {
       this.running = false
@@ -66,8 +79,13 @@ class KeyStateSync {
 
 async function keyPoolPlugin (fastify: FastifyInstance): Promise<void> {
   let sync: KeyStateSync | undefined
-  const pool = new KeyPool(fastify.config.upstreamKeys, Date.now, (key) => sync?.write(key))
+  const pool = new KeyPool(fastify.config.poolKeys, Date.now, (key) => sync?.write(key))
+  pool.maxConcurrency = fastify.config.keyMaxConcurrency
   fastify.decorate('keyPool', pool)
+  fastify.decorate('observeKeyLimits', (key: PoolKey, limits: KeyLimits) => {
+    pool.observeLimits(key, limits)
+    sync?.writeLimits(key, limits)
+  })
   // One instance has nobody to share with: the memory store would only hold a copy of the pool.
   if (fastify.state.kind !== 'memory') {
     sync = new KeyStateSync(pool, fastify.state)

@@ -12,10 +12,14 @@ export type { AttemptOutcome }
 
 /** What the routes and the upstream client record; everything else is counted by hooks. */
 export interface GatewayMetrics {
-  /** One upstream attempt and how it ended (one per key tried, retries included). */
-  upstreamAttempt: (outcome: AttemptOutcome) => void
+  /** One upstream attempt and how it ended (one per key tried, retries included), by key label (`caller` for a mirror caller's key). */
+  upstreamAttempt: (outcome: AttemptOutcome, key: string) => void
   /** The outcome of a failed attempt, from its error. */
-  upstreamFailure: (error: unknown) => void
+  upstreamFailure: (error: unknown, key: string) => void
+  /** A conversation left its key on purpose, and why (lib/key-pool.ts PassOverReason). */
+  affinityMove: (reason: string) => void
+  /** A request's prompt-cache outcome (lib/cache/cache-outcome.ts). */
+  cacheOutcome: (outcome: string) => void
   /** Tokens of one finished upstream answer, from its Anthropic `usage`, under the upstream model id. */
   recordUsage: (request: FastifyRequest, model: string, usage: AnthropicUsage, stopReason?: string | null) => void
   /** The first token of a streamed answer arrived: observes the time since the request came in. */
@@ -112,7 +116,9 @@ async function metricsPlugin (fastify: FastifyInstance): Promise<void> {
   const requests = new DualCounter({ name: `${PREFIX}requests_total`, help: 'Requests answered, by route pattern, status class and requested model', labelNames: ['route', 'status_class', 'model'] }, text, open)
   const duration = new DualHistogram({ name: `${PREFIX}request_duration_seconds`, help: 'Time from request to the end of the answer (a whole stream for streams)', labelNames: ['route'], buckets: DURATION_BUCKETS }, text, open)
   const firstToken = new DualHistogram({ name: `${PREFIX}time_to_first_token_seconds`, help: 'Time from request to the first streamed token', labelNames: ['model'], buckets: FIRST_TOKEN_BUCKETS }, text, open)
-  const attempts = new DualCounter({ name: `${PREFIX}upstream_attempts_total`, help: 'Upstream attempts by outcome: ok, rate_limited, rejected, server_error, network', labelNames: ['outcome'] }, text, open)
+  const attempts = new DualCounter({ name: `${PREFIX}upstream_attempts_total`, help: 'Upstream attempts by outcome (ok, rate_limited, rejected, server_error, network) and key label (caller: a mirror caller\'s own key)', labelNames: ['outcome', 'key'] }, text, open)
+  const moves = new DualCounter({ name: `${PREFIX}affinity_moves_total`, help: 'Conversations moved off their key before it failed, by reason: cooling, probing, disabled, concurrency, requests, input_tokens, output_tokens', labelNames: ['reason'] }, text, open)
+  const cacheOutcomes = new DualCounter({ name: `${PREFIX}cache_outcomes_total`, help: 'Prompt-cache outcome of each answered request: hit, first_write, miss_key_switch, miss_expired, miss_prefix_changed, not_cacheable', labelNames: ['outcome'] }, text, open)
   const tokens = new DualCounter({ name: `${PREFIX}tokens_total`, help: 'Tokens by upstream model and kind: input, output, cache_read, cache_write, reasoning (reasoning is part of output)', labelNames: ['model', 'kind'] }, text, open)
   const openStreams = new Gauge({ name: `${PREFIX}open_streams`, help: 'Streamed answers being sent right now', registers })
   new Gauge({
@@ -129,7 +135,7 @@ async function metricsPlugin (fastify: FastifyInstance): Promise<void> {
   new Gauge({ name: `${PREFIX}redis_up`, help: '1 when the shared state store is reachable (always 1 in memory mode; see claude2api_state_store_info)', registers, collect () { this.set(fastify.state.connected ? 1 : 0) } })
   new Gauge({ name: `${PREFIX}state_store_info`, help: 'Which state store this instance uses', labelNames: ['kind'], registers, collect () { this.reset(); this.set({ kind: fastify.state.kind }, 1) } })
 
-  for (const outcome of ['ok', 'rate_limited', 'rejected', 'server_error', 'network'] as const) attempts.inc({ outcome }, 0)
+  for (const key of fastify.keyPool.all) for (const outcome of ['ok', 'rate_limited', 'rejected', 'server_error', 'network'] as const) attempts.inc({ outcome, key: key.label }, 0)
 
   const recordUsage = (request: FastifyRequest, model: string, usage: AnthropicUsage, stopReason?: string | null): void => {
     const label = models.label(model)
@@ -150,8 +156,10 @@ async function metricsPlugin (fastify: FastifyInstance): Promise<void> {
   }
 
   const metrics: GatewayMetrics = {
-    upstreamAttempt: (outcome) => { attempts.inc({ outcome }) },
-    upstreamFailure: (error) => { attempts.inc({ outcome: attemptOutcome(error) }) },
+    upstreamAttempt: (outcome, key) => { attempts.inc({ outcome, key }) },
+    upstreamFailure: (error, key) => { attempts.inc({ outcome: attemptOutcome(error), key }) },
+    affinityMove: (reason) => { moves.inc({ reason }) },
+    cacheOutcome: (outcome) => { cacheOutcomes.inc({ outcome }) },
     recordUsage,
     recordFirstToken,
     observeStream: (request, model, stream) => {

@@ -108,7 +108,7 @@ const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const plan = translateRequest(request.body, { ...translateOptions, thinkingStore: thinking })
     if (plan.dropped.length > 0) reply.header('x-claude2api-dropped-fields', droppedFieldsHeader(plan.dropped))
     const affinity = conversationAffinity({ sessionId: sessionIdFromHeaders(request.headers), promptCacheKey: promptCacheKeyOf(request.body) }, plan.body)
-    const call: UpstreamCall = { body: plan.body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey, affinity }
+    const call: UpstreamCall = { body: plan.body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey, affinity, onCacheOutcome: (outcome) => { request.cacheOutcome = outcome } }
     if (plan.stream) return await stream(reply, plan, call, owner)
     return await answer(request, plan, call, owner)
   })

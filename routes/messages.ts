@@ -83,7 +83,8 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       signal,
       log: request.log,
       callerKey: request.callerAnthropicKey,
-      affinity
+      affinity,
+      onCacheOutcome: (outcome) => { request.cacheOutcome = outcome }
     })
     const counted = path === '/v1/messages' && answer.status === 200 && upstreamModel !== undefined
     const watch = counted ? new UsageWatch(answer.headers['content-type']) : undefined

@@ -174,7 +174,7 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const running = translator(responseShell(newId('resp'), body, plan), plan, identity)
     // plan.body holds the whole conversation (rebuilt from previous_response_id), so a chain keeps one name.
     const affinity = conversationAffinity({ sessionId: sessionIdFromHeaders(request.headers), promptCacheKey: body.prompt_cache_key ?? undefined }, plan.body)
-    const call: UpstreamCall = { body: plan.body, signal, log: request.log, callerKey: request.callerAnthropicKey, affinity }
+    const call: UpstreamCall = { body: plan.body, signal, log: request.log, callerKey: request.callerAnthropicKey, affinity, onCacheOutcome: (outcome) => { request.cacheOutcome = outcome } }
     return { identity, plan, input, history, running, call }
   }
 

@@ -37,6 +37,7 @@ export const ConfigSchema = Type.Object({
   REDIS_TIMEOUT_MS: Type.Integer({ default: 50, minimum: 1, maximum: 10000 }),
   KEY_RECHECK_SECONDS: Type.Integer({ default: 300, minimum: 0 }),
   KEY_STATE_REFRESH_MS: Type.Integer({ default: 1000, minimum: 10 }),
+  KEY_MAX_CONCURRENCY: Type.Integer({ default: 0, minimum: 0, maximum: 100000 }),
   AFFINITY_TTL_SECONDS: Type.Integer({ default: 3600, minimum: 0 }),
   MODEL_CAPABILITIES: Type.Optional(Type.String()),
   RESPONSES_TTL_SECONDS: Type.Integer({ default: 604800, minimum: 1 }),

@@ -55,7 +55,7 @@ test('the status page in a real headless Chromium: loads, shows the pool, follow
   /** Rows of a table body as their cells' text. */
   const rows = async (selector: string): Promise<string[][]> => (await page.locator(`${selector} tr`).all()).reduce<Promise<string[][]>>(async (done, row) => [...await done, await row.locator('td').allTextContents()], Promise.resolve([]))
   const states = async (): Promise<string[]> => (await rows('#keys')).map((cells) => `${cells[0]} ${cells[1]}`)
-  t.same(await states(), ['key#1 (sk-ant-api…) healthy', 'key#2 (sk-ant-api…) healthy'])
+  t.same(await states(), ['sk-ant-api03-…AAAA healthy', 'sk-ant-api03-…BBBB healthy'])
   t.same((await rows('#traffic'))[0], ['requests', '0'], 'no traffic yet')
   t.ok((await page.locator('#models li').allTextContents()).includes('claude-sonnet-4-6'), 'models are listed')
 

@@ -23,6 +23,23 @@ export interface StubOptions {
   promptCache?: boolean
   /** The day (YYYY-MM-DD) the stub answers on, for retirement; today unless set. */
   today?: string
+  /** How long a cache entry lives after its last use when the breakpoint names no `ttl` (Anthropic: 5 minutes). */
+  promptCacheTtlMs?: number
+  /**
+   * Anthropic's rate limits per key (by key; `*` for any other key): each answer carries
+   * `anthropic-ratelimit-{requests,input-tokens,output-tokens}-{limit,remaining,reset}`, and a
+   * message that would go over a limit is refused with 429 and `retry-after` until the window resets.
+   */
+  rateLimits?: Record<string, StubRateLimit>
+}
+
+/** One key's limits per window (input tokens counted as the stub's count_tokens counts them). */
+export interface StubRateLimit {
+  requests?: number
+  inputTokens?: number
+  outputTokens?: number
+  /** Length of the window; it starts with the key's first message. 60 s unless set. */
+  windowMs?: number
 }
 
 export interface StubModel {
@@ -85,6 +102,8 @@ export type StubResponder = (req: RecordedRequest) => StubReply | undefined
 export interface RecordedRequest {
   method: string
   path: string
+  /** The query string with its '?', or '' (the gateway's key checks ask for `/v1/models?limit=1`). */
+  query: string
   headers: Record<string, string | string[] | undefined>
   body: any // parsed JSON (or raw text when unparseable); tests inspect arbitrary shapes
   /** The body exactly as it arrived, to check a pass-through changed no byte. */
@@ -1501,10 +1520,13 @@ class StubServer implements AnthropicStub {
   private readonly pingEvery: number
   private readonly models: StubModel[]
   private readonly promptCaches: PromptCaches | undefined
+  private readonly rateLimits: Record<string, StubRateLimit> | undefined
+  private readonly windows = new Map<string, RateWindow>()
   private readonly today: Date
 
   constructor (opts: StubOptions) {
-    this.promptCaches = opts.promptCache === true ? new PromptCaches() : undefined
+    this.promptCaches = opts.promptCache === true ? new PromptCaches(opts.promptCacheTtlMs ?? FIVE_MINUTES_MS) : undefined
+    this.rateLimits = opts.rateLimits
     this.keys = opts.keys
     this.chunkSize = Math.max(1, opts.chunkSize ?? 4)
     this.eventDelayMs = opts.eventDelayMs ?? 0
@@ -1582,6 +1604,7 @@ class StubServer implements AnthropicStub {
     const record: RecordedRequest = {
       method: req.method ?? 'GET',
       path: url.pathname,
+      query: url.search,
       headers: req.headers,
       body: undefined,
       key: firstHeader(req.headers['x-api-key']),
@@ -1606,6 +1629,9 @@ class StubServer implements AnthropicStub {
     if (route === undefined) return sendError(ex, 404, 'not_found_error', 'Not Found')
     const authProblem = this.authProblem(ex.record.key)
     if (authProblem !== undefined) return sendError(ex, 401, 'authentication_error', authProblem)
+    // A 401 or 403 set for a key refuses the credential itself: Anthropic does so on every endpoint.
+    const revoked = ex.record.key !== undefined ? this.keyBehaviour.get(ex.record.key) : undefined
+    if (revoked?.kind === 'error' && (revoked.status === 401 || revoked.status === 403)) return sendError(ex, revoked.status, revoked.type, revoked.message, revoked.headers)
     const headerProblem = checkHeaders(ex.req.headers, ex.record.method)
     if (headerProblem !== undefined) return sendError(ex, 400, 'invalid_request_error', headerProblem)
     switch (route.name) {
@@ -1656,6 +1682,11 @@ class StubServer implements AnthropicStub {
     // Validation throws before a reply is picked, so a rejected request never consumes the queue.
     const params = validateCreateRequest(body, this.issued)
     if (this.isRetired(params.model)) return sendError(ex, 404, 'not_found_error', `model: ${params.model}`)
+    const window = this.rateWindow(ex.record.key ?? '')
+    const inputTokens = estimateInputTokens(body as Json)
+    if (window !== undefined && window.refuses(inputTokens)) {
+      return sendError(ex, 429, 'rate_limit_error', 'This request would exceed your organization\'s rate limit. Please reduce the prompt length or the maximum tokens requested, or try again later.', { 'retry-after': String(window.secondsToReset()), ...window.headers() })
+    }
     const reply = this.pickReply(ex.record)
     if (reply.kind === 'error') return sendError(ex, reply.status, reply.type, reply.message, reply.headers)
     if (reply.kind === 'fault') return this.serveFault(ex, reply, params)
@@ -1663,9 +1694,23 @@ class StubServer implements AnthropicStub {
     if (this.promptCaches && reply.usage?.cache_read_input_tokens === undefined) {
       Object.assign(message.usage, this.promptCaches.use(ex.record.key ?? '', body as Json))
     }
-    if (!params.stream) return sendJson(ex, 200, message, reply.headers)
-    startSse(ex, reply.headers)
+    window?.spend(inputTokens, message.usage.output_tokens)
+    const headers = { ...window?.headers(), ...reply.headers }
+    if (!params.stream) return sendJson(ex, 200, message, headers)
+    startSse(ex, headers)
     if (await this.streamEvents(ex, messageEvents(message, this.chunkSize))) ex.res.end()
+  }
+
+  /** The key's current rate-limit window, when limits are modelled for it. */
+  private rateWindow (key: string): RateWindow | undefined {
+    const limits = this.rateLimits?.[key] ?? this.rateLimits?.['*']
+    if (limits === undefined) return undefined
+    let window = this.windows.get(key)
+    if (window === undefined || window.resetAt <= Date.now()) {
+      window = new RateWindow(limits)
+      this.windows.set(key, window)
+    }
+    return window
   }
 
   private pickReply (record: RecordedRequest): StubReply {
@@ -1755,7 +1800,10 @@ const CACHE_LOOKBACK_BLOCKS = 20
  * to the last breakpoint is written. Tokens are counted as characters / 4.
  */
 class PromptCaches {
-  private readonly byKey = new Map<string, Set<string>>()
+  /** Per key: each cached prefix's digest and when it expires. */
+  private readonly byKey = new Map<string, Map<string, number>>()
+
+  constructor (private readonly defaultTtlMs: number) {}
 
   use (key: string, body: Json): { input_tokens: number; cache_read_input_tokens: number; cache_creation_input_tokens: number } {
     const pieces = cachePieces(body)
@@ -1771,12 +1819,16 @@ class PromptCaches {
     }
     const total = Math.max(1, Math.ceil(chars / 4))
     const breakpoints = pieces.flatMap((piece, index) => piece.breakpoint ? [index] : [])
-    const seen = this.byKey.get(key) ?? new Set<string>()
+    const now = Date.now()
+    const seen = this.byKey.get(key) ?? new Map<string, number>()
     this.byKey.set(key, seen)
+    for (const [digest, expiresAt] of seen) if (expiresAt <= now) seen.delete(digest)
     let read = 0
+    let readAt = -1
     for (const point of breakpoints) {
       for (let index = point; index >= Math.max(0, point - CACHE_LOOKBACK_BLOCKS); index--) {
         if (seen.has(hashes[index])) {
+          if (tokens[index] > read) readAt = index
           read = Math.max(read, tokens[index])
           break
         }
@@ -1784,16 +1836,63 @@ class PromptCaches {
     }
     const last = breakpoints.at(-1)
     const written = last === undefined ? 0 : Math.max(0, tokens[last] - read)
-    for (const point of breakpoints) seen.add(hashes[point])
+    const ttlOf = (index: number): number => pieces[index].ttl === '1h' ? ONE_HOUR_MS : this.defaultTtlMs
+    // A read refreshes the entry's lifetime, as Anthropic's cache does.
+    if (readAt >= 0) seen.set(hashes[readAt], now + ttlOf(breakpoints.find((point) => point >= readAt) ?? readAt))
+    for (const point of breakpoints) seen.set(hashes[point], Math.max(seen.get(hashes[point]) ?? 0, now + ttlOf(point)))
     return { input_tokens: Math.max(0, total - read - written), cache_read_input_tokens: read, cache_creation_input_tokens: written }
   }
 }
 
-function cachePieces (body: Json): Array<{ text: string; breakpoint: boolean }> {
-  const pieces: Array<{ text: string; breakpoint: boolean }> = []
+const FIVE_MINUTES_MS = 5 * 60_000
+const ONE_HOUR_MS = 60 * 60_000
+
+/** A key's fixed rate-limit window: what it allows, what it has spent, when it refills. */
+class RateWindow {
+  readonly resetAt: number
+  private requests = 0
+  private inputTokens = 0
+  private outputTokens = 0
+
+  constructor (private readonly limits: StubRateLimit) {
+    this.resetAt = Date.now() + (limits.windowMs ?? 60_000)
+  }
+
+  refuses (inputTokens: number): boolean {
+    const { requests, inputTokens: inputLimit, outputTokens: outputLimit } = this.limits
+    return (requests !== undefined && this.requests + 1 > requests) ||
+      (inputLimit !== undefined && this.inputTokens + inputTokens > inputLimit) ||
+      (outputLimit !== undefined && this.outputTokens >= outputLimit)
+  }
+
+  spend (inputTokens: number, outputTokens: number): void {
+    this.requests += 1
+    this.inputTokens += inputTokens
+    this.outputTokens += outputTokens
+  }
+
+  secondsToReset (): number {
+    return Math.max(1, Math.ceil((this.resetAt - Date.now()) / 1000))
+  }
+
+  headers (): Record<string, string> {
+    const reset = new Date(this.resetAt).toISOString().replace(/\.\d{3}Z$/, 'Z')
+    const headers: Record<string, string> = {}
+    for (const [name, limit, spent] of [['requests', this.limits.requests, this.requests], ['input-tokens', this.limits.inputTokens, this.inputTokens], ['output-tokens', this.limits.outputTokens, this.outputTokens]] as const) {
+      if (limit === undefined) continue
+      headers[`anthropic-ratelimit-${name}-limit`] = String(limit)
+      headers[`anthropic-ratelimit-${name}-remaining`] = String(Math.max(0, limit - spent))
+      headers[`anthropic-ratelimit-${name}-reset`] = reset
+    }
+    return headers
+  }
+}
+
+function cachePieces (body: Json): Array<{ text: string; breakpoint: boolean; ttl?: string }> {
+  const pieces: Array<{ text: string; breakpoint: boolean; ttl?: string }> = []
   const add = (value: unknown, prefix: string): void => {
-    const breakpoint = typeof value === 'object' && value !== null && (value as Json).cache_control != null
-    pieces.push({ text: prefix + JSON.stringify(value, (name, item: unknown) => name === 'cache_control' ? undefined : item), breakpoint })
+    const control = typeof value === 'object' && value !== null ? (value as Json).cache_control as Json | undefined | null : undefined
+    pieces.push({ text: prefix + JSON.stringify(value, (name, item: unknown) => name === 'cache_control' ? undefined : item), breakpoint: control != null, ttl: typeof control?.ttl === 'string' ? control.ttl : undefined })
   }
   for (const tool of Array.isArray(body.tools) ? body.tools : []) add(tool, 'tool:')
   if (typeof body.system === 'string') add(body.system, 'system:')

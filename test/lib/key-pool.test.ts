@@ -16,7 +16,7 @@ test('keys already tried for a request are skipped', async (t) => {
   t.equal(pool.acquire(new Set([0, 1, 2])), undefined)
 })
 
-test('a cooling key is not handed out before its time, then comes back', async (t) => {
+test('a cooling key is not handed out before its time, nor after it until its check answers, then comes back', async (t) => {
   const time = { now: 1000 }
   const pool = poolAt(time, 2)
   const first = pool.acquire()!
@@ -25,6 +25,12 @@ test('a cooling key is not handed out before its time, then comes back', async (
   t.equal(pool.secondsUntilAvailable(), 5)
   t.same(pool.status(), { total: 2, healthy: 1, cooling: 1, disabled: 0 })
   time.now += 5000
+  t.same(pool.dueForProbe(), [first], 'due for its check')
+  t.same([pool.acquire()?.index, pool.acquire()?.index], [1, 1], 'no user request is spent on it before the check')
+  pool.probed(first, 'unknown', 2)
+  t.same(pool.dueForProbe(), [], 'a check that got no answer cools it a little longer')
+  time.now += 2000
+  pool.probed(first, 'ok')
   t.same(new Set([pool.acquire()?.index, pool.acquire()?.index]), new Set([0, 1]))
 })
 
@@ -38,11 +44,27 @@ test('a disabled key never comes back', async (t) => {
   t.equal(pool.secondsUntilAvailable(), undefined)
 })
 
-test('labels show a short prefix only', async (t) => {
+test('labels show the public prefix and the last four characters, like the Console', async (t) => {
   const secret = 'sk-ant-api03-abcdefghijklmnopqrstuvwxyz'
-  const label = keyLabel(secret, 1)
-  t.equal(label, 'key#2 (sk-ant-api…)')
-  t.notOk(label.includes(secret.slice(0, 14)))
+  const label = keyLabel(secret)
+  t.equal(label, 'sk-ant-api03-…wxyz')
+  t.notOk(label.includes(secret.slice(0, 14)), 'nothing after the prefix but the last four')
+  t.equal(keyLabel(secret, 'batch-tier4'), 'batch-tier4', 'an operator\'s name wins')
+})
+
+test('a label depends on the key alone, so every replica names it the same whatever the order', async (t) => {
+  const keys = ['sk-ant-api03-first-key-XXXXXXXXXXXXAAAA', 'sk-ant-api03-second-key-XXXXXXXXXXXBBBB']
+  const here = new KeyPool(keys)
+  const there = new KeyPool([...keys].reverse())
+  t.same(here.all.map((key) => key.label).sort(), there.all.map((key) => key.label).sort())
+  t.equal(here.find(there.all[0].id)?.label, there.all[0].label)
+})
+
+test('two keys that would read alike get a short digest each', async (t) => {
+  const pool = new KeyPool(['sk-ant-api03-one-XXXXXXXXXXXXXXXXSAME', 'sk-ant-api03-two-XXXXXXXXXXXXXXXXSAME'])
+  const [one, two] = pool.all.map((key) => key.label)
+  t.match(one, /^sk-ant-api03-…SAME \([0-9a-f]{4}\)$/)
+  t.not(one, two)
 })
 
 test('a key id is a short digest that shows nothing of the key', async (t) => {
@@ -151,14 +173,18 @@ test('a cooldown ends exactly at its time; a disabled key does not count as cool
   t.equal(pool.secondsUntilAvailable(), 5, 'only the cooling key that is not disabled decides')
   t.same(pool.status(), { total: 2, healthy: 0, cooling: 1, disabled: 1 })
   time.now = 5000
-  t.equal(pool.secondsUntilAvailable(), undefined, 'at exactly its time the key is back: nothing is cooling')
+  t.same(pool.dueForProbe(), [a], 'at exactly its time the key is due for its check')
+  t.equal(pool.secondsUntilAvailable(), 1, 'a second, for the check')
+  pool.probed(a, 'ok')
+  t.equal(pool.secondsUntilAvailable(), undefined, 'checked: nothing is cooling')
   t.same(pool.status(), { total: 2, healthy: 1, cooling: 0, disabled: 1 })
   t.equal(pool.acquire()?.index, 0)
 })
 
-test('a key of another shape is labelled by position only', async (t) => {
-  t.equal(keyLabel('custom-upstream-token', 0), 'key#1')
-  t.equal(keyLabel('custom-upstream-token', 4), 'key#5')
+test('a short key of another shape is labelled by a digest only: its last four would be too much of it', async (t) => {
+  t.match(keyLabel('custom-upstream-token'), /^key-[0-9a-f]{6}$/)
+  t.equal(keyLabel('custom-upstream-token'), keyLabel('custom-upstream-token'))
+  t.equal(keyLabel('a-long-custom-upstream-token-1234'), '…1234')
 })
 
 test('a preferred key already tried, or one the pool does not know, leaves the choice to the rotation', async (t) => {
@@ -178,7 +204,9 @@ test('merge without a shared record: write back exactly when this instance knows
   time.now += 1000
   t.equal(pool.merge(cooling, undefined), true, 'cooling and not disabled')
   t.equal(pool.merge(disabled, undefined), true, 'disabled and not cooling')
-  t.equal(pool.merge(recovered, undefined), false, 'its cooldown ends exactly now: nothing worth sharing')
+  t.equal(pool.merge(recovered, undefined), true, 'its cooldown ends exactly now, but it waits for its check')
+  pool.probed(recovered, 'ok')
+  t.equal(pool.merge(recovered, undefined), false, 'checked: nothing worth sharing')
   t.equal(pool.merge(untouched, undefined), false, 'never changed')
 })
 
@@ -219,20 +247,20 @@ test('describe shows each key\'s label and health, never the secret', async (t) 
   t.same(pool.describe(), [
     { label: healthy.label, state: 'healthy', coolingSeconds: 0, disabledReason: null },
     { label: cooling.label, state: 'cooling', coolingSeconds: 2, disabledReason: null },
-    { label: 'key#3 (sk-ant-api…)', state: 'disabled', coolingSeconds: 0, disabledReason: '401 authentication_error' },
-    { label: 'key#4 (sk-ant-api…)', state: 'healthy', coolingSeconds: 0, disabledReason: null }
-  ])
+    { label: 'sk-ant-api03-…XXXX (' + disabled.label.slice(-5), state: 'disabled', coolingSeconds: 0, disabledReason: '401 authentication_error' },
+    { label: ending.label, state: 'cooling', coolingSeconds: 0, disabledReason: null }
+  ], 'a key whose cooldown just ended still cools until its check')
   time.now -= 500
   t.equal(pool.describe()[1].coolingSeconds, 2, '1.5 s left rounds up to 2')
 })
 
 test('parseKeyRecord refuses a record with any one number missing, and reads odd texts as null', async (t) => {
   const good = { coolingUntil: 1, changedAt: 2, disabledAt: 3, disabledReason: 'r', lastError: 'e' }
-  t.same(parseKeyRecord(JSON.stringify(good)), good)
+  t.same(parseKeyRecord(JSON.stringify(good)), { ...good, probePending: false })
   for (const field of ['coolingUntil', 'changedAt', 'disabledAt']) {
     t.equal(parseKeyRecord(JSON.stringify({ ...good, [field]: 'x' })), undefined, `${field} not a number`)
   }
-  t.same(parseKeyRecord(JSON.stringify({ ...good, disabledReason: 5, lastError: true })), { ...good, disabledReason: null, lastError: null })
+  t.same(parseKeyRecord(JSON.stringify({ ...good, disabledReason: 5, lastError: true })), { ...good, disabledReason: null, lastError: null, probePending: false })
 })
 
 test('a 403 naming the API key, spelt any of the usual ways, rejects the key', async (t) => {

@@ -119,7 +119,9 @@ async function failure (t: Tap, promise: Promise<unknown>): Promise<Record<strin
   return {}
 }
 
-const keysOf = (stub: AnthropicStub): Array<string | undefined> => stub.requests.map((request) => request.key)
+/** Keys of the calls made for requests, leaving out the models calls that confirm a refused key. */
+const keysOf = (stub: AnthropicStub): Array<string | undefined> => stub.requests.filter((request) => !isKeyCheck(request)).map((request) => request.key)
+const isKeyCheck = (request: AnthropicStub['requests'][number]): boolean => request.path === '/v1/models' && request.query === '?limit=1'
 const rateLimited = (retryAfter?: string): StubReply => ({ kind: 'error', status: 429, type: 'rate_limit_error', message: 'Rate limited', headers: retryAfter === undefined ? {} : { 'retry-after': retryAfter } })
 const serverError = { kind: 'error' as const, status: 500, type: 'api_error', message: 'Internal server error' }
 const overloaded = { kind: 'error' as const, status: 529, type: 'overloaded_error', message: 'Overloaded' }
@@ -135,9 +137,9 @@ test('server faults on every key: each key once, a backoff before each retry tha
   t.ok(h.sleeps[0] >= 20 && h.sleeps[0] <= 40, `first backoff ${h.sleeps[0]} ms is 20-40 ms`)
   t.ok(h.sleeps[1] >= 40 && h.sleeps[1] <= 80, `second backoff ${h.sleeps[1]} ms is 40-80 ms`)
   t.match(h.logs().filter((line) => line.msg === 'upstream failed'), [
-    { level: 40, key: 'key#1 (sk-ant-api…)', status: 500 },
-    { level: 40, key: 'key#2 (sk-ant-api…)', status: 500 },
-    { level: 40, key: 'key#3 (sk-ant-api…)', status: 529 }
+    { level: 40, key: 'sk-ant-api03-…1111', status: 500 },
+    { level: 40, key: 'sk-ant-api03-…2222', status: 500 },
+    { level: 40, key: 'sk-ant-api03-…3333', status: 529 }
   ])
 })
 
@@ -158,8 +160,8 @@ test('a connection refused on the only key is retried on that key; refused every
   t.match(error, { name: 'GatewayError', status: 502, type: 'server_error', code: 'upstream_unreachable' })
   t.same(keysOf(stub), [KEYS[0], KEYS[0]])
   t.match(h.logs().filter((line) => line.msg === 'upstream unreachable'), [
-    { level: 40, key: 'key#1 (sk-ant-api…)', code: 'ECONNRESET' },
-    { level: 40, key: 'key#1 (sk-ant-api…)', code: 'ECONNRESET' }
+    { level: 40, key: 'sk-ant-api03-…1111', code: 'ECONNRESET' },
+    { level: 40, key: 'sk-ant-api03-…1111', code: 'ECONNRESET' }
   ])
 })
 
@@ -195,8 +197,8 @@ test('every key rejected: 503 no_upstream_keys, and the next call asks nobody', 
   }
   t.same(keysOf(stub), KEYS.slice(0, 2), 'each key asked once')
   t.match(h.logs().filter((line) => line.msg === 'upstream key rejected; removed from the pool'), [
-    { level: 50, key: 'key#1 (sk-ant-api…)', status: 401 },
-    { level: 50, key: 'key#2 (sk-ant-api…)', status: 401 }
+    { level: 50, key: 'sk-ant-api03-…1111', status: 401 },
+    { level: 50, key: 'sk-ant-api03-…2222', status: 401 }
   ])
 })
 
@@ -220,7 +222,7 @@ test('a 429 without retry-after cools the key for 30 s: the next call is refused
   // A moment has passed since the cooldown began: 30 or 29 s remain.
   t.match((second as { headers: Record<string, string> }).headers, { 'retry-after': /^(30|29)$/ })
   t.same(keysOf(stub), [KEYS[0]])
-  t.match(h.logs().filter((line) => line.msg === 'upstream key rate limited; cooling down'), [{ level: 40, key: 'key#1 (sk-ant-api…)' }])
+  t.match(h.logs().filter((line) => line.msg === 'upstream key rate limited; cooling down'), [{ level: 40, key: 'sk-ant-api03-…1111' }])
 })
 
 test('a 429 with retry-after 0: the client is told 0, not a default', async (t) => {
@@ -238,7 +240,7 @@ test('a rate-limited key is logged with its retry-after', async (t) => {
   const h = await harness(t, stub.url, { ANTHROPIC_API_KEYS: KEYS[0] })
   stub.enqueue(rateLimited('12'))
   await failure(t, h.claude.createMessage(h.call()))
-  t.match(h.logs().filter((line) => line.msg === 'upstream key rate limited; cooling down'), [{ level: 40, key: 'key#1 (sk-ant-api…)', retryAfter: 12 }])
+  t.match(h.logs().filter((line) => line.msg === 'upstream key rate limited; cooling down'), [{ level: 40, key: 'sk-ant-api03-…1111', retryAfter: 12 }])
 })
 
 test('the caller\'s own key (mirror mode): used as given, the pool untouched', async (t) => {
@@ -386,7 +388,7 @@ test('openStream: asks the upstream for a stream and opens on message_start', as
   for await (const event of stream.rest) types.push(event.type)
   t.same(types, ['content_block_start', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop'])
   t.same(keysOf(stub), [KEYS[0], KEYS[1]], 'a rejected key, then the next one')
-  t.equal((stub.requests[1].body as { stream?: unknown }).stream, true)
+  t.equal((stub.requests.at(-1)!.body as { stream?: unknown }).stream, true)
 })
 
 test('openStream: pings before message_start are passed over', async (t) => {
@@ -474,7 +476,7 @@ test('countTokens: an answer that is JSON but no count is not retried, and its e
   t.equal(hits, 1)
 })
 
-test('every attempt is counted by its outcome', async (t) => {
+test('every attempt is counted by its outcome and key label', async (t) => {
   const stub = await stubFor(t, { keys: [KEYS[0], KEYS[2]] })
   const h = await harness(t, stub.url, { RETRY_COUNT: 3 })
   stub.keyBehaviour.set(KEYS[0], rateLimited('40'))
@@ -483,14 +485,14 @@ test('every attempt is counted by its outcome', async (t) => {
   // The rate-limited key, the rejected one, the third key's 500, then the third key again.
   t.same(keysOf(stub), [KEYS[0], KEYS[1], KEYS[2], KEYS[2]])
   const { body } = await h.fastify.metrics.render(false)
-  const counted = body.split('\n').filter((line) => line.startsWith('claude2api_upstream_attempts_total{')).sort()
+  const counted = body.split('\n').filter((line) => line.startsWith('claude2api_upstream_attempts_total{') && !line.endsWith(' 0')).sort()
   t.same(counted, [
-    'claude2api_upstream_attempts_total{outcome="network"} 0',
-    'claude2api_upstream_attempts_total{outcome="ok"} 1',
-    'claude2api_upstream_attempts_total{outcome="rate_limited"} 1',
-    'claude2api_upstream_attempts_total{outcome="rejected"} 1',
-    'claude2api_upstream_attempts_total{outcome="server_error"} 1'
-  ])
+    'claude2api_upstream_attempts_total{outcome="ok",key="sk-ant-api03-…3333"} 1',
+    'claude2api_upstream_attempts_total{outcome="rate_limited",key="sk-ant-api03-…1111"} 1',
+    'claude2api_upstream_attempts_total{outcome="rejected",key="sk-ant-api03-…2222"} 1',
+    'claude2api_upstream_attempts_total{outcome="server_error",key="sk-ant-api03-…3333"} 1'
+  ], 'each attempt under the label of the key it used')
+  t.equal(body.split('\n').filter((line) => line.startsWith('claude2api_upstream_attempts_total{outcome="network"')).length, 3, 'every key has every outcome from the start')
 })
 
 test('passThrough: an answer that opens with anything but an error event is given back as it came', async (t) => {

@@ -16,6 +16,7 @@ const defaults: RawConfig = {
   ENABLE_MIRROR_API: false,
   MAX_CHAT_HISTORY_LENGTH: 0,
   LOG_LEVEL: 'info',
+  KEY_MAX_CONCURRENCY: 0,
   THINKING_FORMAT: 'reasoning_content',
   UNSUPPORTED_FIELDS: 'error',
   AUTO_CACHE: true,
@@ -62,6 +63,16 @@ test('keys, address and retry count are derived from the raw settings', async (t
   t.equal(config.host, '127.0.0.1')
   t.equal(config.port, 9000)
   t.equal(config.retryCount, 2, 'one attempt per key by default')
+})
+
+test('a key list with names and per-key options; a mistake in it stops start-up without quoting the key', async (t) => {
+  const config = buildConfig({ ...defaults, ANTHROPIC_API_KEYS: 'main=sk-ant-api03-a;weight=2;max_concurrency=4, sk-ant-api03-b;priority=1', APIKEY: 'k', KEY_MAX_CONCURRENCY: 3 })
+  t.same(config.upstreamKeys, ['sk-ant-api03-a', 'sk-ant-api03-b'], 'the secrets alone, for redaction')
+  t.same(config.poolKeys, [{ secret: 'sk-ant-api03-a', name: 'main', weight: 2, priority: 0, maxConcurrency: 4 }, { secret: 'sk-ant-api03-b', weight: 1, priority: 1 }])
+  t.equal(config.keyMaxConcurrency, 3)
+  const error = t.throws(() => buildConfig({ ...defaults, ANTHROPIC_API_KEYS: 'sk-ant-api03-secretpart;weight=x', APIKEY: 'k' }), ConfigError) as Error
+  t.match(error.message, /ANTHROPIC_API_KEYS: entry 1: unknown option/)
+  t.notOk(error.message.includes('secretpart'))
 })
 
 test('PORT overrides the port of ADDRESS', async (t) => {

@@ -6,6 +6,8 @@ import { moved, parseMetrics, sample, scrape } from '../helpers/metrics.js'
 const AUTH = { authorization: `Bearer ${CLIENT_KEY}` }
 const MODEL = 'claude-sonnet-4-6'
 const ROUTE = '/v1/chat/completions'
+/** How the two test keys are labelled (UPSTREAM_KEYS end in AAAA and BBBB). */
+const KEY_LABELS = ['sk-ant-api03-…AAAA', 'sk-ant-api03-…BBBB']
 const chat = (stream = false, model = MODEL): Record<string, unknown> => ({ model, stream, messages: [{ role: 'user', content: 'Hello' }] })
 
 test('/metrics needs a client key unless METRICS_PUBLIC=true, and speaks Prometheus text', async (t) => {
@@ -25,9 +27,9 @@ test('/metrics needs a client key unless METRICS_PUBLIC=true, and speaks Prometh
   t.equal(samples.get('claude2api_open_streams'), 0)
   t.ok(samples.has('claude2api_process_cpu_seconds_total'), 'default process metrics, prefixed')
   t.ok(samples.has('claude2api_nodejs_heap_size_used_bytes'))
-  for (const index of [1, 2]) {
-    t.equal(samples.get(sample('claude2api_key_state', { key: `key#${index} (sk-ant-api…)`, state: 'healthy' })), 1, `key#${index} is healthy`)
-    t.equal(samples.get(sample('claude2api_key_state', { key: `key#${index} (sk-ant-api…)`, state: 'cooling' })), 0)
+  for (const label of KEY_LABELS) {
+    t.equal(samples.get(sample('claude2api_key_state', { key: label, state: 'healthy' })), 1, `${label} is healthy`)
+    t.equal(samples.get(sample('claude2api_key_state', { key: label, state: 'cooling' })), 0)
   }
   t.equal((await open.inject({ method: 'GET', url: '/metrics' })).statusCode, 200, 'public when configured')
 })
@@ -63,14 +65,14 @@ test('each counter moves by exactly the traffic sent', async (t) => {
   t.equal(requests('4xx'), 1, 'one refused')
   t.equal(moved(before, after, sample('claude2api_request_duration_seconds_count', { route: ROUTE })), 5)
   t.equal(moved(before, after, sample('claude2api_time_to_first_token_seconds_count', { model: MODEL })), 2, 'one first token per stream')
-  const attempts = (outcome: string): number => moved(before, after, sample('claude2api_upstream_attempts_total', { outcome }))
+  const attempts = (outcome: string): number => KEY_LABELS.reduce((sum, key) => sum + moved(before, after, sample('claude2api_upstream_attempts_total', { outcome, key })), 0)
   t.same({ ok: attempts('ok'), rate_limited: attempts('rate_limited'), server_error: attempts('server_error'), rejected: attempts('rejected'), network: attempts('network') },
     { ok: 4, rate_limited: 1, server_error: 1, rejected: 0, network: 0 })
   const tokens = (kind: string): number => moved(before, after, sample('claude2api_tokens_total', { model: MODEL, kind }))
   t.same({ input: tokens('input'), output: tokens('output'), cache_read: tokens('cache_read'), cache_write: tokens('cache_write'), reasoning: tokens('reasoning') },
     { input: 100 + 7 + 11 + 11, output: 20 + 3 + 13 + 13, cache_read: 30, cache_write: 40, reasoning: 5 + 5 })
   t.equal(after.get('claude2api_open_streams'), 0, 'no stream left open')
-  const inState = (state: string): number => [1, 2].reduce((sum, index) => sum + (after.get(sample('claude2api_key_state', { key: `key#${index} (sk-ant-api…)`, state })) ?? 0), 0)
+  const inState = (state: string): number => KEY_LABELS.reduce((sum, key) => sum + (after.get(sample('claude2api_key_state', { key, state })) ?? 0), 0)
   t.same({ healthy: inState('healthy'), cooling: inState('cooling'), disabled: inState('disabled') }, { healthy: 1, cooling: 1, disabled: 0 }, 'the rate-limited key shows as cooling')
 })
 

@@ -306,7 +306,8 @@ test('5xx bodies carry no stack traces, file paths or internal details', async (
     ['connection refused mid-request', () => stub.respondWith(() => ({ kind: 'fault', fault: 'refuse' }))],
     ['upstream silent', () => stub.respondWith(() => ({ kind: 'fault', fault: 'headers-then-silence' }))],
     ['upstream cut mid-body', () => stub.respondWith(() => ({ kind: 'fault', fault: 'cut-mid-stream' }))],
-    ['every key rejected', () => stub.respondWith(() => ({ kind: 'error', status: 401, type: 'authentication_error', message: 'invalid x-api-key' }))]
+    // Refused on every endpoint, so the models call that confirms a refusal finds the keys dead too.
+    ['every key rejected', () => { stub.respondWith(undefined); for (const key of UPSTREAM_KEYS) stub.keyBehaviour.set(key, { kind: 'error', status: 401, type: 'authentication_error', message: 'invalid x-api-key' }) }]
   ]
   for (const [what, arrange] of cases) {
     arrange()
