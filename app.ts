@@ -13,8 +13,10 @@ import loadSheddingPlugin from './plugins/load-shedding.js'
 import redactionPlugin from './plugins/redaction.js'
 import requestDeadlinesPlugin from './plugins/request-deadlines.js'
 import lifecyclePlugin from './plugins/lifecycle.js'
+import ledgerPlugin from './plugins/ledger.js'
 import metricsPlugin from './plugins/metrics.js'
 import statePlugin from './plugins/state.js'
+import storePlugin from './plugins/store.js'
 import thinkingStorePlugin from './plugins/thinking-store.js'
 import { requestIdFor } from './lib/ops/request-id.js'
 import apiDocsRoutes from './routes/api-docs.js'
@@ -60,10 +62,12 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(loadSheddingPlugin)
   await fastify.register(requestDeadlinesPlugin)
   await fastify.register(statePlugin)
+  await fastify.register(storePlugin)
   await fastify.register(authPlugin)
   await fastify.register(keyPoolPlugin)
   await fastify.register(affinityPlugin)
   await fastify.register(metricsPlugin)
+  await fastify.register(ledgerPlugin)
   await fastify.register(claudeClientPlugin)
   await fastify.register(thinkingStorePlugin)
 

@@ -12,6 +12,8 @@ import { ModelAliases } from '../lib/anthropic/model-aliases.js'
 import type { ThinkingFormat } from '../lib/chat/translate-response.js'
 import type { UnsupportedFieldPolicy } from '../lib/core/unsupported-fields.js'
 import { CapabilityRulesSchema, ConfigSchema, type RawConfig } from '../schemas/config.js'
+import { parsePriceOverrides } from '../lib/ledger/price-overrides.js'
+import type { PriceEntry } from '../lib/ledger/prices.js'
 
 export interface GatewayConfig {
   upstreamKeys: string[]
@@ -63,6 +65,13 @@ export interface GatewayConfig {
   metricsPublic: boolean
   /** The address clients reach the gateway at, for the status page's connection examples; else taken from the request. */
   publicBaseUrl: string | undefined
+  /** DATA_DIR: where the SQLite store lives (unless DATABASE_URL names a PostgreSQL one). */
+  dataDir: string
+  databaseUrl: string | undefined
+  /** Ledger rows older than this many days are deleted daily (0: kept for ever). */
+  ledgerRetentionDays: number
+  /** PRICES: entries that replace or add to the built-in price table. */
+  prices: PriceEntry[]
 }
 
 export interface ConfigPluginOptions {
@@ -108,7 +117,7 @@ function normalizeYaml (yamlData: Record<string, unknown>): Record<string, unkno
   const data: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(yamlData)) {
     const name = key.toUpperCase()
-    if (name === 'MODEL_CAPABILITIES' && typeof value === 'object') data[name] = JSON.stringify(value)
+    if ((name === 'MODEL_CAPABILITIES' || name === 'PRICES') && typeof value === 'object') data[name] = JSON.stringify(value)
     else data[name] = Array.isArray(value) ? value.join(',') : value
   }
   return data
@@ -171,6 +180,14 @@ function parseCapabilityRules (raw: string | undefined): CapabilityRule[] {
     }
   }
   return rules
+}
+
+function parsePrices (raw: string | undefined): PriceEntry[] {
+  try {
+    return parsePriceOverrides(raw)
+  } catch (error) {
+    throw new ConfigError(`PRICES: ${(error as Error).message}`)
+  }
 }
 
 function parseModelAliases (raw: string | undefined): ModelAliases {
@@ -243,6 +260,10 @@ export function buildConfig (raw: RawConfig, warn: (message: string) => void = (
     metricsPublic: raw.METRICS_PUBLIC,
     publicBaseUrl: raw.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     modelAliases: parseModelAliases(raw.MODEL_ALIASES),
+    dataDir: raw.DATA_DIR,
+    databaseUrl: raw.DATABASE_URL,
+    ledgerRetentionDays: raw.LEDGER_RETENTION_DAYS,
+    prices: parsePrices(raw.PRICES),
     bodyTimeoutMs: raw.BODY_TIMEOUT_MS
   }
 }

@@ -51,7 +51,12 @@ export const ConfigSchema = Type.Object({
   BODY_TIMEOUT_MS: Type.Integer({ default: 120000, minimum: 1 }),
   METRICS_PUBLIC: Type.Boolean({ default: false }),
   PUBLIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
-  MODEL_ALIASES: Type.Optional(Type.String())
+  MODEL_ALIASES: Type.Optional(Type.String()),
+  // Usage ledger (issue 16): where it is stored, how long rows are kept, prices over the built-in table.
+  DATA_DIR: Type.String({ default: './data' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  LEDGER_RETENTION_DAYS: Type.Integer({ default: 400, minimum: 0 }),
+  PRICES: Type.Optional(Type.String())
 })
 export type RawConfig = Static<typeof ConfigSchema>
 

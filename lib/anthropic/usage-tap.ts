@@ -1,10 +1,14 @@
+import { UpstreamError, UpstreamNetworkError } from '../errors.js'
 import type { AnthropicUsage, StreamPayload } from './types.js'
 
 export interface UsageTapHooks {
   /** The first content delta (text, thinking or tool input) of the stream. */
   onFirstToken: () => void
-  /** The stream's usage once it is over: message_start's, overlaid with the cumulative message_delta usage. */
-  onEnd: (usage: AnthropicUsage) => void
+  /**
+   * The stream's usage once it is over: message_start's, overlaid with the cumulative message_delta
+   * usage; with the failure's error type when the upstream stream failed (an error event or a cut).
+   */
+  onEnd: (usage: AnthropicUsage, failure?: string) => void
 }
 
 function merge (into: AnthropicUsage, more: AnthropicUsage | undefined): AnthropicUsage {
@@ -23,6 +27,7 @@ function merge (into: AnthropicUsage, more: AnthropicUsage | undefined): Anthrop
 export async function * tapUsage (first: StreamPayload, rest: AsyncIterator<StreamPayload>, hooks: UsageTapHooks): AsyncGenerator<StreamPayload> {
   let usage: AnthropicUsage = first.type === 'message_start' ? { ...first.message.usage } : {}
   let sawToken = false
+  let failure: string | undefined
   try {
     for (let next = await rest.next(); next.done !== true; next = await rest.next()) {
       const event = next.value
@@ -30,9 +35,13 @@ export async function * tapUsage (first: StreamPayload, rest: AsyncIterator<Stre
         sawToken = true
         hooks.onFirstToken()
       } else if (event.type === 'message_delta') usage = merge(usage, event.usage)
+      else if (event.type === 'error') failure = event.error.type
       yield event
     }
+  } catch (error) {
+    failure = error instanceof UpstreamNetworkError ? 'network_error' : error instanceof UpstreamError ? error.upstreamType : 'api_error'
+    throw error
   } finally {
-    hooks.onEnd(usage)
+    hooks.onEnd(usage, failure)
   }
 }

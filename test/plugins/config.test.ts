@@ -37,6 +37,8 @@ const defaults: RawConfig = {
   MIRROR_RATE_LIMIT: 60,
   MIRROR_MAX_CONCURRENT: 16,
   BODY_TIMEOUT_MS: 1000,
+  DATA_DIR: './data',
+  LEDGER_RETENTION_DAYS: 400,
   METRICS_PUBLIC: false
 }
 
