@@ -17,6 +17,7 @@ import ledgerPlugin from './plugins/ledger.js'
 import metricsPlugin from './plugins/metrics.js'
 import statePlugin from './plugins/state.js'
 import storePlugin from './plugins/store.js'
+import teamsPlugin from './plugins/teams.js'
 import thinkingStorePlugin from './plugins/thinking-store.js'
 import { requestIdFor } from './lib/ops/request-id.js'
 import apiDocsRoutes from './routes/api-docs.js'
@@ -63,6 +64,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(requestDeadlinesPlugin)
   await fastify.register(statePlugin)
   await fastify.register(storePlugin)
+  await fastify.register(teamsPlugin)
   await fastify.register(authPlugin)
   await fastify.register(keyPoolPlugin)
   await fastify.register(affinityPlugin)

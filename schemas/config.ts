@@ -56,7 +56,15 @@ export const ConfigSchema = Type.Object({
   DATA_DIR: Type.String({ default: './data' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   LEDGER_RETENTION_DAYS: Type.Integer({ default: 400, minimum: 0 }),
-  PRICES: Type.Optional(Type.String())
+  PRICES: Type.Optional(Type.String()),
+  // Teams (issue 16): named clients, groups and the organisation default, as JSON (a list or
+  // mapping in config.yaml); admin keys; what to do when limit counters cannot be read.
+  CLIENTS: Type.Optional(Type.String()),
+  GROUPS: Type.Optional(Type.String()),
+  ORGANIZATION: Type.Optional(Type.String()),
+  ADMIN_KEYS: Type.Optional(Type.String()),
+  ADMIN_READ_KEYS: Type.Optional(Type.String()),
+  ENFORCEMENT: Type.Enum(['open', 'closed'], { default: 'open' })
 })
 export type RawConfig = Static<typeof ConfigSchema>
 

@@ -39,7 +39,8 @@ const defaults: RawConfig = {
   BODY_TIMEOUT_MS: 1000,
   DATA_DIR: './data',
   LEDGER_RETENTION_DAYS: 400,
-  METRICS_PUBLIC: false
+  METRICS_PUBLIC: false,
+  ENFORCEMENT: 'open'
 }
 
 function writeYaml (text: string): string {
