@@ -10,6 +10,7 @@ import { callerIdentity, namedClientIdentity } from '../lib/core/caller-identity
 import { GatewayError } from '../lib/errors.js'
 import { SPEND_PERIODS, type GroupRecord, type TeamsStore } from '../lib/store/teams-store.js'
 import { presentedKey } from './auth.js'
+import type {} from './ledger.js'
 
 /** What a request's model is, as asked for and as sent upstream (after MODEL_ALIASES). */
 export interface RequestModel { requested: string | undefined; upstream: string | undefined }
@@ -195,6 +196,20 @@ async function teamsPlugin (fastify: FastifyInstance): Promise<void> {
   fastify.decorate('teams', teams)
   fastify.decorateRequest('client', undefined)
   fastify.decorateRequest('teamsAdmission', undefined)
+
+  // Each request's real usage and cost, once it is over (streamed, failed mid-stream or not),
+  // from the usage ledger's row: the same figures the ledger stores.
+  fastify.addHook('onReady', async () => {
+    if (!fastify.hasDecorator('ledger')) return
+    fastify.ledger.onRecorded((row, request) => {
+      if (row.client === null) return
+      teams.recordUsage(request, {
+        inputTokens: row.uncachedInputTokens + row.cacheWrite5mTokens + row.cacheWrite1hTokens,
+        outputTokens: row.outputTokens,
+        costNanoUsd: row.costNanoUsd
+      })
+    })
+  })
 
   if (store) {
     await seedSpend(store, limiter, directory, fastify)
