@@ -21,6 +21,8 @@ export interface LedgerWriterOptions {
  */
 export class LedgerWriter {
   private pending: LedgerRow[] = []
+  /** The rows at the head of `pending` that a write has taken; overflow never drops them. */
+  private inFlight = 0
   private timer: NodeJS.Timeout | undefined
   private writing: Promise<void> | undefined
   private failing = false
@@ -41,7 +43,7 @@ export class LedgerWriter {
     this.pending.push(row)
     const overflow = this.pending.length - this.options.maxPending
     if (overflow > 0) {
-      this.pending.splice(0, overflow)
+      this.pending.splice(this.inFlight, overflow)
       this.options.onDropped(overflow)
     }
     if (this.closed) return
@@ -95,16 +97,17 @@ export class LedgerWriter {
 
   private async writeBatch (): Promise<void> {
     const batch = this.pending.slice(0, this.options.batchSize)
+    this.inFlight = batch.length
     try {
       await this.store.insertLedgerRows(batch)
     } catch (error) {
       this.failing = true
       this.options.onWriteError(error, this.pending.length)
       return
+    } finally {
+      this.inFlight = 0
     }
-    // Rows dropped for overflow meanwhile were the oldest: remove what was written by identity.
-    const written = new Set(batch)
-    this.pending = this.pending.filter((row) => !written.has(row))
+    this.pending.splice(0, batch.length)
     if (this.failing) {
       this.failing = false
       this.options.onRecovered(batch.length)
