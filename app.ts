@@ -22,6 +22,8 @@ import thinkingStorePlugin from './plugins/thinking-store.js'
 import { requestIdFor } from './lib/ops/request-id.js'
 import apiDocsRoutes from './routes/api-docs.js'
 import apiRoutes from './routes/api.js'
+import adminRoutes from './routes/admin.js'
+import spendLimitRoutes from './routes/admin-spend-limits.js'
 import healthRoutes from './routes/health.js'
 import metricsRoutes from './routes/metrics.js'
 import rootRoutes from './routes/root.js'
@@ -85,6 +87,8 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(metricsRoutes)
   await fastify.register(rootRoutes)
   await fastify.register(apiDocsRoutes)
+  await fastify.register(adminRoutes, { prefix: '/admin' })
+  await fastify.register(spendLimitRoutes, { prefix: '/v1' })
   for (const prefix of ['/v1', '/hf/v1']) await fastify.register(apiRoutes, { prefix, mirror: false })
   if (config.mirror.enabled) await fastify.register(apiRoutes, { prefix: `${config.mirror.prefix}/v1`, mirror: true })
 }

@@ -11,6 +11,7 @@ import { GatewayError } from '../lib/errors.js'
 import { SPEND_PERIODS, type GroupRecord, type TeamsStore } from '../lib/store/teams-store.js'
 import { presentedKey } from './auth.js'
 import type {} from './ledger.js'
+import type {} from '../routes/admin-auth.js'
 
 /** What a request's model is, as asked for and as sent upstream (after MODEL_ALIASES). */
 export interface RequestModel { requested: string | undefined; upstream: string | undefined }
@@ -196,6 +197,7 @@ async function teamsPlugin (fastify: FastifyInstance): Promise<void> {
   fastify.decorate('teams', teams)
   fastify.decorateRequest('client', undefined)
   fastify.decorateRequest('teamsAdmission', undefined)
+  fastify.decorateRequest('adminLabel', undefined)
 
   // Each request's real usage and cost, once it is over (streamed, failed mid-stream or not),
   // from the usage ledger's row: the same figures the ledger stores.
