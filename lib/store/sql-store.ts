@@ -242,6 +242,10 @@ export abstract class SqlTeamsStore implements TeamsStore {
       clauses.push(filter.clients.length === 0 ? '1 = 0' : `client IN (${filter.clients.map(() => '?').join(', ')})`)
       params.push(...filter.clients)
     }
+    if (filter.groups !== undefined) {
+      clauses.push(filter.groups.length === 0 ? '1 = 0' : `client_group IN (${filter.groups.map(() => '?').join(', ')})`)
+      params.push(...filter.groups)
+    }
     if (filter.models !== undefined) {
       clauses.push(filter.models.length === 0 ? '1 = 0' : `upstream_model IN (${filter.models.map(() => '?').join(', ')})`)
       params.push(...filter.models)

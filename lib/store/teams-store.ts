@@ -101,6 +101,8 @@ export interface LedgerFilter {
   to: number
   clients?: string[]
   models?: string[]
+  /** Rows of these groups' members (a pooled group budget). */
+  groups?: string[]
 }
 
 /** A ledger filter narrowed to what standing and summaries need. */
