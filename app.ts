@@ -24,6 +24,7 @@ import apiDocsRoutes from './routes/api-docs.js'
 import apiRoutes from './routes/api.js'
 import adminRoutes from './routes/admin.js'
 import spendLimitRoutes from './routes/admin-spend-limits.js'
+import oauthUsageRoutes from './routes/oauth-usage.js'
 import healthRoutes from './routes/health.js'
 import metricsRoutes from './routes/metrics.js'
 import rootRoutes from './routes/root.js'
@@ -89,6 +90,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(apiDocsRoutes)
   await fastify.register(adminRoutes, { prefix: '/admin' })
   await fastify.register(spendLimitRoutes, { prefix: '/v1' })
+  await fastify.register(oauthUsageRoutes)
   for (const prefix of ['/v1', '/hf/v1']) await fastify.register(apiRoutes, { prefix, mirror: false })
   if (config.mirror.enabled) await fastify.register(apiRoutes, { prefix: `${config.mirror.prefix}/v1`, mirror: true })
 }

@@ -137,3 +137,19 @@ test('spend counters start from the ledger: a restarted gateway still refuses a 
   t.equal((await second.app.teams.limiter.spent('c:alice')).daily, 60 * NANO_PER_CENT, 'seeded from the ledger')
   t.equal((await messages(second)).status, 429)
 })
+
+test('GET /api/oauth/usage: the caller\'s standing in the contract\'s shape, resets_at the same second as the reset header', async (t) => {
+  const { stub, gateway } = await setup(t, { spend: { daily: 100, monthly: 1000 } })
+  stub.respondWith(() => ({ content: [{ type: 'text', text: 'ok' }], usage: THIRTY_CENTS }))
+  t.equal((await messages(gateway)).status, 200)
+  await eventually(async () => (await gateway.app.teams.limiter.spent('c:alice')).daily === 30 * NANO_PER_CENT, 'counted')
+  const answer = await fetch(`${gateway.url}/api/oauth/usage`, { headers: { authorization: `Bearer ${ALICE}` } })
+  t.equal(answer.status, 200)
+  t.equal(answer.headers.get('cache-control'), 'no-store')
+  const usage = await answer.json() as { extra_usage: Record<string, unknown>; limits: Array<Record<string, unknown>> }
+  t.same(usage.extra_usage, { is_enabled: true, monthly_limit: 100, used_credits: 30, utilization: 30, currency: 'USD' })
+  t.same(usage.limits.map((limit) => [limit.kind, limit.group, limit.percent, limit.severity, limit.is_active]), [['spend', 'daily', 30, 'normal', true], ['spend', 'monthly', 3, 'normal', true]])
+  const header = (await messages(gateway)).headers.get('anthropic-ratelimit-unified-reset')
+  t.equal(Date.parse(usage.limits[0].resets_at as string) / 1000, Number(header))
+  t.equal((await fetch(`${gateway.url}/api/oauth/usage`)).status, 401)
+})
