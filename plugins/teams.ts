@@ -8,7 +8,7 @@ import { Limiter, type Admission, type RequestUsage } from '../lib/clients/limit
 import { periodStart } from '../lib/clients/periods.js'
 import { callerIdentity, namedClientIdentity } from '../lib/core/caller-identity.js'
 import { GatewayError } from '../lib/errors.js'
-import { SPEND_PERIODS, type GroupRecord, type TeamsStore } from '../lib/store/teams-store.js'
+import { SPEND_PERIODS, type GroupRecord, type LedgerRow, type TeamsStore } from '../lib/store/teams-store.js'
 import { presentedKey } from './auth.js'
 import type {} from './ledger.js'
 import type {} from '../routes/admin-auth.js'
@@ -203,8 +203,10 @@ async function teamsPlugin (fastify: FastifyInstance): Promise<void> {
   // from the usage ledger's row: the same figures the ledger stores.
   fastify.addHook('onReady', async () => {
     if (!fastify.hasDecorator('ledger')) return
+    const perClient = clientMetrics(fastify)
     fastify.ledger.onRecorded((row, request) => {
       if (row.client === null) return
+      perClient(row)
       teams.recordUsage(request, {
         inputTokens: row.uncachedInputTokens + row.cacheWrite5mTokens + row.cacheWrite1hTokens,
         outputTokens: row.outputTokens,
@@ -224,6 +226,30 @@ async function teamsPlugin (fastify: FastifyInstance): Promise<void> {
     }, RELOAD_INTERVAL_MS)
     timer.unref()
     fastify.addHook('onClose', async () => { clearInterval(timer) })
+  }
+}
+
+/** Past this many distinct clients, the rest share the label `other`: the label stays bounded. */
+const MAX_CLIENT_LABELS = 200
+
+/** Per-client requests, tokens and cost on /metrics, labelled by client name (never a key). */
+function clientMetrics (fastify: FastifyInstance): (row: LedgerRow) => void {
+  const requests = fastify.metrics.counter({ name: 'claude2api_client_requests_total', help: 'Requests of each named client (past 200 clients: other)', labelNames: ['client'] })
+  const tokens = fastify.metrics.counter({ name: 'claude2api_client_tokens_total', help: 'Tokens of each named client by kind: input (uncached), cache_write, cache_read, output', labelNames: ['client', 'kind'] })
+  const cost = fastify.metrics.counter({ name: 'claude2api_client_cost_nano_usd_total', help: 'Cost of each named client in nano-US-dollars (unpriced requests add nothing)', labelNames: ['client'] })
+  const seen = new Set<string>()
+  const label = (name: string): string => {
+    if (seen.has(name)) return name
+    if (seen.size >= MAX_CLIENT_LABELS) return 'other'
+    seen.add(name)
+    return name
+  }
+  return (row) => {
+    const client = label(row.client!)
+    requests.inc({ client })
+    const kinds: Array<[string, number]> = [['input', row.uncachedInputTokens], ['cache_write', row.cacheWrite5mTokens + row.cacheWrite1hTokens], ['cache_read', row.cacheReadTokens], ['output', row.outputTokens]]
+    for (const [kind, count] of kinds) if (count > 0) tokens.inc({ client, kind }, count)
+    if (row.costNanoUsd !== null && row.costNanoUsd > 0) cost.inc({ client }, row.costNanoUsd)
   }
 }
 

@@ -153,3 +153,16 @@ test('GET /api/oauth/usage: the caller\'s standing in the contract\'s shape, res
   t.equal(Date.parse(usage.limits[0].resets_at as string) / 1000, Number(header))
   t.equal((await fetch(`${gateway.url}/api/oauth/usage`)).status, 401)
 })
+
+test('/metrics counts requests, tokens and cost per client by name, and holds no key', async (t) => {
+  const { stub, gateway } = await setup(t, {}, { APIKEY: 'metrics-reader-key-000000' })
+  stub.respondWith(() => ({ content: [{ type: 'text', text: 'ok' }], usage: THIRTY_CENTS }))
+  t.equal((await messages(gateway)).status, 200)
+  t.equal((await chat(gateway)).status, 200)
+  const read = async (): Promise<string> => await (await fetch(`${gateway.url}/metrics`, { headers: { authorization: 'Bearer metrics-reader-key-000000' } })).text()
+  await eventually(async () => (await read()).includes('claude2api_client_requests_total{client="alice"} 2'), 'both requests are counted')
+  const text = await read()
+  t.match(text, /claude2api_client_tokens_total\{client="alice",kind="input"\} 200000/)
+  t.match(text, /claude2api_client_cost_nano_usd_total\{client="alice"\} 600000000/)
+  t.notOk(text.includes(ALICE) || text.includes('metrics-reader-key'), 'no key in the metrics')
+})
