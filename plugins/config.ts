@@ -13,6 +13,9 @@ import type { ThinkingFormat } from '../lib/chat/translate-response.js'
 import type { UnsupportedFieldPolicy } from '../lib/core/unsupported-fields.js'
 import { tracesUrl } from '../lib/ops/tracing.js'
 import { CapabilityRulesSchema, ConfigSchema, type RawConfig } from '../schemas/config.js'
+import { parsePriceOverrides } from '../lib/ledger/price-overrides.js'
+import type { PriceEntry } from '../lib/ledger/prices.js'
+import { parseTeamsConfig, type TeamsConfig } from '../lib/clients/teams-config.js'
 
 export interface GatewayConfig {
   upstreamKeys: string[]
@@ -66,6 +69,15 @@ export interface GatewayConfig {
   publicBaseUrl: string | undefined
   /** OpenTelemetry traces over OTLP/HTTP; undefined when no endpoint is set (tracing off). */
   tracing: { url: string; serviceName: string; exportDelayMs: number } | undefined
+  /** DATA_DIR: where the SQLite store lives (unless DATABASE_URL names a PostgreSQL one). */
+  dataDir: string
+  databaseUrl: string | undefined
+  /** Ledger rows older than this many days are deleted daily (0: kept for ever). */
+  ledgerRetentionDays: number
+  /** PRICES: entries that replace or add to the built-in price table. */
+  prices: PriceEntry[]
+  /** Named clients, groups and the organisation default from CLIENTS / GROUPS / ORGANIZATION; admin keys. */
+  teams: TeamsConfig
 }
 
 export interface ConfigPluginOptions {
@@ -106,12 +118,15 @@ export function readConfigSource (env: NodeJS.ProcessEnv = process.env): { data:
   return { data: normalizeYaml(parsed as Record<string, unknown>), origin: file }
 }
 
+/** Settings whose YAML value is a structure, kept as JSON text (the environment gives them as JSON). */
+const STRUCTURED_SETTINGS = new Set(['MODEL_CAPABILITIES', 'CLIENTS', 'GROUPS', 'ORGANIZATION', 'PRICES'])
+
 /** YAML keys may be written in any case; lists stand for comma-separated values. */
 function normalizeYaml (yamlData: Record<string, unknown>): Record<string, unknown> {
   const data: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(yamlData)) {
     const name = key.toUpperCase()
-    if (name === 'MODEL_CAPABILITIES' && typeof value === 'object') data[name] = JSON.stringify(value)
+    if (STRUCTURED_SETTINGS.has(name) && typeof value === 'object') data[name] = JSON.stringify(value)
     else data[name] = Array.isArray(value) ? value.join(',') : value
   }
   return data
@@ -176,6 +191,14 @@ function parseCapabilityRules (raw: string | undefined): CapabilityRule[] {
   return rules
 }
 
+function parsePrices (raw: string | undefined): PriceEntry[] {
+  try {
+    return parsePriceOverrides(raw)
+  } catch (error) {
+    throw new ConfigError(`PRICES: ${(error as Error).message}`)
+  }
+}
+
 function parseModelAliases (raw: string | undefined): ModelAliases {
   try {
     return ModelAliases.parse(raw)
@@ -206,7 +229,10 @@ function upstreamKeysOf (raw: RawConfig, warn: (message: string) => void): strin
 export function buildConfig (raw: RawConfig, warn: (message: string) => void = () => {}): GatewayConfig {
   const upstreamKeys = upstreamKeysOf(raw, warn)
   const clientKeys = splitList(raw.APIKEY)
-  if (clientKeys.length === 0) throw new ConfigError('APIKEY is required: the comma-separated keys clients must present')
+  const teams = teamsOf(raw)
+  if (clientKeys.length === 0 && teams.clients.length === 0 && teams.adminKeys.length === 0) {
+    throw new ConfigError('APIKEY is required: the comma-separated keys clients must present (or named CLIENTS, or ADMIN_KEYS to create clients at run time)')
+  }
   const prefix = (raw.MIRROR_API_PREFIX ?? '').trim().replace(/\/+$/, '')
   if (raw.ENABLE_MIRROR_API && (prefix === '' || !prefix.startsWith('/'))) {
     throw new ConfigError("MIRROR_API_PREFIX is required when ENABLE_MIRROR_API is on, must start with '/' and must not be '/'")
@@ -246,8 +272,28 @@ export function buildConfig (raw: RawConfig, warn: (message: string) => void = (
     metricsPublic: raw.METRICS_PUBLIC,
     publicBaseUrl: raw.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     modelAliases: parseModelAliases(raw.MODEL_ALIASES),
+    dataDir: raw.DATA_DIR,
+    databaseUrl: raw.DATABASE_URL,
+    ledgerRetentionDays: raw.LEDGER_RETENTION_DAYS,
+    prices: parsePrices(raw.PRICES),
     bodyTimeoutMs: raw.BODY_TIMEOUT_MS,
-    tracing: tracingSettings(raw)
+    tracing: tracingSettings(raw),
+    teams
+  }
+}
+
+function teamsOf (raw: RawConfig): TeamsConfig {
+  try {
+    return parseTeamsConfig({
+      clients: raw.CLIENTS,
+      groups: raw.GROUPS,
+      organization: raw.ORGANIZATION,
+      adminKeys: splitList(raw.ADMIN_KEYS),
+      adminReadKeys: splitList(raw.ADMIN_READ_KEYS),
+      enforcement: raw.ENFORCEMENT
+    })
+  } catch (error) {
+    throw new ConfigError((error as Error).message)
   }
 }
 

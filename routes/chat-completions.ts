@@ -9,8 +9,6 @@ import { CapabilityTable } from '../lib/anthropic/capabilities.js'
 import { translateRequest, type TranslateOptions, type TranslationPlan } from '../lib/chat/translate-request.js'
 import { toolCallTurns } from '../lib/chat/translate-messages.js'
 import { buildCompletion, translateMessage } from '../lib/chat/translate-response.js'
-import { callerIdentity } from '../lib/core/caller-identity.js'
-import { presentedKey } from '../plugins/auth.js'
 import type { UpstreamCall, UpstreamStream } from '../plugins/claude-client.js'
 import { ChatCompletionRequestSchema, ChatCompletionSchema, type ChatCompletion } from '../schemas/chat-completion.js'
 import { errorResponses } from '../schemas/error.js'
@@ -100,11 +98,12 @@ const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: ChatCompletionSchema, ...errorResponses }
     }
   }, async (request, reply) => {
-    const owner = callerIdentity(presentedKey(request) ?? '')
+    const owner = fastify.teams.callerOf(request)
     const thinking = await thinkingStore.recall(owner, toolCallTurns(request.body.messages))
     const plan = translateRequest(request.body, { ...translateOptions, thinkingStore: thinking })
+    await fastify.teams.admit(request, reply, { requested: request.body.model, upstream: plan.body.model }, { limits: true })
     if (plan.dropped.length > 0) reply.header('x-claude2api-dropped-fields', plan.dropped.join(','))
-    const affinity = conversationAffinity({ sessionId: sessionIdFromHeaders(request.headers), promptCacheKey: promptCacheKeyOf(request.body) }, plan.body)
+    const affinity = `${owner}:${conversationAffinity({ sessionId: sessionIdFromHeaders(request.headers), promptCacheKey: promptCacheKeyOf(request.body) }, plan.body)}`
     const call: UpstreamCall = { body: plan.body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey, affinity }
     if (plan.stream) return await stream(reply, plan, call, owner)
     return await answer(request, plan, call, owner)

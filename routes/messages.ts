@@ -7,6 +7,7 @@ import { echoRequestedModel } from '../lib/messages/model-echo.js'
 import { UsageWatch } from '../lib/messages/usage-watch.js'
 import { conversationStartOf, readRequestHead, replaceString } from '../lib/messages/request-head.js'
 import { anthropicErrorResponses } from '../schemas/error.js'
+import { withoutUpstreamRateLimits } from '../lib/clients/answers.js'
 import { MessageSchema, TokenCountSchema } from '../schemas/messages.js'
 import type { RawAnswer } from '../plugins/claude-client.js'
 import { abortOnDisconnect } from './client-disconnect.js'
@@ -57,6 +58,7 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const head = readRequestHead(request.body as Buffer | undefined)
     let body = request.body as Buffer
     const upstreamModel = head.model === undefined ? undefined : config.modelAliases.resolveModel(head.model)
+    await fastify.teams.admit(request, reply, { requested: head.model, upstream: upstreamModel }, { limits: path === '/v1/messages' })
     if (head.modelSpan && upstreamModel !== undefined && upstreamModel !== head.model) body = replaceString(body, head.modelSpan, upstreamModel)
     if (head.model !== undefined) fastify.tracing.annotate(request, { 'gen_ai.request.model': head.model.slice(0, 200) })
     const signal = abortOnDisconnect(request, reply)
@@ -64,7 +66,7 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const sessionId = sessionIdFromHeaders(request.headers)
     const affinity = upstreamModel === undefined
       ? undefined
-      : conversationAffinity({ sessionId }, sessionId === undefined ? conversationStartOf(request.body as Buffer, head, upstreamModel) : { model: upstreamModel, messages: [] })
+      : `${fastify.teams.callerOf(request)}:${conversationAffinity({ sessionId }, sessionId === undefined ? conversationStartOf(request.body as Buffer, head, upstreamModel) : { model: upstreamModel, messages: [] })}`
     const answer = await fastify.claude.passThrough({
       method: 'POST',
       path: path + queryOf(request.url),
@@ -81,7 +83,10 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (counted && head.stream) fastify.metrics.recordFirstToken(request, upstreamModel)
     let chunks = relay(answer, signal, request.log, watch)
     if (upstreamModel !== undefined && upstreamModel !== head.model) chunks = echoRequestedModel(chunks, upstreamModel, head.model!)
-    reply.code(answer.status).headers(answer.headers)
+    // With the pool, the upstream's rate-limit headers describe the pool's organisation, not the
+    // caller; a mirror caller's own key's headers are its own.
+    reply.code(answer.status).headers(request.callerAnthropicKey === undefined ? withoutUpstreamRateLimits(answer.headers) : answer.headers)
+    if (answer.status === 200 && path === '/v1/messages') reply.headers(fastify.teams.messagesHeaders(request))
     if (head.stream) reply.header('cache-control', 'no-cache').header('x-accel-buffering', 'no')
     if (watch) {
       reply.raw.once('finish', () => {

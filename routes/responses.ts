@@ -4,7 +4,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { CapabilityTable } from '../lib/anthropic/capabilities.js'
 import type { AnthropicRequest, ReasoningBlock } from '../lib/anthropic/types.js'
 import { conversationAffinity, sessionIdFromHeaders } from '../lib/core/affinity.js'
-import { callerIdentity } from '../lib/core/caller-identity.js'
 import { GatewayError } from '../lib/errors.js'
 import { describeFailure } from '../lib/responses/failure.js'
 import { newId } from '../lib/responses/ids.js'
@@ -15,7 +14,6 @@ import { ResponseStore, withIds, type Conversation } from '../lib/responses/resp
 import { eventsOfMessage, KEEP_ALIVE, ResponsesStreamTranslator } from '../lib/responses/stream-translator.js'
 import { inputItems, toolCallIdsOf, type InputContext, type InputItem } from '../lib/responses/translate-input.js'
 import { translateResponsesRequest, type ResponsesPlan, type ResponsesTranslateOptions } from '../lib/responses/translate-request.js'
-import { presentedKey } from '../plugins/auth.js'
 import type { UpstreamCall, UpstreamStream } from '../plugins/claude-client.js'
 import { errorResponses } from '../schemas/error.js'
 import { abortOnDisconnect } from './client-disconnect.js'
@@ -78,7 +76,7 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     resolveModel: (requested) => config.modelAliases.resolveModel(requested)
   }
 
-  const identityOf = (request: FastifyRequest): string => callerIdentity(presentedKey(request) ?? '')
+  const identityOf = (request: FastifyRequest): string => fastify.teams.callerOf(request)
 
   /** Replayed history, referenced items and stored thinking: everything the translation needs from the store. */
   async function inputContext (identity: string, request: { input?: ResponsesRequest['input']; previous_response_id?: string | null }): Promise<{ history: Conversation; context: InputContext }> {
@@ -160,9 +158,10 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const plan = translateResponsesRequest(request.body, history.items, context, translateOptions)
     if (plan.dropped.length > 0) reply.header('x-claude2api-dropped-fields', plan.dropped.join(','))
     const input = withIds(inputItems(request.body.input).map((item) => item.type === 'item_reference' && typeof item.id === 'string' ? context.references.get(item.id) ?? item : item))
+    await fastify.teams.admit(request, reply, { requested: request.body.model, upstream: plan.body.model }, { limits: true })
     const running = translator(responseShell(newId('resp'), request.body, plan), plan, identity)
     // plan.body holds the whole conversation (rebuilt from previous_response_id), so a chain keeps one name.
-    const affinity = conversationAffinity({ sessionId: sessionIdFromHeaders(request.headers), promptCacheKey: request.body.prompt_cache_key ?? undefined }, plan.body)
+    const affinity = `${identity}:${conversationAffinity({ sessionId: sessionIdFromHeaders(request.headers), promptCacheKey: request.body.prompt_cache_key ?? undefined }, plan.body)}`
     const call: UpstreamCall = { body: plan.body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey, affinity }
     if (!plan.stream) {
       const message = await fastify.claude.createMessage(call)
@@ -187,6 +186,7 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const identity = identityOf(request)
     const { history, context } = await inputContext(identity, request.body)
     const plan = translateResponsesRequest({ ...request.body, store: false }, history.items, context, translateOptions)
+    await fastify.teams.admit(request, reply, { requested: request.body.model, upstream: plan.body.model }, { limits: false })
     const inputTokens = await fastify.claude.countTokens({ body: countTokensBody(plan.body), signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey })
     return { object: 'response.input_tokens' as const, input_tokens: inputTokens }
   })
