@@ -28,6 +28,7 @@ import spendLimitRoutes from './routes/admin-spend-limits.js'
 import oauthUsageRoutes from './routes/oauth-usage.js'
 import healthRoutes from './routes/health.js'
 import metricsRoutes from './routes/metrics.js'
+import reportRoutes from './routes/reports.js'
 import rootRoutes from './routes/root.js'
 
 export type AppOptions = ConfigPluginOptions
@@ -93,6 +94,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(adminRoutes, { prefix: '/admin' })
   await fastify.register(spendLimitRoutes, { prefix: '/v1' })
   await fastify.register(oauthUsageRoutes)
+  await fastify.register(reportRoutes)
   for (const prefix of ['/v1', '/hf/v1']) await fastify.register(apiRoutes, { prefix, mirror: false })
   if (config.mirror.enabled) await fastify.register(apiRoutes, { prefix: `${config.mirror.prefix}/v1`, mirror: true })
 }

@@ -134,20 +134,33 @@ function promptTokens (usage: BilledUsage): number {
   return usage.uncachedInputTokens + usage.cacheReadTokens + usage.cacheWrite5mTokens + usage.cacheWrite1hTokens
 }
 
-/**
- * Exact: token counts times micro-USD-per-million rates are summed as BigInt pico-USD, and only
- * the total is rounded (half up) to nano-USD, so no per-kind rounding drifts.
- */
-export function costOf (price: PriceEntry, usage: BilledUsage): number {
+/** A request's cost by how it is billed, in pico-USD (exact: integer counts times integer rates). */
+export interface CostParts {
+  uncachedInput: bigint
+  cacheWrite5m: bigint
+  cacheWrite1h: bigint
+  cacheRead: bigint
+  output: bigint
+  webSearch: bigint
+}
+
+export function costParts (price: PriceEntry, usage: BilledUsage): CostParts {
   const band = price.longPrompt !== undefined && promptTokens(usage) > price.longPrompt.thresholdTokens ? price.longPrompt : price
-  const pico =
-    BigInt(usage.uncachedInputTokens) * BigInt(band.input) +
-    BigInt(usage.cacheWrite5mTokens) * BigInt(band.cacheWrite5m) +
-    BigInt(usage.cacheWrite1hTokens) * BigInt(band.cacheWrite1h) +
-    BigInt(usage.cacheReadTokens) * BigInt(band.cacheRead) +
-    BigInt(usage.outputTokens) * BigInt(band.output) +
+  return {
+    uncachedInput: BigInt(usage.uncachedInputTokens) * BigInt(band.input),
+    cacheWrite5m: BigInt(usage.cacheWrite5mTokens) * BigInt(band.cacheWrite5m),
+    cacheWrite1h: BigInt(usage.cacheWrite1hTokens) * BigInt(band.cacheWrite1h),
+    cacheRead: BigInt(usage.cacheReadTokens) * BigInt(band.cacheRead),
+    output: BigInt(usage.outputTokens) * BigInt(band.output),
     // Per 1,000 searches in micro-USD: one search is price × 10^6 / 1000 pico-USD.
-    BigInt(usage.webSearchRequests) * BigInt(price.webSearchPer1000) * 1000n
+    webSearch: BigInt(usage.webSearchRequests) * BigInt(price.webSearchPer1000) * 1000n
+  }
+}
+
+/** The parts summed as pico-USD, and only the total rounded (half up) to nano-USD, so no per-kind rounding drifts. */
+export function costOf (price: PriceEntry, usage: BilledUsage): number {
+  const parts = costParts(price, usage)
+  const pico = parts.uncachedInput + parts.cacheWrite5m + parts.cacheWrite1h + parts.cacheRead + parts.output + parts.webSearch
   return Number((pico + 500n) / 1000n)
 }
 

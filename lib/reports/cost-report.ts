@@ -1,3 +1,4 @@
+import { costParts, type PriceTable } from '../ledger/prices.js'
 import type { LedgerRow } from '../store/teams-store.js'
 import type { ReportQuery } from './report-query.js'
 import { bucketRows, pageWindow, reportOf, rowDimensions, rowModel, type Report } from './usage-report.js'
@@ -12,9 +13,27 @@ export const TOKEN_TYPES = [
 ] as const
 export type TokenType = typeof TOKEN_TYPES[number]['type']
 
-/** What splitting a row's cost needs: its billed parts in pico-USD, by token type and web search. */
-export type CostParts = Record<TokenType | 'web_search', bigint>
-export type CostSplitter = (row: LedgerRow) => CostParts | undefined
+/** A row's billed parts in pico-USD, by token type and web search; undefined when it cannot be split. */
+export type RowParts = Record<TokenType | 'web_search', bigint>
+export type CostSplitter = (row: LedgerRow) => RowParts | undefined
+
+/** Splits rows with the price table's entry named in each row's price version (`<id>@<date>`). */
+export function splitterFor (prices: PriceTable): CostSplitter {
+  return (row) => {
+    const id = row.priceVersion?.split('@')[0]
+    const price = id === undefined ? undefined : prices.lookup(id)
+    if (!price) return undefined
+    const parts = costParts(price, row)
+    return {
+      uncached_input_tokens: parts.uncachedInput,
+      output_tokens: parts.output,
+      cache_read_input_tokens: parts.cacheRead,
+      'cache_creation.ephemeral_5m_input_tokens': parts.cacheWrite5m,
+      'cache_creation.ephemeral_1h_input_tokens': parts.cacheWrite1h,
+      web_search: parts.webSearch
+    }
+  }
+}
 
 export interface CostResult {
   /** Cents, as an exact decimal string. */

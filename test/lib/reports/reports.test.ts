@@ -1,5 +1,5 @@
 import { test } from 'tap'
-import { centsString, costReport, type CostParts } from '../../../lib/reports/cost-report.js'
+import { centsString, costReport, type RowParts } from '../../../lib/reports/cost-report.js'
 import { parseReportQuery, type ReportQuery } from '../../../lib/reports/report-query.js'
 import { csvField, usageCsv } from '../../../lib/reports/usage-csv.js'
 import { usageReport } from '../../../lib/reports/usage-report.js'
@@ -115,7 +115,7 @@ test('cents are exact decimal strings', async (t) => {
 
 test('the cost report: totals equal the ledger\'s, and the description split adds up to them', async (t) => {
   // Haiku 4.5's rates in pico-USD per token ($1, $5, $0.10, $1.25, $2 per million), one cent a search.
-  const split = (r: LedgerRow): CostParts => ({
+  const split = (r: LedgerRow): RowParts => ({
     uncached_input_tokens: BigInt(r.uncachedInputTokens) * 1_000_000n,
     output_tokens: BigInt(r.outputTokens) * 5_000_000n,
     cache_read_input_tokens: BigInt(r.cacheReadTokens) * 100_000n,
