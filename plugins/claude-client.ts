@@ -21,7 +21,11 @@ interface CallContext {
   callerKey?: string
   /** The conversation this call belongs to (lib/core/affinity.ts): it keeps to the key it used before while that key is healthy. */
   affinity?: string
+  /** Told, once an attempt succeeds, which pool key answered (null for a mirror caller's own) and the upstream's request-id. */
+  served?: (answer: UpstreamServed) => void
 }
+
+export interface UpstreamServed { keyLabel: string | null; requestId: string | null }
 
 export interface UpstreamCall extends CallContext {
   body: AnthropicRequest
@@ -180,19 +184,24 @@ class AnthropicHttpClient implements ClaudeClient {
   }
 
   async createMessage (call: UpstreamCall): Promise<AnthropicResponse> {
+    let requestId: string | null = null
     return await this.withRetries(call, async (key) => {
       const response = this.post('/v1/messages', key, call.body, call.signal)
-      return parseJsonBody<AnthropicResponse>(await readBody(response.chunks))
-    })
+      const message = parseJsonBody<AnthropicResponse>(await readBody(response.chunks))
+      requestId = header(await response.head, 'request-id') ?? null
+      return message
+    }, () => requestId)
   }
 
   async openStream (call: UpstreamCall): Promise<UpstreamStream> {
+    let requestId: string | null = null
     return await this.withRetries(call, async (key) => {
       const response = this.post('/v1/messages', key, { ...call.body, stream: true }, call.signal)
       const events = readEvents(response.chunks)
       const close = response.destroy
       try {
         let first = await events.next()
+        requestId = header(await response.head, 'request-id') ?? null
         // Pings carry nothing for the client; the stream counts as open from its first real event.
         while (first.done !== true && first.value.type === 'ping') first = await events.next()
         if (first.done) throw new UpstreamNetworkError('upstream stream ended before message_start', 'ESTREAMCUT')
@@ -203,7 +212,7 @@ class AnthropicHttpClient implements ClaudeClient {
         close()
         throw error
       }
-    })
+    }, () => requestId)
   }
 
   async countTokens (call: CountTokensCall): Promise<number> {
@@ -232,6 +241,7 @@ class AnthropicHttpClient implements ClaudeClient {
    * an `error` event counts as that error, since the client has seen nothing yet.
    */
   async passThrough (call: RawCall): Promise<RawAnswer> {
+    let requestId: string | null = null
     return await this.withRetries(call, async (key) => {
       const response = this.forward(call, key)
       try {
@@ -240,12 +250,13 @@ class AnthropicHttpClient implements ClaudeClient {
         const head = await response.head
         const opening = openingErrorEvent(first.value)
         if (opening) throw new UpstreamError(opening.type === 'overloaded_error' ? 529 : 500, opening.type, opening.message)
+        requestId = header(head, 'request-id') ?? null
         return { status: head.statusCode, headers: keptResponseHeaders(head.headers), first: first.value, rest: response.chunks, close: response.destroy }
       } catch (error) {
         response.destroy()
         throw error
       }
-    })
+    }, () => requestId)
   }
 
   private forward (call: RawCall, key: string): UpstreamBody {
@@ -339,7 +350,7 @@ class AnthropicHttpClient implements ClaudeClient {
    * errors use up one of RETRY_COUNT attempts and back off a little first. Once every key has
    * been tried, a server fault may be retried on a key that already failed.
    */
-  private async withRetries<T> (call: CallContext, attempt: (key: string) => Promise<T>): Promise<T> {
+  private async withRetries<T> (call: CallContext, attempt: (key: string) => Promise<T>, requestIdOf: () => string | null = () => null): Promise<T> {
     if (call.callerKey) this.refuseCoolingCaller(call.callerKey)
     const tried = new Set<number>()
     let failures = 0
@@ -352,6 +363,7 @@ class AnthropicHttpClient implements ClaudeClient {
       if (key) tried.add(key.index)
       try {
         const result = await this.fastify.tracing.attempt({ keyLabel: key?.label, attempt: ++attempts }, async () => await attempt(call.callerKey ?? key!.secret))
+        call.served?.({ keyLabel: key?.label ?? null, requestId: requestIdOf() })
         if (key && call.affinity !== undefined && key.id !== preferred) void this.fastify.affinity.remember(call.affinity, key.id).catch(() => {})
         this.fastify.metrics.upstreamAttempt('ok')
         return result

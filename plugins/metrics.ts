@@ -162,6 +162,7 @@ async function metricsPlugin (fastify: FastifyInstance): Promise<void> {
     observeStream: (request, model, stream) => {
       // The ledger row waits for this stream's usage; closing an unread stream releases it too.
       const release = request.ledgerAccount?.hold() ?? (() => {})
+      if (request.ledgerAccount) request.ledgerAccount.streamed = true
       const events = tapUsage(stream.first, stream.rest, {
         onFirstToken: () => recordFirstToken(request, model),
         onEnd: (usage, end) => {

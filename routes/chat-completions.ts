@@ -104,7 +104,7 @@ const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     await fastify.teams.admit(request, reply, { requested: request.body.model, upstream: plan.body.model }, { limits: true })
     if (plan.dropped.length > 0) reply.header('x-claude2api-dropped-fields', plan.dropped.join(','))
     const affinity = `${owner}:${conversationAffinity({ sessionId: sessionIdFromHeaders(request.headers), promptCacheKey: promptCacheKeyOf(request.body) }, plan.body)}`
-    const call: UpstreamCall = { body: plan.body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey, affinity }
+    const call: UpstreamCall = { body: plan.body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey, affinity, served: (answer) => request.ledgerAccount?.served(answer) }
     if (plan.stream) return await stream(reply, plan, call, owner)
     return await answer(request, plan, call, owner)
   })

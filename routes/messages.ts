@@ -26,7 +26,7 @@ function queryOf (url: string): string {
  * The answer's bytes as they arrive. A stream that fails after it began ends with an SSE
  * `error` event, which Anthropic's clients report; a JSON answer can only be cut.
  */
-async function * relay (answer: RawAnswer, signal: AbortSignal, log: FastifyBaseLogger, watch?: UsageWatch): AsyncGenerator<Buffer> {
+async function * relay (answer: RawAnswer, signal: AbortSignal, log: FastifyBaseLogger, watch?: UsageWatch, onFailure?: (type: string) => void): AsyncGenerator<Buffer> {
   watch?.see(answer.first)
   yield answer.first
   try {
@@ -39,6 +39,7 @@ async function * relay (answer: RawAnswer, signal: AbortSignal, log: FastifyBase
     const message = error instanceof UpstreamNetworkError ? networkErrorToClient(error).message : 'Upstream failed mid-stream'
     log.warn({ err: message }, 'upstream failed mid-stream')
     const type = message.includes('timed out') ? 'timeout_error' : 'api_error'
+    onFailure?.(type)
     yield Buffer.from(`\n\nevent: error\ndata: ${JSON.stringify({ type: 'error', error: { type, message } })}\n\n`)
   }
 }
@@ -58,6 +59,11 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const head = readRequestHead(request.body as Buffer | undefined)
     let body = request.body as Buffer
     const upstreamModel = head.model === undefined ? undefined : config.modelAliases.resolveModel(head.model)
+    const account = request.ledgerAccount
+    if (account) {
+      account.requestedModel = head.model ?? null
+      account.streamed = head.stream
+    }
     await fastify.teams.admit(request, reply, { requested: head.model, upstream: upstreamModel }, { limits: path === '/v1/messages' })
     if (head.modelSpan && upstreamModel !== undefined && upstreamModel !== head.model) body = replaceString(body, head.modelSpan, upstreamModel)
     if (head.model !== undefined) fastify.tracing.annotate(request, { 'gen_ai.request.model': head.model.slice(0, 200) })
@@ -76,12 +82,13 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       signal,
       log: request.log,
       callerKey: request.callerAnthropicKey,
-      affinity
+      affinity,
+      served: (served) => account?.served(served)
     })
     const counted = path === '/v1/messages' && answer.status === 200 && upstreamModel !== undefined
     const watch = counted ? new UsageWatch(answer.headers['content-type']) : undefined
     if (counted && head.stream) fastify.metrics.recordFirstToken(request, upstreamModel)
-    let chunks = relay(answer, signal, request.log, watch)
+    let chunks = relay(answer, signal, request.log, watch, (type) => account?.fail(type))
     if (upstreamModel !== undefined && upstreamModel !== head.model) chunks = echoRequestedModel(chunks, upstreamModel, head.model!)
     // With the pool, the upstream's rate-limit headers describe the pool's organisation, not the
     // caller; a mirror caller's own key's headers are its own.
@@ -89,9 +96,13 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (answer.status === 200 && path === '/v1/messages') reply.headers(fastify.teams.messagesHeaders(request))
     if (head.stream) reply.header('cache-control', 'no-cache').header('x-accel-buffering', 'no')
     if (watch) {
-      reply.raw.once('finish', () => {
+      // 'close' as well for a client that left half way: the usage it was sent until then is owed.
+      const release = account?.hold() ?? (() => {})
+      reply.raw.once('close', () => {
         const usage = watch.finish()
         if (usage) fastify.metrics.recordUsage(request, upstreamModel!, usage, watch.stopReason)
+        if (watch.failure !== undefined) account?.fail(watch.failure)
+        release()
       })
     }
     return await reply.send(Readable.from(chunks, { objectMode: false }))

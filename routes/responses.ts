@@ -162,7 +162,7 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const running = translator(responseShell(newId('resp'), request.body, plan), plan, identity)
     // plan.body holds the whole conversation (rebuilt from previous_response_id), so a chain keeps one name.
     const affinity = `${identity}:${conversationAffinity({ sessionId: sessionIdFromHeaders(request.headers), promptCacheKey: request.body.prompt_cache_key ?? undefined }, plan.body)}`
-    const call: UpstreamCall = { body: plan.body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey, affinity }
+    const call: UpstreamCall = { body: plan.body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey, affinity, served: (answer) => request.ledgerAccount?.served(answer) }
     if (!plan.stream) {
       const message = await fastify.claude.createMessage(call)
       fastify.metrics.recordUsage(request, plan.body.model, message.usage, message.stop_reason)

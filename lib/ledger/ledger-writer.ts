@@ -51,13 +51,18 @@ export class LedgerWriter {
     else this.schedule(this.failing ? this.options.retryDelayMs : this.options.flushIntervalMs)
   }
 
-  /** Writes everything pending now (shutdown, tests); rejects if the store refuses. */
+  /** Writes everything pending now (shutdown, tests); rejects if the store refuses. Writes never overlap. */
   async flush (): Promise<void> {
-    if (this.writing) await this.writing
-    while (this.pending.length > 0) {
+    for (;;) {
+      if (this.writing) {
+        await this.writing
+        continue
+      }
+      if (this.pending.length === 0) return
       const before = this.pending.length
-      await this.writeBatch()
-      if (this.failing || this.pending.length >= before) throw new Error('the ledger store did not accept the pending rows')
+      this.kick()
+      await this.writing
+      if (this.failing && this.pending.length >= before) throw new Error('the ledger store did not accept the pending rows')
     }
   }
 

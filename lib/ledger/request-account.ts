@@ -43,14 +43,19 @@ export class RequestAccount {
     this.usage = addBilled(this.usage, billedUsage(usage))
   }
 
+  /** Which pool key answered and the upstream's request-id (the last answer's, for chat's `n` > 1). */
+  served (answer: { keyLabel: string | null; requestId: string | null }): void {
+    this.keyLabel = answer.keyLabel
+    this.upstreamRequestId = answer.requestId
+  }
+
   firstToken (now: number): void {
     this.ttftMs ??= Math.max(0, now - this.startedClock)
   }
 
-  /** A stream whose usage arrives later: the row waits for `release`. */
+  /** An answer whose usage arrives later (a stream, a passed-through body): the row waits for `release`. */
   hold (): () => void {
     this.openSources++
-    this.streamed = true
     let released = false
     return () => {
       if (released) return

@@ -150,6 +150,15 @@ function checkLedger (t: Test, outcomes: Outcome[], rows: LedgerRow[]): void {
 
   const messagesCut = byId.get(outcomes[6].requestId)!
   t.equal(messagesCut.status, 200)
+  t.equal(messagesCut.errorType, 'overloaded_error', 'a passed-through stream that carried an error event is named a failure')
+  for (const outcome of outcomes.slice(0, 8)) {
+    const row = byId.get(outcome.requestId)!
+    t.match(row.keyLabel, /^key#\d/, `${row.protocol}: the pool key that answered, by label`)
+    t.match(row.upstreamRequestId, /^req_/, `${row.protocol}: the upstream's request-id`)
+  }
+  t.equal(byId.get(outcomes[4].requestId)!.requestedModel, MODEL, 'messages: the requested model')
+  t.equal(byId.get(outcomes[4].requestId)!.streamed, false)
+  t.equal(byId.get(outcomes[5].requestId)!.streamed, true)
   const chatCut = byId.get(outcomes[7].requestId)!
   t.same({ input: chatCut.uncachedInputTokens, output: chatCut.outputTokens }, { input: 10, output: 1 }, 'a cut chat stream records the usage the upstream reported before the cut')
   t.equal(chatCut.errorType, 'network_error', 'and names the failure')

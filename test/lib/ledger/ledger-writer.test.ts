@@ -96,3 +96,17 @@ t.test('flush rejects while the store refuses, keeping the rows', async (t) => {
   t.equal(writer.pendingRows, 1)
   await writer.close()
 })
+
+t.test('a flush and a timed write never take the same rows twice', async (t) => {
+  const written: string[] = []
+  // A slow store: the timed write starts while the flush's write is still under way.
+  const slow = { insertLedgerRows: async (rows: LedgerRow[]) => { await sleep(20); written.push(...rows.map((r) => r.requestId)) } } as unknown as TeamsStore
+  const writer = new LedgerWriter(slow, options([], { flushIntervalMs: 1, maxPending: 100 }))
+  writer.add(row('only'))
+  const flushed = writer.flush()
+  await sleep(40)
+  await flushed
+  await writer.flush()
+  t.same(written, ['only'])
+  await writer.close()
+})
