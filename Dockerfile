@@ -18,6 +18,9 @@ WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
+# The SQLite store (DATA_DIR=./data) is created here by the unprivileged user; mount a volume on it to keep it.
+RUN mkdir /app/data && chown node:node /app/data
+VOLUME /app/data
 USER node
 EXPOSE 8080
 # The server checks itself: it reads the same configuration (a mounted config.yaml, or the

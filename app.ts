@@ -15,8 +15,11 @@ import loadSheddingPlugin from './plugins/load-shedding.js'
 import redactionPlugin from './plugins/redaction.js'
 import requestDeadlinesPlugin from './plugins/request-deadlines.js'
 import lifecyclePlugin from './plugins/lifecycle.js'
+import ledgerPlugin from './plugins/ledger.js'
 import metricsPlugin from './plugins/metrics.js'
 import statePlugin from './plugins/state.js'
+import storePlugin from './plugins/store.js'
+import teamsPlugin from './plugins/teams.js'
 import thinkingStorePlugin from './plugins/thinking-store.js'
 import tracingPlugin from './plugins/tracing.js'
 import { clientText } from './lib/errors.js'
@@ -24,8 +27,12 @@ import responsesWebsocketPlugin from './plugins/responses-websocket.js'
 import { requestIdFor } from './lib/ops/request-id.js'
 import apiDocsRoutes from './routes/api-docs.js'
 import apiRoutes from './routes/api.js'
+import adminRoutes from './routes/admin.js'
+import spendLimitRoutes from './routes/admin-spend-limits.js'
+import oauthUsageRoutes from './routes/oauth-usage.js'
 import healthRoutes from './routes/health.js'
 import metricsRoutes from './routes/metrics.js'
+import reportRoutes from './routes/reports.js'
 import rootRoutes from './routes/root.js'
 
 export type AppOptions = ConfigPluginOptions
@@ -67,11 +74,14 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(loadSheddingPlugin)
   await fastify.register(requestDeadlinesPlugin)
   await fastify.register(statePlugin)
+  await fastify.register(storePlugin)
+  await fastify.register(teamsPlugin)
   await fastify.register(authPlugin)
   await fastify.register(keyPoolPlugin)
   await fastify.register(affinityPlugin)
   await fastify.register(metricsPlugin)
   await fastify.register(cacheOutcomePlugin)
+  await fastify.register(ledgerPlugin)
   await fastify.register(claudeClientPlugin)
   await fastify.register(thinkingStorePlugin)
 
@@ -89,6 +99,10 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(metricsRoutes)
   await fastify.register(rootRoutes)
   await fastify.register(apiDocsRoutes)
+  await fastify.register(adminRoutes, { prefix: '/admin' })
+  await fastify.register(spendLimitRoutes, { prefix: '/v1' })
+  await fastify.register(oauthUsageRoutes)
+  await fastify.register(reportRoutes)
   for (const prefix of ['/v1', '/hf/v1']) await fastify.register(apiRoutes, { prefix, mirror: false })
   if (config.mirror.enabled) await fastify.register(apiRoutes, { prefix: `${config.mirror.prefix}/v1`, mirror: true })
 }

@@ -6,6 +6,7 @@ export type OpenAIErrorType =
   | 'rate_limit_error'
   | 'server_error'
   | 'upstream_error'
+  | 'insufficient_quota'
 
 export interface OpenAIErrorBody {
   error: { message: string; type: OpenAIErrorType; param: string | null; code: string | null }
@@ -35,8 +36,10 @@ export class GatewayError extends Error {
   readonly headers: Record<string, string>
   /** The upstream answer this error reports, which Anthropic-shaped routes give back as it came. */
   readonly upstream: UpstreamError | undefined
+  /** What only Anthropic-shaped answers carry: an error type other than the status's, and extra headers. */
+  readonly anthropic: { type?: string; headers?: Record<string, string> } | undefined
 
-  constructor (status: number, type: OpenAIErrorType, message: string, options: { param?: string | null; code?: string | null; headers?: Record<string, string>; upstream?: UpstreamError } = {}) {
+  constructor (status: number, type: OpenAIErrorType, message: string, options: { param?: string | null; code?: string | null; headers?: Record<string, string>; upstream?: UpstreamError; anthropic?: { type?: string; headers?: Record<string, string> } } = {}) {
     // The bound of last resort: every message and param that reaches a client or a log is short.
     super(clientText(message, MESSAGE_MAX))
     this.name = 'GatewayError'
@@ -46,6 +49,7 @@ export class GatewayError extends Error {
     this.code = options.code ?? null
     this.headers = options.headers ?? {}
     this.upstream = options.upstream
+    this.anthropic = options.anthropic
   }
 
   toBody (): OpenAIErrorBody {
@@ -177,7 +181,8 @@ export function toAnthropicError (error: GatewayError, requestId: string): Anthr
     if (upstream.raw && isJsonObjectText(upstream.raw.body)) return { status: upstream.status, headers: { ...headers, 'content-type': 'application/json' }, body: upstream.raw.body }
     return { status: upstream.status, headers, body: { type: 'error', error: { type: upstream.upstreamType, message: upstream.message }, request_id: upstream.requestId ?? requestId } }
   }
-  return { status: error.status, headers: { ...error.headers, 'request-id': requestId }, body: { type: 'error', error: { type: anthropicErrorType(error.status, error.type), message: error.message }, request_id: requestId } }
+  const type = error.anthropic?.type ?? anthropicErrorType(error.status, error.type)
+  return { status: error.status, headers: { ...error.headers, ...error.anthropic?.headers, 'request-id': requestId }, body: { type: 'error', error: { type, message: error.message }, request_id: requestId } }
 }
 
 function isJsonObjectText (text: string): boolean {

@@ -45,13 +45,13 @@ const unauthorized = (message: string): GatewayError =>
   new GatewayError(401, 'authentication_error', message, { code: 'invalid_api_key' })
 
 async function authPlugin (fastify: FastifyInstance): Promise<void> {
-  const clientKeyDigests = fastify.config.clientKeys.map(digest)
   fastify.decorateRequest('callerAnthropicKey', undefined)
 
+  // Client keys (APIKEY's and named clients') are found by digest in the teams directory.
   fastify.decorate('requireClientKey', async (request: FastifyRequest) => {
     const key = presentedKey(request)
     if (!key) throw unauthorized('Missing API key: send it as "Authorization: Bearer <key>" or "x-api-key: <key>"')
-    if (!matchesAnyKey(key, clientKeyDigests)) throw unauthorized('Invalid API key')
+    fastify.teams.authenticate(request, key)
   })
 
   fastify.decorate('requireAnthropicKey', async (request: FastifyRequest) => {
@@ -63,4 +63,4 @@ async function authPlugin (fastify: FastifyInstance): Promise<void> {
   })
 }
 
-export default fp(authPlugin, { name: 'auth', fastify: '5.x', dependencies: ['config'] })
+export default fp(authPlugin, { name: 'auth', fastify: '5.x', dependencies: ['config', 'teams'] })

@@ -30,7 +30,11 @@ interface CallContext {
   onCacheOutcome?: (outcome: CacheOutcome) => void
   /** The Anthropic body, for the cache outcome's prefix digests. */
   cacheBody?: unknown
+  /** Told, once an attempt succeeds, which pool key answered (null for a mirror caller's own) and the upstream's request-id. */
+  served?: (answer: UpstreamServed) => void
 }
+
+export interface UpstreamServed { keyLabel: string | null; requestId: string | null }
 
 export interface UpstreamCall extends CallContext {
   body: AnthropicRequest
@@ -193,19 +197,24 @@ class AnthropicHttpClient implements ClaudeClient {
   }
 
   async createMessage (call: UpstreamCall): Promise<AnthropicResponse> {
+    let requestId: string | null = null
     return await this.withRetries({ ...withEstimate(call, call.body), cacheBody: call.body }, async (key) => {
       const response = this.post('/v1/messages', key, call.body, call.signal)
-      return parseJsonBody<AnthropicResponse>(await readBody(response.chunks))
-    })
+      const message = parseJsonBody<AnthropicResponse>(await readBody(response.chunks))
+      requestId = header(await response.head, 'request-id') ?? null
+      return message
+    }, () => requestId)
   }
 
   async openStream (call: UpstreamCall): Promise<UpstreamStream> {
+    let requestId: string | null = null
     return await this.withRetries({ ...withEstimate(call, call.body), cacheBody: call.body }, async (key) => {
       const response = this.post('/v1/messages', key, { ...call.body, stream: true }, call.signal)
       const events = readEvents(response.chunks)
       const close = response.destroy
       try {
         let first = await events.next()
+        requestId = header(await response.head, 'request-id') ?? null
         // Pings carry nothing for the client; the stream counts as open from its first real event.
         while (first.done !== true && first.value.type === 'ping') first = await events.next()
         if (first.done) throw new UpstreamNetworkError('upstream stream ended before message_start', 'ESTREAMCUT')
@@ -216,7 +225,7 @@ class AnthropicHttpClient implements ClaudeClient {
         close()
         throw error
       }
-    })
+    }, () => requestId)
   }
 
   async countTokens (call: CountTokensCall): Promise<number> {
@@ -245,6 +254,7 @@ class AnthropicHttpClient implements ClaudeClient {
    * an `error` event counts as that error, since the client has seen nothing yet.
    */
   async passThrough (call: RawCall): Promise<RawAnswer> {
+    let requestId: string | null = null
     const counted = call.method === 'POST' && call.path.startsWith('/v1/messages') && !call.path.startsWith('/v1/messages/count_tokens')
     const cacheBody = counted && call.onCacheOutcome !== undefined ? parseQuietly(call.body) : undefined
     return await this.withRetries({ ...call, inputTokens: counted ? estimateInputTokens(call.body?.length ?? 0) : 0, cacheBody }, async (key) => {
@@ -255,12 +265,13 @@ class AnthropicHttpClient implements ClaudeClient {
         const head = await response.head
         const opening = openingErrorEvent(first.value)
         if (opening) throw new UpstreamError(opening.type === 'overloaded_error' ? 529 : 500, opening.type, opening.message)
+        requestId = header(head, 'request-id') ?? null
         return { status: head.statusCode, headers: keptResponseHeaders(head.headers), first: first.value, rest: response.chunks, close: response.destroy }
       } catch (error) {
         response.destroy()
         throw error
       }
-    })
+    }, () => requestId)
   }
 
   private forward (call: RawCall, key: string): UpstreamBody {
@@ -372,7 +383,7 @@ class AnthropicHttpClient implements ClaudeClient {
    * errors use up one of RETRY_COUNT attempts and back off a little first. Once every key has
    * been tried, a server fault may be retried on a key that already failed.
    */
-  private async withRetries<T> (call: CallContext, attempt: (key: string) => Promise<T>): Promise<T> {
+  private async withRetries<T> (call: CallContext, attempt: (key: string) => Promise<T>, requestIdOf: () => string | null = () => null): Promise<T> {
     if (call.callerKey) this.refuseCoolingCaller(call.callerKey)
     const tried = new Set<number>()
     let failures = 0
@@ -387,6 +398,7 @@ class AnthropicHttpClient implements ClaudeClient {
       if (key) tried.add(key.index)
       try {
         const result = await this.fastify.tracing.attempt({ keyLabel: key?.label, attempt: ++attempts }, async () => await attempt(call.callerKey ?? key!.secret))
+        call.served?.({ keyLabel: key?.label ?? null, requestId: requestIdOf() })
         if (key && call.affinity !== undefined && key.id !== preferred) void this.fastify.affinity.remember(call.affinity, key.id).catch(() => {})
         if (key && call.affinity !== undefined) await this.reportCache(call, call.affinity, key, result, previousPrefix)
         this.fastify.metrics.upstreamAttempt('ok', key?.label ?? CALLER_KEY_LABEL)

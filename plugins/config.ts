@@ -17,6 +17,9 @@ import { checkClientKeys } from '../lib/config/client-keys.js'
 import { quoteConfigLines } from '../lib/config/quoted-config.js'
 import { findUnknownSetting } from '../lib/config/unknown-settings.js'
 import { CapabilityRulesSchema, ConfigSchema, ConfigSections, KNOWN_SETTINGS, type RawConfig } from '../schemas/config.js'
+import { parsePriceOverrides } from '../lib/ledger/price-overrides.js'
+import type { PriceEntry } from '../lib/ledger/prices.js'
+import { parseTeamsConfig, type TeamsConfig } from '../lib/clients/teams-config.js'
 
 export interface GatewayConfig {
   /** The pool's secrets, in the listed order (for redaction and sealing). */
@@ -85,6 +88,15 @@ export interface GatewayConfig {
   publicBaseUrl: string | undefined
   /** OpenTelemetry traces over OTLP/HTTP; undefined when no endpoint is set (tracing off). */
   tracing: { url: string; serviceName: string; exportDelayMs: number } | undefined
+  /** DATA_DIR: where the SQLite store lives (unless DATABASE_URL names a PostgreSQL one). */
+  dataDir: string
+  databaseUrl: string | undefined
+  /** Ledger rows older than this many days are deleted daily (0: kept for ever). */
+  ledgerRetentionDays: number
+  /** PRICES: entries that replace or add to the built-in price table. */
+  prices: PriceEntry[]
+  /** Named clients, groups and the organisation default from CLIENTS / GROUPS / ORGANIZATION; admin keys. */
+  teams: TeamsConfig
 }
 
 export interface ConfigPluginOptions {
@@ -218,6 +230,14 @@ function parseCapabilityRules (raw: string | undefined): CapabilityRule[] {
   return rules
 }
 
+function parsePrices (raw: string | undefined): PriceEntry[] {
+  try {
+    return parsePriceOverrides(raw)
+  } catch (error) {
+    throw new ConfigError(`PRICES: ${(error as Error).message}`)
+  }
+}
+
 function parseModelAliases (raw: string | undefined): ModelAliases {
   try {
     return ModelAliases.parse(raw)
@@ -263,7 +283,10 @@ export function buildConfig (raw: RawConfig, warn: (message: string) => void = (
   const poolKeys = upstreamKeysOf(raw, warn)
   const upstreamKeys = poolKeys.map((spec) => spec.secret)
   const clientKeys = splitList(raw.APIKEY)
-  if (clientKeys.length === 0) throw new ConfigError('APIKEY is required: the comma-separated keys clients must present')
+  const teams = teamsOf(raw)
+  if (clientKeys.length === 0 && teams.clients.length === 0 && teams.adminKeys.length === 0) {
+    throw new ConfigError('APIKEY is required: the comma-separated keys clients must present (or named CLIENTS, or ADMIN_KEYS to create clients at run time)')
+  }
   const clientKeyProblems = checkClientKeys('APIKEY', clientKeys)
   if (clientKeyProblems.refused.length > 0) throw new ConfigError(clientKeyProblems.refused[0])
   clientKeyProblems.warned.forEach(warn)
@@ -314,8 +337,28 @@ export function buildConfig (raw: RawConfig, warn: (message: string) => void = (
     metricsPublic: raw.METRICS_PUBLIC,
     publicBaseUrl: raw.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     modelAliases: parseModelAliases(raw.MODEL_ALIASES),
+    dataDir: raw.DATA_DIR,
+    databaseUrl: raw.DATABASE_URL,
+    ledgerRetentionDays: raw.LEDGER_RETENTION_DAYS,
+    prices: parsePrices(raw.PRICES),
     bodyTimeoutMs: raw.BODY_TIMEOUT_MS,
-    tracing: tracingSettings(raw)
+    tracing: tracingSettings(raw),
+    teams
+  }
+}
+
+function teamsOf (raw: RawConfig): TeamsConfig {
+  try {
+    return parseTeamsConfig({
+      clients: raw.CLIENTS,
+      groups: raw.GROUPS,
+      organization: raw.ORGANIZATION,
+      adminKeys: splitList(raw.ADMIN_KEYS),
+      adminReadKeys: splitList(raw.ADMIN_READ_KEYS),
+      enforcement: raw.ENFORCEMENT
+    })
+  } catch (error) {
+    throw new ConfigError((error as Error).message)
   }
 }
 

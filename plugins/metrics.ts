@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type CounterConfiguration, type HistogramConfiguration, type LabelValues, type OpenMetricsContentType } from 'prom-client'
 import type { AnthropicUsage } from '../lib/anthropic/types.js'
 import { tapUsage } from '../lib/anthropic/usage-tap.js'
+import type {} from './ledger.js'
 import { BUILT_IN_MODELS } from '../lib/model-list.js'
 import { attemptOutcome, ModelLabels, statusClass, type AttemptOutcome } from '../lib/ops/metric-labels.js'
 import { TrafficWindow } from '../lib/ops/traffic-window.js'
@@ -30,6 +31,8 @@ export interface GatewayMetrics {
   render: (openMetrics: boolean) => Promise<{ contentType: string; body: string }>
   /** The last minutes of API traffic on this instance, for the status page. */
   traffic: TrafficWindow
+  /** A counter other plugins add, rendered in both expositions like the built-in ones. */
+  counter: <T extends string>(config: CounterConfiguration<T>) => { inc: (labels: LabelValues<T>, value?: number) => void }
 }
 
 declare module 'fastify' {
@@ -149,9 +152,11 @@ async function metricsPlugin (fastify: FastifyInstance): Promise<void> {
     for (const [kind, count] of kinds) if (count > 0) tokens.inc({ model: label, kind }, count)
     traffic.recordTokens(kinds[0][1] + kinds[2][1] + kinds[3][1], kinds[1][1])
     fastify.tracing.recordAnswer(request, { model, usage, stopReason })
+    request.ledgerAccount?.addUsage(model, usage)
   }
 
   const recordFirstToken = (request: FastifyRequest, model: string): void => {
+    request.ledgerAccount?.firstToken(performance.now())
     firstToken.observe({ model: models.label(model) }, (performance.now() - request.receivedAt) / 1000, exemplarOf(request))
   }
 
@@ -163,17 +168,25 @@ async function metricsPlugin (fastify: FastifyInstance): Promise<void> {
     recordUsage,
     recordFirstToken,
     observeStream: (request, model, stream) => {
+      // The ledger row waits for this stream's usage; closing an unread stream releases it too.
+      const release = request.ledgerAccount?.hold() ?? (() => {})
+      if (request.ledgerAccount) request.ledgerAccount.streamed = true
       const events = tapUsage(stream.first, stream.rest, {
         onFirstToken: () => recordFirstToken(request, model),
-        onEnd: (usage, stopReason) => recordUsage(request, model, usage, stopReason)
+        onEnd: (usage, end) => {
+          recordUsage(request, model, usage, end.stopReason)
+          if (end.failure !== undefined) request.ledgerAccount?.fail(end.failure)
+          release()
+        }
       })
-      return { first: stream.first, rest: events, close: () => { stream.close(); void events.return(undefined) } }
+      return { first: stream.first, rest: events, close: () => { stream.close(); void events.return(undefined); release() } }
     },
     render: async (openMetrics) => {
       const registry = openMetrics ? open : text
       return { contentType: registry.contentType, body: await registry.metrics() }
     },
-    traffic
+    traffic,
+    counter: (config) => new DualCounter(config, text, open)
   }
   fastify.decorate('metrics', metrics)
   fastify.decorateRequest('receivedAt', 0)

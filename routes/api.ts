@@ -5,6 +5,7 @@ import chatCompletionRoutes from './chat-completions.js'
 import messagesRoutes from './messages.js'
 import modelRoutes from './models.js'
 import responsesRoutes from './responses.js'
+import usageRoutes from './usage.js'
 
 export interface ApiOptions {
   /** Mirror mode: callers bring their own Anthropic key instead of a client key. */
@@ -21,6 +22,8 @@ const apiRoutes: FastifyPluginAsyncTypebox<ApiOptions> = async (fastify, options
   await fastify.register(modelRoutes)
   await fastify.register(messagesRoutes)
   await fastify.register(responsesRoutes)
+  // Usage is kept per named client; mirror callers bring their own Anthropic key and have none.
+  if (!options.mirror) await fastify.register(usageRoutes)
 }
 
 export default apiRoutes

@@ -10,9 +10,7 @@ import { translateRequest, type TranslateOptions, type TranslationPlan } from '.
 import { toolCallTurns } from '../lib/chat/translate-messages.js'
 import { checkChatBounds } from '../lib/chat/request-bounds.js'
 import { buildCompletion, translateMessage } from '../lib/chat/translate-response.js'
-import { callerIdentity } from '../lib/core/caller-identity.js'
 import { droppedFieldsHeader } from '../lib/core/unsupported-fields.js'
-import { presentedKey } from '../plugins/auth.js'
 import type { UpstreamCall, UpstreamStream } from '../plugins/claude-client.js'
 import { ChatCompletionRequestSchema, ChatCompletionSchema, type ChatCompletion } from '../schemas/chat-completion.js'
 import { errorResponses } from '../schemas/error.js'
@@ -103,12 +101,13 @@ const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     checkChatBounds(request.body)
-    const owner = callerIdentity(presentedKey(request) ?? '')
+    const owner = fastify.teams.callerOf(request)
     const thinking = await thinkingStore.recall(owner, toolCallTurns(request.body.messages))
     const plan = translateRequest(request.body, { ...translateOptions, thinkingStore: thinking })
+    await fastify.teams.admit(request, reply, { requested: request.body.model, upstream: plan.body.model }, { limits: true })
     if (plan.dropped.length > 0) reply.header('x-claude2api-dropped-fields', droppedFieldsHeader(plan.dropped))
-    const affinity = conversationAffinity({ sessionId: sessionIdFromHeaders(request.headers), promptCacheKey: promptCacheKeyOf(request.body) }, plan.body)
-    const call: UpstreamCall = { body: plan.body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey, affinity, onCacheOutcome: (outcome) => { request.cacheOutcome = outcome } }
+    const affinity = `${owner}:${conversationAffinity({ sessionId: sessionIdFromHeaders(request.headers), promptCacheKey: promptCacheKeyOf(request.body) }, plan.body)}`
+    const call: UpstreamCall = { body: plan.body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey, affinity, onCacheOutcome: (outcome) => { request.cacheOutcome = outcome }, served: (answer) => request.ledgerAccount?.served(answer) }
     if (plan.stream) return await stream(reply, plan, call, owner)
     return await answer(request, plan, call, owner)
   })

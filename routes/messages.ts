@@ -9,6 +9,7 @@ import { echoRequestedModel } from '../lib/messages/model-echo.js'
 import { UsageWatch } from '../lib/messages/usage-watch.js'
 import { conversationStartOf, readRequestHead, replaceString } from '../lib/messages/request-head.js'
 import { anthropicErrorResponses } from '../schemas/error.js'
+import { withoutUpstreamRateLimits } from '../lib/clients/answers.js'
 import { MessageSchema, TokenCountSchema } from '../schemas/messages.js'
 import type { RawAnswer } from '../plugins/claude-client.js'
 import { abortOnDisconnect } from './client-disconnect.js'
@@ -33,7 +34,7 @@ async function * bodyOf (answer: RawAnswer): AsyncGenerator<Buffer> {
  * that fails after it began ends with an SSE `error` event, which Anthropic's clients report;
  * a JSON answer can only be cut.
  */
-async function * relay (answer: RawAnswer, signal: AbortSignal, log: FastifyBaseLogger, redact: (text: string) => string, watch?: UsageWatch): AsyncGenerator<Buffer> {
+async function * relay (answer: RawAnswer, signal: AbortSignal, log: FastifyBaseLogger, redact: (text: string) => string, watch?: UsageWatch, onFailure?: (type: string) => void): AsyncGenerator<Buffer> {
   const stream = answer.headers['content-type']?.startsWith('text/event-stream') === true
   const body = stream ? withCheckedErrorEvents(bodyOf(answer), redact) : bodyOf(answer)
   try {
@@ -46,6 +47,7 @@ async function * relay (answer: RawAnswer, signal: AbortSignal, log: FastifyBase
     const message = error instanceof UpstreamNetworkError ? networkErrorToClient(error).message : 'Upstream failed mid-stream'
     log.warn({ err: message }, 'upstream failed mid-stream')
     const type = message.includes('timed out') ? 'timeout_error' : 'api_error'
+    onFailure?.(type)
     yield Buffer.from(`\n\nevent: error\ndata: ${JSON.stringify({ type: 'error', error: { type, message } })}\n\n`)
   }
 }
@@ -66,6 +68,12 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     let body = request.body as Buffer
     const upstreamModel = head.model === undefined ? undefined : config.modelAliases.resolveModel(head.model)
     if (upstreamModel !== undefined) checkNotRetired(upstreamModel, new Date())
+    const account = request.ledgerAccount
+    if (account) {
+      account.requestedModel = head.model ?? null
+      account.streamed = head.stream
+    }
+    await fastify.teams.admit(request, reply, { requested: head.model, upstream: upstreamModel }, { limits: path === '/v1/messages' })
     if (head.modelSpan && upstreamModel !== undefined && upstreamModel !== head.model) body = replaceString(body, head.modelSpan, upstreamModel)
     if (head.model !== undefined) fastify.tracing.annotate(request, { 'gen_ai.request.model': head.model.slice(0, 200) })
     const signal = abortOnDisconnect(request, reply)
@@ -73,7 +81,7 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const sessionId = sessionIdFromHeaders(request.headers)
     const affinity = upstreamModel === undefined
       ? undefined
-      : conversationAffinity({ sessionId }, sessionId === undefined ? conversationStartOf(request.body as Buffer, head, upstreamModel) : { model: upstreamModel, messages: [] })
+      : `${fastify.teams.callerOf(request)}:${conversationAffinity({ sessionId }, sessionId === undefined ? conversationStartOf(request.body as Buffer, head, upstreamModel) : { model: upstreamModel, messages: [] })}`
     const answer = await fastify.claude.passThrough({
       method: 'POST',
       path: path + queryOf(request.url),
@@ -84,19 +92,27 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       log: request.log,
       callerKey: request.callerAnthropicKey,
       affinity,
-      onCacheOutcome: (outcome) => { request.cacheOutcome = outcome }
+      onCacheOutcome: (outcome) => { request.cacheOutcome = outcome },
+      served: (served) => account?.served(served)
     })
     const counted = path === '/v1/messages' && answer.status === 200 && upstreamModel !== undefined
     const watch = counted ? new UsageWatch(answer.headers['content-type']) : undefined
     if (counted && head.stream) fastify.metrics.recordFirstToken(request, upstreamModel)
-    let chunks = relay(answer, signal, request.log, (text) => fastify.redactor.redact(text), watch)
+    let chunks = relay(answer, signal, request.log, (text) => fastify.redactor.redact(text), watch, (type) => account?.fail(type))
     if (upstreamModel !== undefined && upstreamModel !== head.model) chunks = echoRequestedModel(chunks, upstreamModel, head.model!)
-    reply.code(answer.status).headers(answer.headers)
+    // With the pool, the upstream's rate-limit headers describe the pool's organisation, not the
+    // caller; a mirror caller's own key's headers are its own.
+    reply.code(answer.status).headers(request.callerAnthropicKey === undefined ? withoutUpstreamRateLimits(answer.headers) : answer.headers)
+    if (answer.status === 200 && path === '/v1/messages') reply.headers(fastify.teams.messagesHeaders(request))
     if (head.stream) reply.header('cache-control', 'no-cache').header('x-accel-buffering', 'no')
     if (watch) {
-      reply.raw.once('finish', () => {
+      // 'close' as well for a client that left half way: the usage it was sent until then is owed.
+      const release = account?.hold() ?? (() => {})
+      reply.raw.once('close', () => {
         const usage = watch.finish()
         if (usage) fastify.metrics.recordUsage(request, upstreamModel!, usage, watch.stopReason)
+        if (watch.failure !== undefined) account?.fail(watch.failure)
+        release()
       })
     }
     return await reply.send(Readable.from(chunks, { objectMode: false }))

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { GatewayError } from '../lib/errors.js'
+import { THINKING_SUFFIX } from '../lib/chat/translate-request.js'
 import { currentBuiltInModels, gatewayModels, modelPage, type UpstreamModelEntry } from '../lib/model-list.js'
 import { anyErrorResponses } from '../schemas/error.js'
 import { ModelListQuerySchema, ModelListSchema, ModelParamsSchema, ModelSchema, type Model } from '../schemas/models.js'
@@ -20,7 +21,15 @@ const modelRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   /** Anthropic clients (they send anthropic-version) get no `-thinking` variants: those only mean something to Chat Completions. */
   async function listModels (request: FastifyRequest): Promise<Model[]> {
     const thinkingVariants = request.headers['anthropic-version'] === undefined
-    return gatewayModels(await upstreamModels(request), { aliases: fastify.config.modelAliases, thinkingVariants })
+    const models = gatewayModels(await upstreamModels(request), { aliases: fastify.config.modelAliases, thinkingVariants })
+    return models.filter((model) => fastify.teams.allowsModel(request, upstreamIdOf(model.id)))
+  }
+
+  /** What a listed id is sent upstream as: aliases resolved, a `-thinking` variant as its base model. */
+  function upstreamIdOf (id: string): string {
+    const direct = fastify.config.modelAliases.resolveModel(id)
+    if (direct !== id || !id.endsWith(THINKING_SUFFIX)) return direct
+    return fastify.config.modelAliases.resolveModel(id.slice(0, -THINKING_SUFFIX.length))
   }
 
   const config = { errorShape: 'by-version' as const }

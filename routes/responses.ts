@@ -5,7 +5,6 @@ import { Compile } from 'typebox/compile'
 import { CapabilityTable } from '../lib/anthropic/capabilities.js'
 import type { AnthropicRequest, AnthropicResponse, ReasoningBlock } from '../lib/anthropic/types.js'
 import { conversationAffinity, sessionIdFromHeaders } from '../lib/core/affinity.js'
-import { callerIdentity } from '../lib/core/caller-identity.js'
 import { droppedFieldsHeader } from '../lib/core/unsupported-fields.js'
 import { GatewayError } from '../lib/errors.js'
 import { summaryRequest, summaryText } from '../lib/responses/compaction.js'
@@ -21,7 +20,6 @@ import { eventsOfMessage, KEEP_ALIVE, responseUsage, ResponsesStreamTranslator }
 import { inputItems, toolCallIdsOf, type InputContext, type InputItem } from '../lib/responses/translate-input.js'
 import { payloadsOfSse, type Remembered, type TurnRunner } from '../lib/responses/websocket-session.js'
 import { translateResponsesRequest, type ResponsesPlan, type ResponsesTranslateOptions } from '../lib/responses/translate-request.js'
-import { presentedKey } from '../plugins/auth.js'
 import { toGatewayError } from '../plugins/error-handler.js'
 import type { UpstreamCall, UpstreamStream } from '../plugins/claude-client.js'
 import { errorResponses } from '../schemas/error.js'
@@ -87,7 +85,7 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     resolveModel: (requested) => config.modelAliases.resolveModel(requested)
   }
 
-  const identityOf = (request: FastifyRequest): string => callerIdentity(presentedKey(request) ?? '')
+  const identityOf = (request: FastifyRequest): string => fastify.teams.callerOf(request)
 
   /**
    * Replayed history, referenced items and stored thinking: everything the translation needs
@@ -166,23 +164,29 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }
 
   /** Everything one response needs before the upstream call, the same for HTTP and WebSocket. */
-  async function prepareTurn (request: FastifyRequest, body: ResponsesRequest, signal: AbortSignal, remembered?: Conversation): Promise<Turn> {
+  /**
+   * Everything one response needs before the upstream call, the same for HTTP and WebSocket: the
+   * client's model access and limits are checked per turn; a WebSocket turn (no reply of its own)
+   * gets the function that gives its concurrency slot back.
+   */
+  async function prepareTurn (request: FastifyRequest, reply: FastifyReply | undefined, body: ResponsesRequest, signal: AbortSignal, remembered?: Conversation, limits = true): Promise<Turn & { release: () => void }> {
     const identity = identityOf(request)
     const { history, context } = await inputContext(request, identity, body, remembered)
     const plan = translateResponsesRequest(body, history.items, context, translateOptions)
+    const release = await fastify.teams.admit(request, reply, { requested: body.model, upstream: plan.body.model }, { limits })
     const input = withIds(inputItems(body.input).map((item) => item.type === 'item_reference' && typeof item.id === 'string' ? context.references.get(item.id) ?? item : item))
     const running = translator(responseShell(newId('resp'), body, plan), plan, identity)
     // plan.body holds the whole conversation (rebuilt from previous_response_id), so a chain keeps one name.
-    const affinity = conversationAffinity({ sessionId: sessionIdFromHeaders(request.headers), promptCacheKey: body.prompt_cache_key ?? undefined }, plan.body)
-    const call: UpstreamCall = { body: plan.body, signal, log: request.log, callerKey: request.callerAnthropicKey, affinity, onCacheOutcome: (outcome) => { request.cacheOutcome = outcome } }
-    return { identity, plan, input, history, running, call }
+    const affinity = `${identity}:${conversationAffinity({ sessionId: sessionIdFromHeaders(request.headers), promptCacheKey: body.prompt_cache_key ?? undefined }, plan.body)}`
+    const call: UpstreamCall = { body: plan.body, signal, log: request.log, callerKey: request.callerAnthropicKey, affinity, onCacheOutcome: (outcome) => { request.cacheOutcome = outcome }, served: (answer) => request.ledgerAccount?.served(answer) }
+    return { identity, plan, input, history, running, call, release }
   }
 
   fastify.post('/responses', {
     bodyLimit: config.bodyLimit,
     schema: { body: ResponsesRequestSchema, response: { 200: ResponseObjectSchema, ...errorResponses } }
   }, async (request, reply) => {
-    const turn = await prepareTurn(request, request.body, abortOnDisconnect(request, reply))
+    const turn = await prepareTurn(request, reply, request.body, abortOnDisconnect(request, reply))
     const { plan, running } = turn
     if (plan.dropped.length > 0) reply.header('x-claude2api-dropped-fields', droppedFieldsHeader(plan.dropped))
     if (!plan.stream) {
@@ -206,15 +210,20 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     validate: validateCreateFrame,
     describe: (error) => toGatewayError(error as Error),
     run: async (body, remembered, emit, signal) => {
-      const turn = await prepareTurn(request, { ...body, stream: true }, signal, remembered)
-      const source = fastify.metrics.observeStream(request, turn.plan.body.model, await fastify.claude.openStream(turn.call))
-      for await (const text of streamBody(source, turn.running, async () => await keep(request, turn))) {
-        for (const payload of payloadsOfSse(text)) emit(payload)
+      const turn = await prepareTurn(request, undefined, { ...body, stream: true }, signal, remembered)
+      try {
+        const source = fastify.metrics.observeStream(request, turn.plan.body.model, await fastify.claude.openStream(turn.call))
+        for await (const text of streamBody(source, turn.running, async () => await keep(request, turn))) {
+          for (const payload of payloadsOfSse(text)) emit(payload)
+        }
+        return turn.running.response.status === 'failed' ? undefined : remember(turn)
+      } finally {
+        turn.release()
       }
-      return turn.running.response.status === 'failed' ? undefined : remember(turn)
     },
     warmUp: async (body, remembered, emit) => {
-      const turn = await prepareTurn(request, { ...body, stream: true }, AbortSignal.abort(), remembered)
+      // A warm-up calls no model: only the model check, no limits spent.
+      const turn = await prepareTurn(request, undefined, { ...body, stream: true }, AbortSignal.abort(), remembered, false)
       for (const event of eventsOfMessage(emptyMessage(turn.plan.body.model))) {
         for (const payload of payloadsOfSse(turn.running.handle(event))) emit(payload)
       }
@@ -246,9 +255,10 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const wanted: ResponsesRequest = { model, input, instructions, previous_response_id: previousResponseId, tools, tool_choice: toolChoice, parallel_tool_calls: parallelToolCalls, prompt_cache_key: promptCacheKey, store: false }
     const { history, context } = await inputContext(request, identity, wanted)
     const plan = translateResponsesRequest(wanted, history.items, context, translateOptions)
+    await fastify.teams.admit(request, reply, { requested: model, upstream: plan.body.model }, { limits: true })
     const body = summaryRequest(plan.body)
-    const affinity = conversationAffinity({ sessionId: sessionIdFromHeaders(request.headers), promptCacheKey: promptCacheKey ?? undefined }, plan.body)
-    const message = await fastify.claude.createMessage({ body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey, affinity })
+    const affinity = `${identity}:${conversationAffinity({ sessionId: sessionIdFromHeaders(request.headers), promptCacheKey: promptCacheKey ?? undefined }, plan.body)}`
+    const message = await fastify.claude.createMessage({ body, signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey, affinity, served: (answer) => request.ledgerAccount?.served(answer) })
     fastify.metrics.recordUsage(request, body.model, message.usage, message.stop_reason)
     return {
       id: newId('resp'),
@@ -266,6 +276,7 @@ const responsesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const identity = identityOf(request)
     const { history, context } = await inputContext(request, identity, request.body)
     const plan = translateResponsesRequest({ ...request.body, store: false }, history.items, context, translateOptions)
+    await fastify.teams.admit(request, reply, { requested: request.body.model, upstream: plan.body.model }, { limits: false })
     const inputTokens = await fastify.claude.countTokens({ body: countTokensBody(plan.body), signal: abortOnDisconnect(request, reply), log: request.log, callerKey: request.callerAnthropicKey })
     return { object: 'response.input_tokens' as const, input_tokens: inputTokens }
   })

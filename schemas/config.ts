@@ -1,3 +1,5 @@
+import { ClientsConfigSchema, GroupsConfigSchema, OrganizationConfigSchema } from './teams.js'
+import { PriceOverridesSchema } from './prices.js'
 import { Type, type Static, type TSchema } from 'typebox'
 
 const Bool = Type.Boolean()
@@ -62,7 +64,20 @@ export const ConfigSchema = Type.Object({
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
   OTEL_SERVICE_NAME: Type.String({ default: 'claude2api', minLength: 1 }),
-  OTEL_BSP_SCHEDULE_DELAY: Type.Integer({ default: 5000, minimum: 1 })
+  OTEL_BSP_SCHEDULE_DELAY: Type.Integer({ default: 5000, minimum: 1 }),
+  // Usage ledger (issue 16): where it is stored, how long rows are kept, prices over the built-in table.
+  DATA_DIR: Type.String({ default: './data' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  LEDGER_RETENTION_DAYS: Type.Integer({ default: 400, minimum: 0 }),
+  PRICES: Type.Optional(Type.String()),
+  // Teams (issue 16): named clients, groups and the organisation default, as JSON (a list or
+  // mapping in config.yaml); admin keys; what to do when limit counters cannot be read.
+  CLIENTS: Type.Optional(Type.String()),
+  GROUPS: Type.Optional(Type.String()),
+  ORGANIZATION: Type.Optional(Type.String()),
+  ADMIN_KEYS: Type.Optional(Type.String()),
+  ADMIN_READ_KEYS: Type.Optional(Type.String()),
+  ENFORCEMENT: Type.Enum(['open', 'closed'], { default: 'open' })
 })
 export type RawConfig = Static<typeof ConfigSchema>
 
@@ -88,7 +103,11 @@ export const CapabilityRulesSchema = Type.Array(CapabilityRuleSchema)
  * here is a known setting, and keys inside it that its schema does not name are refused at start-up.
  */
 export const ConfigSections: Readonly<Record<string, TSchema>> = {
-  MODEL_CAPABILITIES: CapabilityRulesSchema
+  MODEL_CAPABILITIES: CapabilityRulesSchema,
+  CLIENTS: ClientsConfigSchema,
+  GROUPS: GroupsConfigSchema,
+  ORGANIZATION: OrganizationConfigSchema,
+  PRICES: PriceOverridesSchema
 }
 
 /** Every name config.yaml may use at the top level (in any case): the schema's settings and the sections. */

@@ -85,6 +85,9 @@ export interface AnthropicUsage {
   cache_creation_input_tokens?: number | null
   cache_read_input_tokens?: number | null
   output_tokens_details?: { thinking_tokens?: number } | null
+  /** Cache writes by lifetime; their sum is cache_creation_input_tokens. */
+  cache_creation?: { ephemeral_5m_input_tokens?: number; ephemeral_1h_input_tokens?: number } | null
+  server_tool_use?: { web_search_requests?: number } | null
 }
 
 export interface AnthropicResponse {

@@ -17,6 +17,8 @@ export class UsageWatch {
   private usage: AnthropicUsage | undefined
   /** The answer's stop reason, once seen. */
   stopReason: string | null = null
+  /** The type of an SSE `error` event the stream carried, if any. */
+  failure: string | undefined
 
   constructor (contentType: string | undefined) {
     this.parser = contentType?.startsWith('text/event-stream') === true ? new SseParser() : undefined
@@ -45,6 +47,10 @@ export class UsageWatch {
   }
 
   private readEvent (name: string, data: string): void {
+    if (name === 'error') {
+      this.failure ??= errorTypeOf(data)
+      return
+    }
     if (name !== 'message_start' && name !== 'message_delta') return
     try {
       const payload = JSON.parse(data) as { message?: { usage?: AnthropicUsage }; usage?: AnthropicUsage; delta?: { stop_reason?: unknown } }
@@ -54,6 +60,15 @@ export class UsageWatch {
     } catch {
       // A malformed event is the client's to see; counting just skips it.
     }
+  }
+}
+
+function errorTypeOf (data: string): string {
+  try {
+    const type = (JSON.parse(data) as { error?: { type?: unknown } }).error?.type
+    return typeof type === 'string' ? type.slice(0, 64) : 'api_error'
+  } catch {
+    return 'api_error'
   }
 }
 

@@ -101,6 +101,24 @@ export interface LedgerFilter {
   to: number
   clients?: string[]
   models?: string[]
+  /** Rows of these groups' members (a pooled group budget). */
+  groups?: string[]
+}
+
+/** A ledger filter narrowed to what standing and summaries need. */
+export type UsageTotalsFilter = LedgerFilter
+
+/** Sums over ledger rows; costs in nano-USD, rows without a price counted apart (their cost is unknown, not zero). */
+export interface UsageTotals {
+  requests: number
+  uncachedInputTokens: number
+  cacheWrite5mTokens: number
+  cacheWrite1hTokens: number
+  cacheReadTokens: number
+  outputTokens: number
+  webSearchRequests: number
+  costNanoUsd: number
+  unpricedRequests: number
 }
 
 export interface TeamsStore {
@@ -131,6 +149,8 @@ export interface TeamsStore {
   ledgerRows (filter: LedgerFilter, limit: number): Promise<LedgerRow[]>
   /** Cost per client since `from` (nano-USD, null-cost rows counted as zero), to seed spend counters. */
   spendByClient (from: number): Promise<Map<string, number>>
+  /** Sums of the rows the filter selects (a client's standing for a period, a report's total). */
+  usageTotals (filter: UsageTotalsFilter): Promise<UsageTotals>
   /** Deletes rows older than `before`; returns how many. */
   pruneLedger (before: number): Promise<number>
 }

@@ -1,8 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import app, { serverOptions } from '../../app.js'
 import { loggerOptions } from '../../lib/logger-options.js'
+
+/** One SQLite directory per test process (the store's default is ./data), removed when it exits. */
+const TEST_DATA_DIR = mkdtempSync(join(tmpdir(), 'c2a-test-data-'))
+process.once('exit', () => { rmSync(TEST_DATA_DIR, { recursive: true, force: true }) })
 
 export const CLIENT_KEY = 'test-client-key-0123456789'
 export const UPSTREAM_KEYS = ['sk-ant-api03-test-key-one-AAAAAAAAAAAAAAAA', 'sk-ant-api03-test-key-two-BBBBBBBBBBBBBBBB']
@@ -49,6 +56,7 @@ export async function buildGateway (upstreamUrl: string, options: GatewayOptions
       LOG_LEVEL: lines ? 'info' : 'warn',
       // A busy test machine is not an overloaded gateway; load shedding has its own test.
       MAX_EVENT_LOOP_DELAY_MS: 0,
+      DATA_DIR: TEST_DATA_DIR,
       ...options.config
     }
   })
