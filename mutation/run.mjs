@@ -54,6 +54,30 @@ const AREAS = {
   redaction: {
     mutate: ['dist/lib/logger-options.js', 'dist/lib/core/redact.js', 'dist/plugins/redaction.js'],
     tests: ['dist/test/lib/core/redact.test.js', 'dist/test/security/secrets.test.js']
+  },
+  'affinity-thinking': {
+    mutate: ['dist/lib/core/affinity.js', 'dist/lib/core/thinking-store.js'],
+    tests: ['dist/test/lib/core/affinity.test.js', 'dist/test/lib/core/thinking-store.test.js']
+  },
+  ops: {
+    mutate: ['dist/lib/ops/*.js'],
+    tests: ['health', 'metric-labels', 'request-id', 'traffic-window', 'status-page', 'api-page', 'version'].map((name) => `dist/test/lib/ops/${name}.test.js`)
+  },
+  state: {
+    // The Redis tests start their own redis-server and wait on reconnections: seconds per run.
+    timeoutMS: 20000,
+    mutate: ['dist/lib/state/state-store.js', 'dist/lib/state/redis-state-store.js'],
+    tests: ['dist/test/lib/state/state-store.test.js', 'dist/test/lib/state/redis-state-store.test.js']
+  },
+  messages: {
+    // The scanner's property test takes seconds on a busy machine; it runs last.
+    timeoutMS: 20000,
+    mutate: ['dist/lib/messages/*.js'],
+    tests: ['response-headers', 'request-head', 'model-echo', 'usage-watch', 'json-scanner'].map((name) => `dist/test/lib/messages/${name}.test.js`)
+  },
+  'responses-store': {
+    mutate: ['response-store', 'input-items', 'ids', 'tool-names', 'reasoning-seal', 'translate-input', 'translate-request'].map((name) => `dist/lib/responses/${name}.js`),
+    tests: ['input-items', 'response-store', 'reasoning-seal', 'translate-input', 'translate-request'].map((name) => `dist/test/lib/responses/${name}.test.js`)
   }
 }
 
