@@ -40,7 +40,7 @@ test('keeps a bounded latency sample however many requests a minute sees', async
 test('an empty window has no latency figures; a 500 is a server error, a 499 a client error', async (t) => {
   const now = Date.UTC(2026, 0, 1, 12, 0, 30)
   const window = new TrafficWindow(15, () => now)
-  t.same(window.summary().latencyMs, { p50: null, p90: null, p99: null })
+  t.strictSame(window.summary().latencyMs, { p50: null, p90: null, p99: null })
   window.recordRequest(10, 500)
   window.recordRequest(10, 499)
   window.recordRequest(10, 399)
