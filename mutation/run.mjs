@@ -54,6 +54,40 @@ const AREAS = {
   redaction: {
     mutate: ['dist/lib/logger-options.js', 'dist/lib/core/redact.js', 'dist/plugins/redaction.js'],
     tests: ['dist/test/lib/core/redact.test.js', 'dist/test/security/secrets.test.js']
+  },
+  'affinity-thinking': {
+    oneProcess: true,
+    mutate: ['dist/lib/core/affinity.js', 'dist/lib/core/thinking-store.js'],
+    tests: ['dist/test/lib/core/affinity.test.js', 'dist/test/lib/core/thinking-store.test.js']
+  },
+  ops: {
+    oneProcess: true,
+    mutate: ['dist/lib/ops/*.js'],
+    tests: ['health', 'metric-labels', 'request-id', 'traffic-window', 'status-page', 'api-page', 'version'].map((name) => `dist/test/lib/ops/${name}.test.js`)
+  },
+  state: {
+    oneProcess: true,
+    // The Redis tests start their own redis-server and wait on reconnections: seconds per run.
+    timeoutMS: 20000,
+    mutate: ['dist/lib/state/state-store.js', 'dist/lib/state/redis-state-store.js'],
+    tests: ['dist/test/lib/state/state-store.test.js', 'dist/test/lib/state/redis-state-store.test.js']
+  },
+  messages: {
+    oneProcess: true,
+    // The scanner's property test takes seconds on a busy machine; it runs last.
+    timeoutMS: 20000,
+    mutate: ['dist/lib/messages/*.js'],
+    tests: ['response-headers', 'request-head', 'model-echo', 'usage-watch', 'json-scanner'].map((name) => `dist/test/lib/messages/${name}.test.js`)
+  },
+  'responses-store': {
+    oneProcess: true,
+    mutate: ['response-store', 'input-items', 'ids', 'tool-names', 'reasoning-seal'].map((name) => `dist/lib/responses/${name}.js`),
+    tests: ['input-items', 'response-store', 'reasoning-seal', 'tool-names'].map((name) => `dist/test/lib/responses/${name}.test.js`)
+  },
+  'responses-translation': {
+    oneProcess: true,
+    mutate: ['dist/lib/responses/translate-input.js', 'dist/lib/responses/translate-request.js'],
+    tests: ['translate-input', 'translate-request'].map((name) => `dist/test/lib/responses/${name}.test.js`)
   }
 }
 
@@ -67,7 +101,8 @@ for (const name of wanted) {
     $schema: '../node_modules/@stryker-mutator/core/schema/stryker-schema.json',
     testRunner: 'command',
     // Each test file straight under node (tap's mock loader for t.mockImport), stopping at the first failure.
-    commandRunner: { command: area.tests.map((test) => `${process.execPath} --import=${MOCK_LOADER} ${test} > /dev/null`).join(' && ') },
+    // Areas of many small files run them in one process instead (see one-process.mjs).
+    commandRunner: { command: area.oneProcess === true ? `${process.execPath} --import=${MOCK_LOADER} ${join(here, 'one-process.mjs')} ${area.tests.join(' ')} > /dev/null` : area.tests.map((test) => `${process.execPath} --import=${MOCK_LOADER} ${test} > /dev/null`).join(' && ') },
     mutate: typeof area.mutate === 'function' ? area.mutate() : area.mutate,
     coverageAnalysis: 'off',
     concurrency: 1,
@@ -75,7 +110,8 @@ for (const name of wanted) {
     mutator: { excludedMutations: ['StringLiteral'] },
     ignorePatterns: ['e2e-clients', 'bench', 'docs', 'mutation', '.tap', 'coverage'],
     // A mutant that loops forever is stopped soon after the normal run time; slower areas say so.
-    timeoutMS: area.timeoutMS ?? 5000,
+    // One-process areas: 20 s, because on a loaded machine a 5 s limit turned slow passing runs into timeouts.
+    timeoutMS: area.timeoutMS ?? (area.oneProcess === true ? 20000 : 5000),
     timeoutFactor: 1.25,
     reporters: ['clear-text', 'json', 'progress'],
     jsonReporter: { fileName: `mutation/reports/${name}.json` },

@@ -203,6 +203,7 @@ export function withIds (items: InputItem[]): InputItem[] {
   return items.map((item) => {
     if (typeof item.id === 'string' && item.id !== '') return item
     const type = item.type ?? 'message'
-    return { id: newId(type === 'message' ? 'msg' : 'item'), type, ...item }
+    // After the item's own fields: an empty id the client sent is replaced, not kept.
+    return { ...item, id: newId(type === 'message' ? 'msg' : 'item'), type }
   })
 }

@@ -36,3 +36,14 @@ test('keeps a bounded latency sample however many requests a minute sees', async
   t.equal(summary.requests, 5000)
   t.equal(summary.latencyMs.p99, 506, 'only the first 512 samples were kept, as the fixed random source never picks a slot')
 })
+
+test('an empty window has no latency figures; a 500 is a server error, a 499 a client error', async (t) => {
+  const now = Date.UTC(2026, 0, 1, 12, 0, 30)
+  const window = new TrafficWindow(15, () => now)
+  t.strictSame(window.summary().latencyMs, { p50: null, p90: null, p99: null })
+  window.recordRequest(10, 500)
+  window.recordRequest(10, 499)
+  window.recordRequest(10, 399)
+  const summary = window.summary()
+  t.same([summary.serverErrors, summary.clientErrors, summary.requests], [1, 1, 3])
+})
