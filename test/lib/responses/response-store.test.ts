@@ -51,13 +51,13 @@ test('an item is found by id among the caller\'s own responses only, whoever sav
   const { store } = fresh()
   await store.save('alice', stored('resp_a', null, [message('msg_shared', 'user', 'alice wrote this')], [message('msg_out', 'assistant', 'to alice')]))
   await store.save('bob', stored('resp_b', null, [message('msg_shared', 'user', 'bob wrote this')], []))
-  const mine = await store.findItem('alice', 'msg_shared')
-  t.equal(mine?.item.content, 'alice wrote this', 'alice still finds her own item')
-  t.equal(mine?.stored.response.id, 'resp_a')
-  t.equal((await store.findItem('bob', 'msg_shared'))?.item.content, 'bob wrote this')
-  t.equal((await store.findItem('alice', 'msg_out'))?.item.content, 'to alice', 'output items are found too')
-  t.equal(await store.findItem('bob', 'msg_out'), undefined, 'not by another caller')
-  t.equal(await store.findItem('alice', 'msg_none'), undefined)
+  const alice = await store.findItems('alice', ['msg_shared', 'msg_out', 'msg_none'])
+  t.equal(alice.get('msg_shared')?.item.content, 'alice wrote this', 'alice still finds her own item')
+  t.equal(alice.get('msg_out')?.item.content, 'to alice', 'output items are found too')
+  t.notOk(alice.has('msg_none'))
+  const bob = await store.findItems('bob', ['msg_shared', 'msg_out'])
+  t.equal(bob.get('msg_shared')?.item.content, 'bob wrote this')
+  t.notOk(bob.has('msg_out'), 'not by another caller')
 })
 
 test('load and delete are per caller; a deleted response is gone', async (t) => {
@@ -78,7 +78,7 @@ test('entries expire after the configured time', async (t) => {
   await store.save('alice', stored('resp_1', null, [message('msg_1', 'user', 'one')], []))
   await new Promise((resolve) => setTimeout(resolve, 20))
   t.equal(await store.load('alice', 'resp_1'), undefined)
-  t.equal(await store.findItem('alice', 'msg_1'), undefined)
+  t.notOk((await store.findItems('alice', ['msg_1'])).has('msg_1'))
 })
 
 test('input items get ids: msg_ for messages, item_ for the rest; given ids are kept', async (t) => {
