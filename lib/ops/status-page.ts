@@ -54,11 +54,27 @@ function render (status) {
   document.getElementById('models').replaceChildren(...status.models.map((id) => text('li', id)));
   document.getElementById('details').hidden = false;
 }
+let adminShownAt = 0;
+async function showAdmin (headers) {
+  if (Date.now() - adminShownAt < 60000) return true;
+  const answer = await fetch('admin/dashboard', { headers, cache: 'no-store' });
+  if (!answer.ok) return false;
+  const admin = document.getElementById('admin');
+  admin.innerHTML = await answer.text();
+  admin.hidden = false;
+  adminShownAt = Date.now();
+  return true;
+}
 async function refresh () {
   const key = sessionStorage.getItem('claude2api.key');
   if (!key) return;
-  const answer = await fetch('status', { headers: { authorization: 'Bearer ' + key }, cache: 'no-store' });
-  if (answer.status === 401) { sessionStorage.removeItem('claude2api.key'); message.textContent = 'That key was not accepted.'; return; }
+  const headers = { authorization: 'Bearer ' + key };
+  const answer = await fetch('status', { headers, cache: 'no-store' });
+  // A client key reads the status; an admin key (refused there) reads the dashboard.
+  if (answer.status === 401) {
+    if (await showAdmin(headers)) { message.textContent = ''; return; }
+    sessionStorage.removeItem('claude2api.key'); message.textContent = 'That key was not accepted.'; return;
+  }
   if (!answer.ok) { message.textContent = 'Status unavailable (' + answer.status + ')'; return; }
   message.textContent = '';
   render(await answer.json());
@@ -99,17 +115,19 @@ export function renderStatusPage (view: StatusPageView): string {
 body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
 h1{margin-bottom:0}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.2rem .8rem .2rem 0;text-align:left}
 pre{background:#f4f4f4;padding:.5rem;overflow:auto}code{background:#f4f4f4}.muted{color:#666}
+.chart{margin:1rem 0}.chart svg{display:block;background:#fafafa}.legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.2rem 1rem}.legend li{display:flex;align-items:center;gap:.3rem}.scroll{overflow-x:auto}
 </style></head>
 <body>
 <h1>claude2api</h1>
 <p class="muted">version ${escapeHtml(view.version)} · <a href="openapi.json">API description (OpenAPI)</a> · <a href="docs">browse the API</a> · <a href="health">health</a></p>
 <p>Health: <strong id="health">${escapeHtml(health)}</strong></p>
-<form id="login"><label>Client key <input id="key" type="password" autocomplete="off"></label> <button type="submit">Show details</button> <span id="message"></span></form>
+<form id="login"><label>Client or admin key <input id="key" type="password" autocomplete="off"></label> <button type="submit">Show details</button> <span id="message"></span></form>
 <div id="details" hidden>
 <h2>Key pool</h2><table><thead><tr><th>key</th><th>state</th><th>cooldown left</th><th>reason</th></tr></thead><tbody id="keys"></tbody></table>
 <h2>Last 15 minutes (this instance)</h2><table><tbody id="traffic"></tbody></table>
 <h2>Models</h2><ul id="models"></ul>
 </div>
+<div id="admin" hidden></div>
 ${connectSection(view.baseUrl, view.mirrorPrefix)}
 <script>${SCRIPT}</script>
 </body></html>
