@@ -42,7 +42,7 @@ export function openAiHeaders (authorization: string, extra: Record<string, stri
 export const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=1']
 
 /** Starts claude2api's server.js (dist/server.js, or another build's) as production does. */
-export async function startClaude2api (serverScript: string, upstreamUrl: string, nodeFlags: string[] = []): Promise<RunningSystem> {
+export async function startClaude2api (serverScript: string, upstreamUrl: string, nodeFlags: string[] = [], extraEnv: Record<string, string> = {}): Promise<RunningSystem> {
   const port = await freePort()
   const service = await spawnService({
     name: 'claude2api',
@@ -54,7 +54,8 @@ export async function startClaude2api (serverScript: string, upstreamUrl: string
       ANTHROPIC_API_KEYS: UPSTREAM_KEY,
       APIKEY: CLIENT_KEY,
       ANTHROPIC_BASE_URL: upstreamUrl,
-      ADDRESS: `127.0.0.1:${port}`
+      ADDRESS: `127.0.0.1:${port}`,
+      ...extraEnv
     }
   })
   return { name: 'claude2api', service, target: { url: service.url, path: '/v1/chat/completions', headers: openAiHeaders(CLIENT_KEY), body: openAiBody } }
