@@ -72,7 +72,15 @@ const AUTHORISED_REQUESTS: Record<string, { payload?: Record<string, unknown>; i
   '/messages/count_tokens': { payload: { model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'Hello' }] } },
   '/metrics': {},
   '/status': {},
-  '/health/details': {}
+  '/health/details': {},
+  // A client's own standing; APIKEY's keys are unnamed clients, which have none to read.
+  '/usage': { served: 404 },
+  '/api/oauth/usage': {}
+}
+
+/** Routes for admin keys only: a client key is known but not enough (403); Anthropic's Admin API paths answer in its shape. */
+function isAdminRoute (url: string): boolean {
+  return url.startsWith('/admin/') || url.startsWith('/v1/organizations/')
 }
 
 function patternOf (url: string): string {
@@ -90,13 +98,13 @@ test('every route but the public ones requires a valid client key', async (t) =>
   const app = await buildGateway(stub.url, { routes })
   t.teardown(async () => { await app.close(); await stub.close() })
 
-  const unlisted = routes.filter((route) => !PUBLIC_ROUTES.has(route.url) && !(patternOf(route.url) in AUTHORISED_REQUESTS))
+  const unlisted = routes.filter((route) => !PUBLIC_ROUTES.has(route.url) && !isAdminRoute(route.url) && !(patternOf(route.url) in AUTHORISED_REQUESTS))
   t.same(unlisted, [], 'every route is either public or has an authorised request in this test')
   t.ok(routes.some((route) => route.url === '/v1/chat/completions') && routes.some((route) => route.url === '/hf/v1/chat/completions'), 'the API is served under /v1 and /hf/v1')
 
   for (const route of routes) {
     const sample = AUTHORISED_REQUESTS[patternOf(route.url)] ?? {}
-    const url = route.url.replace(':id', sample.id ?? 'x')
+    const url = route.url.replace(':id', sample.id ?? 'x').replace(':name', 'x')
     const payload = route.method === 'POST' ? sample.payload : undefined
     const attempts: Array<[string, Record<string, string>]> = [
       ['no key', {}],
@@ -113,10 +121,18 @@ test('every route but the public ones requires a valid client key', async (t) =>
       }
       t.equal(response.statusCode, 401, `${route.method} ${url} with ${what} → 401`)
       if (route.method === 'HEAD') continue
-      const anthropicRoute = patternOf(route.url).startsWith('/messages')
+      const anthropicRoute = patternOf(route.url).startsWith('/messages') || route.url.startsWith('/v1/organizations/') || route.url === '/api/oauth/usage'
       t.ok(anthropicRoute ? isAnthropicError(response.json()) : isOpenAIError(response.json()), `${route.method} ${url} 401 body is ${anthropicRoute ? 'an Anthropic' : 'an OpenAI'} error`)
     }
     const allowed = await app.inject({ method: route.method as 'GET', url, headers: { authorization: `Bearer ${CLIENT_KEY}` }, payload })
+    if (isAdminRoute(route.url)) {
+      t.equal(allowed.statusCode, 403, `${route.method} ${url} with a client key is refused: admin keys only`)
+      continue
+    }
+    if (sample.served !== undefined) {
+      t.equal(allowed.statusCode, sample.served, `${route.method} ${url} with the client key is answered (${allowed.statusCode})`)
+      continue
+    }
     // GET /responses without an upgrade is WebSocket mode's own answer: 426, so clients fall back to HTTP.
     const upgradeOnly = route.method !== 'POST' && patternOf(route.url) === '/responses' && allowed.statusCode === 426
     t.ok(allowed.statusCode < 400 || upgradeOnly || (sample.id?.endsWith('unknown') === true && allowed.statusCode === 404), `${route.method} ${url} with the client key is served (${allowed.statusCode})`)
