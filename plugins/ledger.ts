@@ -106,6 +106,18 @@ async function ledgerPlugin (fastify: FastifyInstance): Promise<void> {
     writer.add(row)
   }
 
+  // The request span names the client and what the request cost so far (its usage is in by the time the answer is sent).
+  fastify.tracing.contribute((request) => {
+    const account = request.ledgerAccount
+    if (!account) return {}
+    const holder = holderOf(request)
+    const quote = account.upstreamModel === null ? undefined : prices.quote(account.upstreamModel, account.usage)
+    return {
+      ...(holder.client === null ? {} : { 'claude2api.client': holder.client }),
+      ...(holder.group === null ? {} : { 'claude2api.group': holder.group }),
+      ...(quote === undefined ? {} : { 'claude2api.cost_nano_usd': quote.costNanoUsd, 'claude2api.price_version': quote.priceVersion })
+    }
+  })
   fastify.decorate('ledger', {
     prices,
     onRecorded: (listener: LedgerListener) => { listeners.push(listener) },
@@ -156,4 +168,4 @@ function startPruning (fastify: FastifyInstance): void {
   fastify.addHook('onClose', async () => { if (timer !== undefined) clearInterval(timer) })
 }
 
-export default fp(ledgerPlugin, { name: 'ledger', fastify: '5.x', dependencies: ['config', 'store', 'metrics'] })
+export default fp(ledgerPlugin, { name: 'ledger', fastify: '5.x', dependencies: ['config', 'store', 'metrics', 'tracing'] })

@@ -25,8 +25,10 @@ export interface GatewayTracing {
   attempt: <T>(details: AttemptDetails, run: () => Promise<T>) => Promise<T>
   /** One finished upstream answer of the request: usage, model, finish reason. */
   recordAnswer: (request: FastifyRequest, answer: TracedAnswer) => void
-  /** Gateway facts known later in the request (client name, cost). */
+  /** Gateway facts known later in the request. */
   annotate: (request: FastifyRequest, attributes: Attributes) => void
+  /** Adds attributes that another plugin knows when a request span ends (the client, the cost). */
+  contribute: (attributesOf: (request: FastifyRequest) => Attributes) => void
 }
 
 interface RequestTrace {
@@ -61,7 +63,8 @@ const DISABLED: GatewayTracing = {
   enabled: false,
   attempt: async (_details, run) => await run(),
   recordAnswer: () => {},
-  annotate: () => {}
+  annotate: () => {},
+  contribute: () => {}
 }
 
 function requestModel (request: FastifyRequest): string | undefined {
@@ -70,12 +73,15 @@ function requestModel (request: FastifyRequest): string | undefined {
   return typeof model === 'string' ? model.slice(0, 200) : undefined
 }
 
-function endRequestSpan (request: FastifyRequest, reply: FastifyReply): void {
+type AttributeSource = (request: FastifyRequest) => Attributes
+
+function endRequestSpan (request: FastifyRequest, reply: FastifyReply, sources: readonly AttributeSource[]): void {
   const traced = request.trace
   if (!traced || traced.ended) return
   traced.ended = true
   const status = reply.raw.headersSent ? reply.statusCode : 499
   traced.span.setAttributes({ 'http.response.status_code': status, ...traced.answers.attributes() })
+  for (const source of sources) traced.span.setAttributes(source(request))
   if (!reply.raw.writableFinished) traced.span.setAttribute('claude2api.client_disconnected', true)
   if (status >= 500) traced.span.setStatus({ code: SpanStatusCode.ERROR })
   traced.span.end()
@@ -100,7 +106,7 @@ function startRequestSpan (tracer: Tracer, request: FastifyRequest): void {
   request.trace = { span, context: trace.setSpan(parent, span), answers: new AnswerTotals(), ended: false }
 }
 
-function tracingFor (tracer: Tracer): GatewayTracing {
+function tracingFor (tracer: Tracer, sources: AttributeSource[]): GatewayTracing {
   return {
     enabled: true,
     attempt: async (details, run) => {
@@ -129,7 +135,8 @@ function tracingFor (tracer: Tracer): GatewayTracing {
       }
     },
     recordAnswer: (request, answer) => { request.trace?.answers.add(answer) },
-    annotate: (request, attributes) => { request.trace?.span.setAttributes(attributes) }
+    annotate: (request, attributes) => { request.trace?.span.setAttributes(attributes) },
+    contribute: (source) => { sources.push(source) }
   }
 }
 
@@ -146,7 +153,8 @@ async function tracingPlugin (fastify: FastifyInstance): Promise<void> {
     spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: tracing.url }), scheduledDelayMillis: tracing.exportDelayMs })]
   })
   const tracer = provider.getTracer('claude2api', fastify.instanceInfo.version)
-  fastify.decorate('tracing', tracingFor(tracer))
+  const sources: AttributeSource[] = []
+  fastify.decorate('tracing', tracingFor(tracer, sources))
 
   fastify.addHook('onRequest', async (request) => { startRequestSpan(tracer, request) })
   // From here on the handler, and every await inside it, runs in the request span's context,
@@ -159,7 +167,7 @@ async function tracingPlugin (fastify: FastifyInstance): Promise<void> {
     traced.span.setAttribute('gen_ai.request.model', model)
     context.with(traced.context.setValue(MODEL_KEY, model), done)
   })
-  fastify.addHook('onResponse', async (request, reply) => { endRequestSpan(request, reply) })
+  fastify.addHook('onResponse', async (request, reply) => { endRequestSpan(request, reply, sources) })
   fastify.addHook('onRequestAbort', async (request) => {
     const traced = request.trace
     if (!traced || traced.ended) return

@@ -101,6 +101,28 @@ test('a retried streamed chat request: one server span continuing the caller\'s 
   for (const key of UPSTREAM_KEYS) t.notOk(exported.includes(key), 'no upstream key')
 })
 
+test('a named client\'s request span names the client, its group and what the request cost', async (t) => {
+  const receiver = await startReceiver()
+  const stub = await startAnthropicStub()
+  const alice = 'c2a-alice-tracing-key-0123456789abcdefgh'
+  const gateway = await startGateway(stub.url, { config: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, CLIENTS: JSON.stringify([{ name: 'alice', key: alice, group: 'backend' }]), GROUPS: JSON.stringify([{ name: 'backend' }]) } })
+  t.teardown(async () => { await stub.close(); await receiver.close() })
+  const response = await postChat(gateway.url, { model: MODEL, messages: [{ role: 'user', content: PROMPT }] }, { authorization: `Bearer ${alice}`, 'content-type': 'application/json' })
+  t.equal(response.status, 200)
+  await response.text()
+  await gateway.app.ledger.flush()
+  const rows = await gateway.app.teamsStore.ledgerRows({ from: 0, to: Date.now() + 1 }, 10)
+  await gateway.close()
+  const server = receiver.spans().find((span) => span.kind === SERVER)
+  t.ok(server, 'the request span')
+  t.equal(attribute(server!, 'claude2api.client'), 'alice')
+  t.equal(attribute(server!, 'claude2api.group'), 'backend')
+  const cost = attribute(server!, 'claude2api.cost_nano_usd')
+  t.ok(typeof cost === 'number' && cost > 0, 'the cost is on the span')
+  t.equal(cost, rows.find((row) => row.client === 'alice')?.costNanoUsd, 'the same cost as the ledger row')
+  t.notOk(receiver.bodies.join('\n').includes(alice), 'no client key in the traces')
+})
+
 test('a Messages pass-through and a Responses request each get their protocol and usage', async (t) => {
   const receiver = await startReceiver()
   const stub = await startAnthropicStub()
