@@ -2,7 +2,7 @@
 // mutant only runs the tests that concern it. Not part of CI: it takes tens of minutes on 2 cores.
 // Usage (from the repository root, after `npm run build`): node mutation/run.mjs [area ...]
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -88,8 +88,41 @@ const AREAS = {
     oneProcess: true,
     mutate: ['dist/lib/responses/translate-input.js', 'dist/lib/responses/translate-request.js'],
     tests: ['translate-input', 'translate-request'].map((name) => `dist/test/lib/responses/${name}.test.js`)
+  },
+  // Teams: identities, limits and spend caps (the Redis counters are covered by the state area's way
+  // of testing and by the replica tests, too slow per mutant).
+  'teams-limits': {
+    oneProcess: true,
+    mutate: ['limiter', 'counters', 'effective-limits', 'periods', 'model-access', 'keys', 'answers', 'directory', 'definitions', 'teams-config', 'oauth-usage', 'admin-views'].map((name) => `dist/lib/clients/${name}.js`),
+    tests: () => unitTests('clients')
+  },
+  ledger: {
+    oneProcess: true,
+    mutate: ['dist/lib/ledger/*.js'],
+    tests: () => unitTests('ledger')
+  },
+  // The SQLite store runs in-process; the PostgreSQL half needs the server of `npm test` (.ci/prepare).
+  store: {
+    oneProcess: true,
+    timeoutMS: 30000,
+    mutate: ['dist/lib/store/*.js'],
+    tests: () => unitTests('store')
+  },
+  // The WebSocket transport has no unit seam below the route: its route test starts the gateway.
+  websocket: {
+    timeoutMS: 30000,
+    mutate: ['dist/lib/responses/websocket-session.js'],
+    tests: ['dist/test/routes/responses-websocket.test.js']
   }
 }
+
+/** Every compiled unit test of one lib/ folder, so tests added later join their area by themselves. */
+function unitTests (folder) {
+  const dir = join(root, 'dist/test/lib', folder)
+  return readdirSync(dir).filter((name) => name.endsWith('.test.js')).sort().map((name) => `dist/test/lib/${folder}/${name}`)
+}
+
+const testsOf = (area) => typeof area.tests === 'function' ? area.tests() : area.tests
 
 const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(AREAS)
 mkdirSync(join(here, 'configs'), { recursive: true })
@@ -102,7 +135,7 @@ for (const name of wanted) {
     testRunner: 'command',
     // Each test file straight under node (tap's mock loader for t.mockImport), stopping at the first failure.
     // Areas of many small files run them in one process instead (see one-process.mjs).
-    commandRunner: { command: area.oneProcess === true ? `${process.execPath} --import=${MOCK_LOADER} ${join(here, 'one-process.mjs')} ${area.tests.join(' ')} > /dev/null` : area.tests.map((test) => `${process.execPath} --import=${MOCK_LOADER} ${test} > /dev/null`).join(' && ') },
+    commandRunner: { command: area.oneProcess === true ? `${process.execPath} --import=${MOCK_LOADER} ${join(here, 'one-process.mjs')} ${testsOf(area).join(' ')} > /dev/null` : testsOf(area).map((test) => `${process.execPath} --import=${MOCK_LOADER} ${test} > /dev/null`).join(' && ') },
     mutate: typeof area.mutate === 'function' ? area.mutate() : area.mutate,
     coverageAnalysis: 'off',
     concurrency: 1,
