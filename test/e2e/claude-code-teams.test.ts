@@ -1,46 +1,21 @@
 // The real Claude Code CLI with a capped client key: the gateway's usage headers past 75 %, then
 // the contract's refusal, whose sentence is what the CLI prints.
-import { spawn } from 'node:child_process'
 import http from 'node:http'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import t from 'tap'
 import { startAnthropicStub } from '../helpers/anthropic-stub.js'
+import { runClaude, RUN_LIMIT_MS, type ClaudeRun } from '../helpers/claude-code.js'
 import { startGateway } from '../helpers/gateway.js'
 import { NANO_PER_CENT, spendKey } from '../../lib/clients/limiter.js'
 
-const CLAUDE = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'e2e-clients', 'node_modules', '.bin', 'claude')
-const RUN_LIMIT_MS = 240_000
 const ALICE = 'c2a-claude-code-capped-key-aaaaaaaaaaaaaaaaaaa'
 
 t.setTimeout(RUN_LIMIT_MS * 3)
 
-interface Run { code: number | null; stdout: string; stderr: string }
-
-async function runClaude (baseUrl: string, home: string, prompt: string): Promise<Run> {
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: home,
-    ANTHROPIC_BASE_URL: baseUrl,
-    ANTHROPIC_API_KEY: ALICE,
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    DISABLE_TELEMETRY: '1',
-    DISABLE_ERROR_REPORTING: '1',
-    DISABLE_AUTOUPDATER: '1',
-    DISABLE_BUG_COMMAND: '1',
-    CI: '1'
-  }
-  const child = spawn(CLAUDE, ['-p', prompt, '--model', 'claude-sonnet-4-6'], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-  const killer = setTimeout(() => child.kill('SIGKILL'), RUN_LIMIT_MS)
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-  clearTimeout(killer)
-  return { code, stdout, stderr }
+async function askClaude (baseUrl: string, home: string, prompt: string): Promise<ClaudeRun> {
+  return await runClaude({ baseUrl, apiKey: ALICE, home, args: ['-p', prompt, '--model', 'claude-sonnet-4-6'] })
 }
 
 /** A pass-through proxy in front of the gateway that remembers the headers of each Messages answer the CLI received. */
@@ -79,7 +54,7 @@ t.test('Claude Code with a capped key: warning headers, then the refusal it prin
 
   // $7.60 of $10 spent: past 75 %.
   await spend(760)
-  const warned = await runClaude(proxy.url, home, 'Say hello')
+  const warned = await askClaude(proxy.url, home, 'Say hello')
   t.equal(warned.code, 0, warned.stderr.slice(0, 500))
   t.match(warned.stdout, /Hello from the stub\./)
   const answered = proxy.seen.filter((answer) => answer.status === 200)
@@ -93,7 +68,7 @@ t.test('Claude Code with a capped key: warning headers, then the refusal it prin
   // At the cap: refused before anything goes upstream.
   await spend(1000)
   const upstreamBefore = stub.requests.length
-  const refused = await runClaude(proxy.url, home, 'Say hello again')
+  const refused = await askClaude(proxy.url, home, 'Say hello again')
   t.not(refused.code, 0, 'the CLI reports a failure')
   const refusal = proxy.seen.at(-1)
   t.equal(refusal?.status, 429)

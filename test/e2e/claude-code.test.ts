@@ -1,47 +1,22 @@
 // The real Claude Code CLI (e2e-clients/, pinned) in print mode against the gateway and the
 // strict stub: a plain prompt, and a prompt the stub answers with a call of Claude Code's own
 // Read tool, so that the tool result goes back through the gateway before the final answer.
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import t from 'tap'
 import { startAnthropicStub, type RecordedRequest, type StubReply } from '../helpers/anthropic-stub.js'
+import { runClaude, RUN_LIMIT_MS, type ClaudeRun } from '../helpers/claude-code.js'
 import { CLIENT_KEY, startGateway, UPSTREAM_KEYS } from '../helpers/gateway.js'
 
-const CLAUDE = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'e2e-clients', 'node_modules', '.bin', 'claude')
-const RUN_LIMIT_MS = 240_000
 const FILE_CONTENT = 'the e2e marker is 7-blue-herons'
 const TOOL_PROMPT = 'Read the file notes.txt and tell me the marker'
 
 t.setTimeout(RUN_LIMIT_MS * 3)
 
-interface Run { code: number | null; stdout: string; stderr: string }
-
-/** Claude Code with a fresh HOME, pointed at the gateway, with every optional network call turned off. */
-async function runClaude (gatewayUrl: string, home: string, prompt: string): Promise<Run> {
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: home,
-    ANTHROPIC_BASE_URL: gatewayUrl,
-    ANTHROPIC_API_KEY: CLIENT_KEY,
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    DISABLE_TELEMETRY: '1',
-    DISABLE_ERROR_REPORTING: '1',
-    DISABLE_AUTOUPDATER: '1',
-    DISABLE_BUG_COMMAND: '1',
-    CI: '1'
-  }
-  const child = spawn(CLAUDE, ['-p', prompt, '--output-format', 'json', '--model', 'claude-sonnet-4-6', '--allowedTools', 'Read'], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-  const killer = setTimeout(() => child.kill('SIGKILL'), RUN_LIMIT_MS)
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-  clearTimeout(killer)
-  return { code, stdout, stderr }
+/** Claude Code in print mode with JSON output and its Read tool allowed. */
+async function askClaude (gatewayUrl: string, home: string, prompt: string): Promise<ClaudeRun> {
+  return await runClaude({ baseUrl: gatewayUrl, apiKey: CLIENT_KEY, home, args: ['-p', prompt, '--output-format', 'json', '--model', 'claude-sonnet-4-6', '--allowedTools', 'Read'] })
 }
 
 function lastUserText (request: RecordedRequest): string {
@@ -83,7 +58,7 @@ t.test('Claude Code through the gateway', async (t) => {
   })
 
   await t.test('a plain prompt', async (t) => {
-    const run = await runClaude(gateway.url, home, 'Say hello')
+    const run = await askClaude(gateway.url, home, 'Say hello')
     t.equal(run.code, 0, run.stderr.slice(0, 500))
     const result = JSON.parse(run.stdout) as { is_error: boolean; result: string }
     t.equal(result.is_error, false)
@@ -99,7 +74,7 @@ t.test('Claude Code through the gateway', async (t) => {
 
   await t.test('a prompt that makes Claude Code call its Read tool; the result goes back through the gateway', async (t) => {
     stub.requests.length = 0
-    const run = await runClaude(gateway.url, home, TOOL_PROMPT)
+    const run = await askClaude(gateway.url, home, TOOL_PROMPT)
     t.equal(run.code, 0, run.stderr.slice(0, 500))
     const result = JSON.parse(run.stdout) as { is_error: boolean; result: string; num_turns: number }
     t.equal(result.is_error, false)
