@@ -19,7 +19,7 @@ export interface PrefixRecord {
 
 const FIVE_MINUTES_MS = 5 * 60_000
 const ONE_HOUR_MS = 60 * 60_000
-/** Claude Code's per-request attribution block: its `cch` value changes with every request. */
+/** Claude Code's attribution block: its `cc_version` suffix follows the first prompt, and a `cch` value, where sent, changes every request. */
 const ATTRIBUTION = 'x-anthropic-billing-header'
 
 interface Body { tools?: unknown; system?: unknown; messages?: unknown; cache_control?: unknown }
