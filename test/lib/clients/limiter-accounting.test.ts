@@ -202,6 +202,13 @@ test('record: a client without caps still counts its spend, once per period', as
   t.same(await limiter.spent('c:bob'), { daily: 12, weekly: 12, monthly: 12 })
 })
 
+test('record: only a pooled cap sends cost to a counter other than the client\'s own', async (t) => {
+  const { limiter } = setup()
+  await limiter.record('alice', [], [cap('daily', 100, { source: 'group', counter: 'g:backend', pooled: false })], { inputTokens: 0, outputTokens: 0, costNanoUsd: 40 })
+  t.same(await limiter.spent('g:backend'), { daily: 0, weekly: 0, monthly: 0 })
+  t.same(await limiter.spent('c:alice'), { daily: 40, weekly: 40, monthly: 40 })
+})
+
 test('record: a request without a price, or free, adds no spend (and creates no counter a seed would then miss)', async (t) => {
   const { limiter, counters } = setup()
   await limiter.record('alice', [rate('input_tpm', 100)], [], { inputTokens: 3, outputTokens: 4, costNanoUsd: null })
