@@ -121,6 +121,13 @@ export interface UsageTotals {
   unpricedRequests: number
 }
 
+/** How many of a client's requests had one prompt-cache outcome, as the ledger stores it (`miss_prefix_changed; at=system[0]`). */
+export interface CacheOutcomeCount {
+  client: string | null
+  outcome: string
+  requests: number
+}
+
 export interface TeamsStore {
   readonly kind: 'sqlite' | 'postgres'
   /** Runs the versioned migrations not yet applied. */
@@ -151,6 +158,11 @@ export interface TeamsStore {
   spendByClient (from: number): Promise<Map<string, number>>
   /** Sums of the rows the filter selects (a client's standing for a period, a report's total). */
   usageTotals (filter: UsageTotalsFilter): Promise<UsageTotals>
+  /**
+   * Per client, its most frequent prompt-cache outcomes other than `hit` (rows without an outcome
+   * left out), at most `perClient` each, most frequent first and ties by name.
+   */
+  cacheOutcomesByClient (filter: LedgerFilter, perClient: number): Promise<CacheOutcomeCount[]>
   /** Deletes rows older than `before`; returns how many. */
   pruneLedger (before: number): Promise<number>
 }

@@ -130,6 +130,36 @@ function storeSuite (t: Test, open: () => TeamsStore): void {
     t.equal(none.costNanoUsd, 0)
   })
 
+  t.test('each client\'s most frequent cache outcomes other than hits, at most so many per client', async (t) => {
+    const rows = (client: string | null, outcome: string | null, count: number, at = Date.UTC(2026, 11, 2, 10)): LedgerRow[] =>
+      Array.from({ length: count }, (_, i) => ledgerRow({ requestId: `${client}-${outcome}-${at}-${i}`, client, cacheOutcome: outcome, at }))
+    const attribution = 'miss_prefix_changed; at=system[0] (Claude Code attribution block)'
+    await store.insertLedgerRows([
+      ...rows('alice', 'hit', 9),
+      ...rows('alice', attribution, 5),
+      ...rows('alice', 'first_write', 3),
+      ...rows('alice', 'miss_expired', 2),
+      ...rows('alice', 'not_cacheable', 1),
+      ...rows('alice', null, 4),
+      ...rows('bob', 'miss_key_switch', 2),
+      ...rows('bob', 'first_write', 2),
+      ...rows('bob', 'miss_expired', 7, 50),
+      ...rows(null, 'not_cacheable', 1)
+    ])
+    const window = { from: 100, to: Date.UTC(2030, 0, 1) }
+    const byClient = (found: Array<{ client: string | null }>): Array<{ client: string | null }> => [...found].sort((a, b) => String(a.client).localeCompare(String(b.client)))
+    t.same(byClient(await store.cacheOutcomesByClient(window, 3)), [
+      { client: 'alice', outcome: attribution, requests: 5 },
+      { client: 'alice', outcome: 'first_write', requests: 3 },
+      { client: 'alice', outcome: 'miss_expired', requests: 2 },
+      { client: 'bob', outcome: 'first_write', requests: 2 },
+      { client: 'bob', outcome: 'miss_key_switch', requests: 2 },
+      { client: null, outcome: 'not_cacheable', requests: 1 }
+    ], 'hits, rows without an outcome, the fourth reason and rows before the window are left out; a tie goes by name')
+    t.same(await store.cacheOutcomesByClient({ ...window, clients: ['bob'] }, 1), [{ client: 'bob', outcome: 'first_write', requests: 2 }], 'the filter and the bound apply')
+    t.same(await store.cacheOutcomesByClient({ from: 0, to: 100, clients: ['bob'] }, 3), [{ client: 'bob', outcome: 'miss_expired', requests: 7 }])
+  })
+
   t.test('pruning deletes only older rows', async (t) => {
     await store.insertLedgerRows([ledgerRow({ requestId: 'old', at: 10 }), ledgerRow({ requestId: 'new', at: 20 })])
     t.equal(await store.pruneLedger(15), 1)
