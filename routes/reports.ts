@@ -87,9 +87,9 @@ const reportRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const now = Date.now()
     const from = Math.floor(now / DAY) * DAY - (DASHBOARD_DAYS - 1) * DAY
     const window = { from, to: now + 1 }
-    const [rows, outcomes] = await Promise.all([fastify.teamsStore.ledgerRows(window, REPORT_ROW_LIMIT + 1), fastify.teamsStore.cacheOutcomesByClient(window, CACHE_REASONS_PER_CLIENT)])
+    const [rows, outcomes] = await Promise.all([fastify.teamsStore.ledgerRows(window, REPORT_ROW_LIMIT + 1, 'newest'), fastify.teamsStore.cacheOutcomesByClient(window, CACHE_REASONS_PER_CLIENT)])
     const truncated = rows.length > REPORT_ROW_LIMIT
-    const html = renderDashboard(dashboardData(truncated ? rows.slice(0, REPORT_ROW_LIMIT) : rows, now, capsOf(fastify), truncated, outcomes))
+    const html = renderDashboard(dashboardData(truncated ? rows.slice(1) : rows, now, capsOf(fastify), truncated, outcomes))
     return await reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html)
   })
 }

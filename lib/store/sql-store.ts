@@ -253,10 +253,11 @@ export abstract class SqlTeamsStore implements TeamsStore {
     return { where: clauses.join(' AND '), params }
   }
 
-  async ledgerRows (filter: LedgerFilter, limit: number): Promise<LedgerRow[]> {
+  async ledgerRows (filter: LedgerFilter, limit: number, keep: 'oldest' | 'newest' = 'oldest'): Promise<LedgerRow[]> {
     const { where, params } = this.ledgerWhere(filter)
-    const rows = await this.all(`SELECT ${LEDGER_COLUMNS.join(', ')} FROM ledger WHERE ${where} ORDER BY at, id LIMIT ?`, [...params, Math.max(0, Math.floor(limit))])
-    return rows.map(rowToLedger)
+    const order = keep === 'newest' ? 'at DESC, id DESC' : 'at, id'
+    const rows = (await this.all(`SELECT ${LEDGER_COLUMNS.join(', ')} FROM ledger WHERE ${where} ORDER BY ${order} LIMIT ?`, [...params, Math.max(0, Math.floor(limit))])).map(rowToLedger)
+    return keep === 'newest' ? rows.reverse() : rows
   }
 
   async usageTotals (filter: UsageTotalsFilter): Promise<UsageTotals> {

@@ -152,8 +152,8 @@ export interface TeamsStore {
   listAudit (options: { limit: number, beforeId?: number }): Promise<AuditEntry[]>
 
   insertLedgerRows (rows: LedgerRow[]): Promise<void>
-  /** Rows in time order, for reports; `limit` bounds the answer. */
-  ledgerRows (filter: LedgerFilter, limit: number): Promise<LedgerRow[]>
+  /** Rows in time order, for reports; `limit` bounds the answer, keeping the oldest rows or, with `newest`, the newest. */
+  ledgerRows (filter: LedgerFilter, limit: number, keep?: 'oldest' | 'newest'): Promise<LedgerRow[]>
   /** Cost per client since `from` (nano-USD, null-cost rows counted as zero), to seed spend counters. */
   spendByClient (from: number): Promise<Map<string, number>>
   /** Sums of the rows the filter selects (a client's standing for a period, a report's total). */

@@ -106,6 +106,13 @@ function storeSuite (t: Test, open: () => TeamsStore): void {
     t.equal((await store.ledgerRows({ from: 0, to: Date.UTC(2030, 0, 1) }, 1)).length, 1)
   })
 
+  t.test('a bounded read takes the oldest rows, or the newest when asked, and gives them in time order either way', async (t) => {
+    await store.insertLedgerRows([1, 2, 3, 4].map((hour) => ledgerRow({ requestId: `h${hour}`, at: Date.UTC(2026, 11, 2, hour) })))
+    const window = { from: 0, to: Date.UTC(2030, 0, 1) }
+    t.same((await store.ledgerRows(window, 2)).map((r) => r.requestId), ['h1', 'h2'])
+    t.same((await store.ledgerRows(window, 2, 'newest')).map((r) => r.requestId), ['h3', 'h4'])
+  })
+
   t.test('many rows go in one call, in chunks', async (t) => {
     const rows = Array.from({ length: 450 }, (_, i) => ledgerRow({ requestId: `bulk-${i}`, at: 1000 + i, costNanoUsd: i }))
     await store.insertLedgerRows(rows)
