@@ -77,7 +77,7 @@ const AREAS = {
     // The scanner's property test takes seconds on a busy machine; it runs last.
     timeoutMS: 20000,
     mutate: ['dist/lib/messages/*.js'],
-    tests: ['response-headers', 'request-head', 'model-echo', 'usage-watch', 'json-scanner'].map((name) => `dist/test/lib/messages/${name}.test.js`)
+    tests: ['error-frames', 'response-headers', 'request-head', 'model-echo', 'usage-watch', 'json-scanner'].map((name) => `dist/test/lib/messages/${name}.test.js`)
   },
   'responses-store': {
     oneProcess: true,
