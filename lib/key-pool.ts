@@ -48,6 +48,13 @@ export interface KeyRecord {
   probePending?: boolean
 }
 
+/**
+ * KEY_ROUTING: how a request's key is chosen. `headroom` keeps a conversation on its key and
+ * places new ones by the limits Anthropic reports; `affinity` keeps conversations but ignores
+ * those limits; `round-robin` does neither (the latter two are there to compare against).
+ */
+export type KeyRouting = 'headroom' | 'affinity' | 'round-robin'
+
 export interface PoolStatus { total: number; healthy: number; cooling: number; disabled: number }
 
 /** One key as operators may see it: its label and health, never the secret. */
@@ -70,6 +77,8 @@ export class KeyPool {
   private cursor = 0
   /** KEY_MAX_CONCURRENCY, for keys without their own cap (0: none). */
   maxConcurrency = 0
+  /** Whether the limits answers report steer the choice (KEY_ROUTING=headroom); without, healthy keys rotate. */
+  byHeadroom = true
 
   constructor (keys: ReadonlyArray<string | KeySpec>, private readonly now: () => number = Date.now, private readonly onChange: (key: PoolKey) => void = () => {}) {
     const specs: KeySpec[] = keys.map((key) => typeof key === 'string' ? { secret: key, weight: 1, priority: 0 } : key)
@@ -107,7 +116,8 @@ export class KeyPool {
    * The key for the next attempt, not one in `tried`: the conversation's `preferred` key while it
    * can take the request; else, among the keys that can, the highest priority, then the most
    * headroom times weight, ties in round-robin order. The choice is counted against its limits
-   * at once, so that the rest of a burst sees it.
+   * at once, so that the rest of a burst sees it. Without `byHeadroom` every healthy key of the
+   * highest priority ties, so the choice is plain round-robin.
    */
   choose (tried: ReadonlySet<number> = new Set(), preferred?: string, inputTokens = 0): KeyChoice {
     const time = this.now()
@@ -122,7 +132,7 @@ export class KeyPool {
     for (let step = 0; step < this.keys.length; step++) {
       const key = this.keys[(this.cursor + step) % this.keys.length]
       if (tried.has(key.index) || this.unavailable(key, inputTokens, time) !== undefined) continue
-      const score = key.weight * headroom(key.limits, time)
+      const score = this.byHeadroom ? key.weight * headroom(key.limits, time) : 0
       if (best === undefined || key.priority > best.priority || (key.priority === best.priority && score > bestScore)) {
         best = key
         bestScore = score
@@ -139,7 +149,7 @@ export class KeyPool {
     if (key.probePending) return 'probing'
     const cap = key.maxConcurrency ?? this.maxConcurrency
     if (cap > 0 && key.inFlight >= cap) return 'concurrency'
-    return shortOf(key.limits, inputTokens, time)
+    return this.byHeadroom ? shortOf(key.limits, inputTokens, time) : undefined
   }
 
   /** True when the key is in rotation now (its limits and concurrency aside). */
@@ -177,7 +187,7 @@ export class KeyPool {
   }
 
   private take (key: PoolKey, inputTokens: number, time: number): PoolKey {
-    reserve(key.limits, inputTokens, time)
+    if (this.byHeadroom) reserve(key.limits, inputTokens, time)
     return key
   }
 

@@ -17,7 +17,7 @@ declare module 'fastify' {
 async function affinityPlugin (fastify: FastifyInstance): Promise<void> {
   const { state, config } = fastify
   const ttl = config.affinityTtlSeconds
-  const off = ttl === 0 || config.upstreamKeys.length < 2
+  const off = ttl === 0 || config.upstreamKeys.length < 2 || config.keyRouting === 'round-robin'
   fastify.decorate('affinity', {
     preferredKey: async (affinity: string) => off ? undefined : await state.get(`affinity:${affinity}`),
     remember: async (affinity: string, keyId: string) => { if (!off) await state.set(`affinity:${affinity}`, keyId, ttl) }

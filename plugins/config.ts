@@ -6,6 +6,7 @@ import fp from 'fastify-plugin'
 import { load as loadYaml } from 'js-yaml'
 import { Compile } from 'typebox/compile'
 import { apiKeyProblem, isWebSessionKey } from '../lib/anthropic/api-keys.js'
+import type { KeyRouting } from '../lib/key-pool.js'
 import { keyLabel, parseKeySpecs, type KeySpec } from '../lib/pool/key-spec.js'
 import { parseTrustProxy, type TrustProxy } from '../lib/ops/client-address.js'
 import type { CapabilityRule } from '../lib/anthropic/capabilities.js'
@@ -66,6 +67,8 @@ export interface GatewayConfig {
   keyRecheckSeconds: number
   keyStateRefreshMs: number
   affinityTtlSeconds: number
+  /** KEY_ROUTING: session affinity and headroom (default), affinity alone, or plain round-robin. */
+  keyRouting: KeyRouting
   capabilityOverrides: CapabilityRule[]
   /** MODEL_ALIASES: what clients ask for → what the keys can use, on every route. */
   modelAliases: ModelAliases
@@ -325,6 +328,7 @@ export function buildConfig (raw: RawConfig, warn: (message: string) => void = (
     keyRecheckSeconds: raw.KEY_RECHECK_SECONDS,
     keyStateRefreshMs: raw.KEY_STATE_REFRESH_MS,
     affinityTtlSeconds: raw.AFFINITY_TTL_SECONDS,
+    keyRouting: raw.KEY_ROUTING,
     capabilityOverrides: parseCapabilityRules(raw.MODEL_CAPABILITIES),
     responses: {
       ttlSeconds: raw.RESPONSES_TTL_SECONDS,

@@ -81,6 +81,7 @@ async function keyPoolPlugin (fastify: FastifyInstance): Promise<void> {
   let sync: KeyStateSync | undefined
   const pool = new KeyPool(fastify.config.poolKeys, Date.now, (key) => sync?.write(key))
   pool.maxConcurrency = fastify.config.keyMaxConcurrency
+  pool.byHeadroom = fastify.config.keyRouting === 'headroom'
   fastify.decorate('keyPool', pool)
   fastify.decorate('observeKeyLimits', (key: PoolKey, limits: KeyLimits) => {
     pool.observeLimits(key, limits)

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { connectionDrain } from '../lib/ops/connection-drain.js'
 import { gatewayVersion } from '../lib/ops/version.js'
 
 declare module 'fastify' {
@@ -18,7 +19,11 @@ async function lifecyclePlugin (fastify: FastifyInstance): Promise<void> {
   fastify.decorate('draining', { getter: () => draining })
   fastify.decorate('startDraining', () => { draining = true })
   fastify.decorate('instanceInfo', { startedAt: Date.now(), version: gatewayVersion() })
-  fastify.addHook('preClose', async () => { draining = true })
+  const connections = connectionDrain(fastify.server)
+  fastify.addHook('preClose', async () => {
+    draining = true
+    connections.start()
+  })
 }
 
 export default fp(lifecyclePlugin, { name: 'lifecycle', fastify: '5.x' })

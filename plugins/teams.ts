@@ -268,10 +268,15 @@ async function seedSpend (store: TeamsStore, limiter: Limiter, directory: Client
       const pools = new Map<string, number>()
       for (const [client, nano] of spent) {
         await limiter.seed(`c:${client}`, period, nano)
-        const group = directory.client(client)?.identity.group
-        if (group != null && directory.group(group)?.record.spend.pooled === true) pools.set(group, (pools.get(group) ?? 0) + nano)
+        // As live (Limiter.record): a pool holds the spend of members whose cap for the period is the pooled one.
+        const identity = directory.client(client)?.identity
+        if (identity === undefined) continue
+        const group = identity.group === null ? undefined : directory.group(identity.group)?.record
+        for (const cap of spendCapsFor(identity, group, directory.organization)) {
+          if (cap.pooled && cap.period === period) pools.set(cap.counter, (pools.get(cap.counter) ?? 0) + nano)
+        }
       }
-      for (const [group, nano] of pools) await limiter.seed(`g:${group}`, period, nano)
+      for (const [counter, nano] of pools) await limiter.seed(counter, period, nano)
     }
   } catch (error) {
     fastify.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not seed spend counters from the ledger')

@@ -19,6 +19,8 @@ import { adminGuard } from './admin-auth.js'
  */
 export const REPORT_ROW_LIMIT = 250_000
 const DAY = 86_400_000
+/** The dashboard names each client's three most frequent cache outcomes other than a hit. */
+const CACHE_REASONS_PER_CLIENT = 3
 
 function queryOf (raw: unknown, kind: ReportKind): ReportQuery {
   try {
@@ -80,13 +82,14 @@ const reportRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/admin/dashboard', {
-    schema: { tags, summary: 'The status page\'s admin view: spend, caps, cache share, traffic (HTML fragment)', produces: ['text/html'], response: { 200: Type.String(), ...errorResponses } }
+    schema: { tags, summary: 'The status page\'s admin view: spend, caps, cache share and miss reasons, traffic (HTML fragment)', produces: ['text/html'], response: { 200: Type.String(), ...errorResponses } }
   }, async (_request, reply) => {
     const now = Date.now()
     const from = Math.floor(now / DAY) * DAY - (DASHBOARD_DAYS - 1) * DAY
-    const rows = await fastify.teamsStore.ledgerRows({ from, to: now + 1 }, REPORT_ROW_LIMIT + 1)
+    const window = { from, to: now + 1 }
+    const [rows, outcomes] = await Promise.all([fastify.teamsStore.ledgerRows(window, REPORT_ROW_LIMIT + 1, 'newest'), fastify.teamsStore.cacheOutcomesByClient(window, CACHE_REASONS_PER_CLIENT)])
     const truncated = rows.length > REPORT_ROW_LIMIT
-    const html = renderDashboard(dashboardData(truncated ? rows.slice(0, REPORT_ROW_LIMIT) : rows, now, capsOf(fastify), truncated))
+    const html = renderDashboard(dashboardData(truncated ? rows.slice(1) : rows, now, capsOf(fastify), truncated, outcomes))
     return await reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html)
   })
 }

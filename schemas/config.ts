@@ -41,6 +41,7 @@ export const ConfigSchema = Type.Object({
   KEY_STATE_REFRESH_MS: Type.Integer({ default: 1000, minimum: 10 }),
   KEY_MAX_CONCURRENCY: Type.Integer({ default: 0, minimum: 0, maximum: 100000 }),
   AFFINITY_TTL_SECONDS: Type.Integer({ default: 3600, minimum: 0 }),
+  KEY_ROUTING: Type.Enum(['headroom', 'affinity', 'round-robin'], { default: 'headroom' }),
   MODEL_CAPABILITIES: Type.Optional(Type.String()),
   RESPONSES_TTL_SECONDS: Type.Integer({ default: 604800, minimum: 1 }),
   RESPONSES_SECRET: Type.Optional(Type.String({ minLength: 16 })),

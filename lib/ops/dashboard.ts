@@ -1,5 +1,5 @@
 import { rowModel } from '../reports/usage-report.js'
-import type { LedgerRow } from '../store/teams-store.js'
+import type { CacheOutcomeCount, LedgerRow } from '../store/teams-store.js'
 import { escapeHtml } from './status-page.js'
 
 const DAY = 86_400_000
@@ -22,10 +22,18 @@ export interface ClientStanding {
   cacheReadShare: number | null
 }
 
+/** A client's cache-read share with its most frequent outcomes other than a hit, most frequent first. */
+export interface ClientCacheMisses {
+  name: string
+  cacheReadShare: number | null
+  reasons: Array<{ outcome: string, requests: number }>
+}
+
 export interface DashboardData {
   /** Day starts (UTC), oldest first, with spend per client and per model in nano-USD. */
   days: Array<{ start: number, byClient: Map<string, number>, byModel: Map<string, number> }>
   clients: ClientStanding[]
+  cacheMisses: ClientCacheMisses[]
   hours: Array<{ start: number, requests: number, errors: number }>
   latencyMs: { p50: number | null, p95: number | null }
   firstTokenMs: { p50: number | null, p95: number | null }
@@ -54,8 +62,11 @@ function add (map: Map<string, number>, key: string, value: number): void {
 const clientName = (row: LedgerRow): string => row.client ?? '(unnamed keys)'
 const isError = (row: LedgerRow): boolean => row.status >= 500 || row.errorType !== null
 
-/** The dashboard's figures from the ledger rows of the last 30 days, in one pass. */
-export function dashboardData (rows: readonly LedgerRow[], now: number, capsOf: (client: string) => ClientCaps, truncated: boolean): DashboardData {
+/**
+ * The dashboard's figures from the ledger rows of the last 30 days, in one pass, and the store's
+ * count of each client's most frequent cache outcomes other than a hit over the same days.
+ */
+export function dashboardData (rows: readonly LedgerRow[], now: number, capsOf: (client: string) => ClientCaps, truncated: boolean, outcomes: readonly CacheOutcomeCount[]): DashboardData {
   const firstDay = startOfDay(now) - (DASHBOARD_DAYS - 1) * DAY
   const firstHour = Math.floor(now / HOUR) * HOUR - (DASHBOARD_HOURS - 1) * HOUR
   const today = startOfDay(now)
@@ -95,12 +106,26 @@ export function dashboardData (rows: readonly LedgerRow[], now: number, capsOf: 
   return {
     days,
     clients,
+    cacheMisses: cacheMissesOf(outcomes, clients),
     hours,
     latencyMs: { p50: quantile(durations, 0.5), p95: quantile(durations, 0.95) },
     firstTokenMs: { p50: quantile(firstTokens, 0.5), p95: quantile(firstTokens, 0.95) },
     rows: rows.length,
     truncated
   }
+}
+
+function cacheMissesOf (outcomes: readonly CacheOutcomeCount[], clients: readonly ClientStanding[]): ClientCacheMisses[] {
+  const shares = new Map(clients.map((client) => [client.name, client.cacheReadShare]))
+  const byName = new Map<string, ClientCacheMisses>()
+  for (const count of outcomes) {
+    const name = count.client ?? '(unnamed keys)'
+    const entry = byName.get(name) ?? { name, cacheReadShare: shares.get(name) ?? null, reasons: [] }
+    entry.reasons.push({ outcome: count.outcome, requests: count.requests })
+    byName.set(name, entry)
+  }
+  for (const entry of byName.values()) entry.reasons.sort((a, b) => b.requests - a.requests || a.outcome.localeCompare(b.outcome))
+  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name))
 }
 
 /** Nano-USD as dollars with cents, for people: 12_345_678_901 is "$12.35". */
@@ -167,10 +192,23 @@ function hourChart (hours: DashboardData['hours']): string {
 }
 
 const ms = (value: number | null): string => (value === null ? '–' : `${Math.round(value)} ms`)
+const percent = (share: number | null): string => (share === null ? '–' : `${Math.round(share * 100)} %`)
+
+/** `miss_prefix_changed; at=system[0]`, as the header and the ledger carry it, read as `miss_prefix_changed at system[0]`. */
+function reasonText (outcome: string): string {
+  return outcome.replace('; at=', ' at ')
+}
+
+function cacheMissRows (misses: DashboardData['cacheMisses']): string {
+  return misses.map((client) => {
+    const reasons = client.reasons.map((reason) => `<li data-outcome="${escapeHtml(reason.outcome)}" data-requests="${reason.requests}">${escapeHtml(reasonText(reason.outcome))} ×${reason.requests}</li>`).join('')
+    return `<tr data-client="${escapeHtml(client.name)}"><td>${escapeHtml(client.name)}</td><td>${percent(client.cacheReadShare)}</td><td><ul class="reasons">${reasons}</ul></td></tr>`
+  }).join('')
+}
 
 /** The admin part of the status page: server-rendered HTML with inline SVG, no script. */
 export function renderDashboard (data: DashboardData): string {
-  const rows = data.clients.map((client) => `<tr data-client="${escapeHtml(client.name)}"><td>${escapeHtml(client.name)}</td><td>${capCell(client.todayNano, client.caps.daily)}</td><td>${capCell(client.monthNano, client.caps.monthly)}</td><td>${client.cacheReadShare === null ? '–' : `${Math.round(client.cacheReadShare * 100)} %`}</td></tr>`).join('')
+  const rows = data.clients.map((client) => `<tr data-client="${escapeHtml(client.name)}"><td>${escapeHtml(client.name)}</td><td>${capCell(client.todayNano, client.caps.daily)}</td><td>${capCell(client.monthNano, client.caps.monthly)}</td><td>${percent(client.cacheReadShare)}</td></tr>`).join('')
   const errors = data.hours.reduce((sum, hour) => sum + hour.errors, 0)
   const requests = data.hours.reduce((sum, hour) => sum + hour.requests, 0)
   return `<section id="dashboard">
@@ -179,6 +217,8 @@ ${stackedChart('Spend per day by client, last 30 days', data.days, (day) => day.
 ${stackedChart('Spend per day by model, last 30 days', data.days, (day) => day.byModel)}
 <h2>Clients</h2>
 <div class="scroll"><table><thead><tr><th>client</th><th>today</th><th>this month</th><th>cache-read share (30 days)</th></tr></thead><tbody id="client-spend">${rows || '<tr><td colspan="4">no requests yet</td></tr>'}</tbody></table></div>
+<h2>Prompt cache misses, last 30 days</h2>
+<div class="scroll"><table><thead><tr><th>client</th><th>cache-read share</th><th>most frequent outcomes other than a hit</th></tr></thead><tbody id="cache-misses">${cacheMissRows(data.cacheMisses) || '<tr><td colspan="3">no outcome other than a hit</td></tr>'}</tbody></table></div>
 <h2>Traffic, last 24 hours</h2>
 ${hourChart(data.hours)}
 <table><tbody>

@@ -115,7 +115,7 @@ export function renderStatusPage (view: StatusPageView): string {
 body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
 h1{margin-bottom:0}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.2rem .8rem .2rem 0;text-align:left}
 pre{background:#f4f4f4;padding:.5rem;overflow:auto}code{background:#f4f4f4}.muted{color:#666}
-.chart{margin:1rem 0}.chart svg{display:block;background:#fafafa}.legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.2rem 1rem}.legend li{display:flex;align-items:center;gap:.3rem}.scroll{overflow-x:auto}
+.chart{margin:1rem 0}.chart svg{display:block;background:#fafafa}.legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.2rem 1rem}.legend li{display:flex;align-items:center;gap:.3rem}.scroll{overflow-x:auto}.reasons{list-style:none;margin:0;padding:0}
 </style></head>
 <body>
 <h1>claude2api</h1>

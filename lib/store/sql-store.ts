@@ -1,4 +1,4 @@
-import type { AuditEntry, ClientRecord, GroupRecord, LedgerFilter, LedgerRow, SpendCaps, TeamsStore, UsageTotals, UsageTotalsFilter } from './teams-store.js'
+import type { AuditEntry, CacheOutcomeCount, ClientRecord, GroupRecord, LedgerFilter, LedgerRow, SpendCaps, TeamsStore, UsageTotals, UsageTotalsFilter } from './teams-store.js'
 
 export type SqlValue = string | number | null
 export type SqlRow = Record<string, unknown>
@@ -253,10 +253,11 @@ export abstract class SqlTeamsStore implements TeamsStore {
     return { where: clauses.join(' AND '), params }
   }
 
-  async ledgerRows (filter: LedgerFilter, limit: number): Promise<LedgerRow[]> {
+  async ledgerRows (filter: LedgerFilter, limit: number, keep: 'oldest' | 'newest' = 'oldest'): Promise<LedgerRow[]> {
     const { where, params } = this.ledgerWhere(filter)
-    const rows = await this.all(`SELECT ${LEDGER_COLUMNS.join(', ')} FROM ledger WHERE ${where} ORDER BY at, id LIMIT ?`, [...params, Math.max(0, Math.floor(limit))])
-    return rows.map(rowToLedger)
+    const order = keep === 'newest' ? 'at DESC, id DESC' : 'at, id'
+    const rows = (await this.all(`SELECT ${LEDGER_COLUMNS.join(', ')} FROM ledger WHERE ${where} ORDER BY ${order} LIMIT ?`, [...params, Math.max(0, Math.floor(limit))])).map(rowToLedger)
+    return keep === 'newest' ? rows.reverse() : rows
   }
 
   async usageTotals (filter: UsageTotalsFilter): Promise<UsageTotals> {
@@ -279,6 +280,18 @@ export abstract class SqlTeamsStore implements TeamsStore {
       costNanoUsd: num(row.cost),
       unpricedRequests: num(row.unpriced)
     }
+  }
+
+  async cacheOutcomesByClient (filter: LedgerFilter, perClient: number): Promise<CacheOutcomeCount[]> {
+    const { where, params } = this.ledgerWhere(filter)
+    // Ranked in the database, so the answer is bounded by clients × perClient whatever the window holds.
+    const rows = await this.all(`SELECT client, cache_outcome, requests FROM (
+      SELECT client, cache_outcome, COUNT(*) AS requests,
+        ROW_NUMBER() OVER (PARTITION BY client ORDER BY COUNT(*) DESC, cache_outcome) AS place
+      FROM ledger WHERE ${where} AND cache_outcome IS NOT NULL AND cache_outcome <> 'hit'
+      GROUP BY client, cache_outcome
+    ) ranked WHERE place <= ? ORDER BY client, place`, [...params, Math.max(0, Math.floor(perClient))])
+    return rows.map((row) => ({ client: str(row.client), outcome: String(row.cache_outcome), requests: num(row.requests) }))
   }
 
   async spendByClient (from: number): Promise<Map<string, number>> {

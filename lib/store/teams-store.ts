@@ -121,6 +121,13 @@ export interface UsageTotals {
   unpricedRequests: number
 }
 
+/** How many of a client's requests had one prompt-cache outcome, as the ledger stores it (`miss_prefix_changed; at=system[0]`). */
+export interface CacheOutcomeCount {
+  client: string | null
+  outcome: string
+  requests: number
+}
+
 export interface TeamsStore {
   readonly kind: 'sqlite' | 'postgres'
   /** Runs the versioned migrations not yet applied. */
@@ -145,12 +152,17 @@ export interface TeamsStore {
   listAudit (options: { limit: number, beforeId?: number }): Promise<AuditEntry[]>
 
   insertLedgerRows (rows: LedgerRow[]): Promise<void>
-  /** Rows in time order, for reports; `limit` bounds the answer. */
-  ledgerRows (filter: LedgerFilter, limit: number): Promise<LedgerRow[]>
+  /** Rows in time order, for reports; `limit` bounds the answer, keeping the oldest rows or, with `newest`, the newest. */
+  ledgerRows (filter: LedgerFilter, limit: number, keep?: 'oldest' | 'newest'): Promise<LedgerRow[]>
   /** Cost per client since `from` (nano-USD, null-cost rows counted as zero), to seed spend counters. */
   spendByClient (from: number): Promise<Map<string, number>>
   /** Sums of the rows the filter selects (a client's standing for a period, a report's total). */
   usageTotals (filter: UsageTotalsFilter): Promise<UsageTotals>
+  /**
+   * Per client, its most frequent prompt-cache outcomes other than `hit` (rows without an outcome
+   * left out), at most `perClient` each, most frequent first and ties by name.
+   */
+  cacheOutcomesByClient (filter: LedgerFilter, perClient: number): Promise<CacheOutcomeCount[]>
   /** Deletes rows older than `before`; returns how many. */
   pruneLedger (before: number): Promise<number>
 }

@@ -84,7 +84,7 @@ test('the status page in a real headless Chromium: loads, shows the pool, follow
   t.same(problems, [], 'no console errors or warnings')
 })
 
-test('the admin view in a real headless Chromium: charts drawn from the ledger, figures equal to the cost report, no console errors', async (t) => {
+test('the admin view in a real headless Chromium: charts drawn from the ledger, figures equal to the cost report, cache miss reasons, no console errors', async (t) => {
   const executable = findChromium()
   const adminKey = 'admin-key-for-the-dashboard-0123456789'
   const alice = 'c2a-alice-dashboard-key-0123456789abcdef'
@@ -109,7 +109,17 @@ test('the admin view in a real headless Chromium: charts drawn from the ledger, 
     stub.enqueue({ content: [{ type: 'text', text: 'hello' }], usage: { input_tokens: 1000, cache_read_input_tokens: 3000, output_tokens: 200 } })
     const answer = await postChat(gateway.url, { model, messages: [{ role: 'user', content: 'hi' }] }, { authorization: `Bearer ${alice}`, 'content-type': 'application/json' })
     t.equal(answer.status, 200)
+    t.equal(answer.headers.get('x-claude2api-cache'), 'hit')
   }
+  // Three new conversations that read nothing: one writes its prefix, two write nothing (as Anthropic answers a prefix below the model's minimum).
+  const misses: string[] = []
+  for (const [question, written] of [['a first question', 2000], ['a second question', 0], ['a third question', 0]] as const) {
+    stub.enqueue({ content: [{ type: 'text', text: 'hello' }], usage: { input_tokens: written === 0 ? 500 : 1000, cache_creation_input_tokens: written, cache_read_input_tokens: 0, output_tokens: 10 } })
+    const answer = await postChat(gateway.url, { model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: question }] }, { authorization: `Bearer ${alice}`, 'content-type': 'application/json' })
+    t.equal(answer.status, 200)
+    misses.push(answer.headers.get('x-claude2api-cache') ?? '')
+  }
+  t.same(misses, ['first_write', 'not_cacheable', 'not_cacheable'])
   await gateway.app.ledger.flush()
 
   const problems: string[] = []
@@ -138,8 +148,11 @@ test('the admin view in a real headless Chromium: charts drawn from the ledger, 
   t.equal(row[0], 'alice')
   t.match(row[1], /of \$5\.00/, 'today against the daily cap')
   t.match(row[2], /of \$50\.00/, 'this month against the monthly cap')
-  t.equal(row[3], '75 %', 'cache reads are three quarters of the input')
-  t.equal(await page.textContent('#requests-24h'), '3')
+  t.equal(row[3], '56 %', 'cache reads are 9,000 of the 16,000 input tokens')
+  const reasons = await page.locator('#cache-misses tr[data-client="alice"] li').allTextContents()
+  t.same(reasons, ['not_cacheable ×2', 'first_write ×1'], 'the outcomes other than a hit that the requests above had, most frequent first')
+  t.equal((await page.locator('#cache-misses tr[data-client="alice"] td').allTextContents())[1], '56 %', 'next to the same cache-read share')
+  t.equal(await page.textContent('#requests-24h'), '6')
   t.match(await page.textContent('#latency-24h') ?? '', /^\d+ ms \/ \d+ ms$/)
   await page.screenshot({ path: process.env.UPDATE_SCREENSHOT === '1' ? 'docs/dashboard.png' : join(profile, 'dashboard.png'), fullPage: true })
   t.same(problems, [], 'no console errors or warnings')

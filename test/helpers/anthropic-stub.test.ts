@@ -1,6 +1,6 @@
 import { test } from 'tap'
 import { request as httpRequest } from 'node:http'
-import { startAnthropicStub, type AnthropicStub, type StubBlock, type StubOptions } from './anthropic-stub.js'
+import { minimumCacheableTokens, startAnthropicStub, type AnthropicStub, type StubBlock, type StubOptions } from './anthropic-stub.js'
 
 type Tap = Parameters<Parameters<typeof test>[0]>[0]
 type Json = Record<string, unknown>
@@ -264,6 +264,26 @@ test('validates tools, tool_choice and the cache_control budget', async (t) => {
   })
   await expectInvalid(t, stub, fiveBreakpoints, /^A maximum of 4 blocks with cache_control may be provided\. Found 5\.$/)
   await expectAccepted(t, stub, { ...fiveBreakpoints, cache_control: undefined }, 'four breakpoints')
+})
+
+test('prompt caches ignore a breakpoint whose prefix is below the model\'s minimum, silently', async (t) => {
+  t.same(['claude-opus-5', 'claude-fable-5', 'claude-opus-4-8', 'claude-opus-4-7', 'claude-opus-4-6', 'claude-opus-4-5-20251101', 'claude-sonnet-5', 'claude-sonnet-4-6', 'claude-sonnet-4-5-20250929', 'claude-sonnet-4-20250514', 'claude-opus-4-1-20250805', 'claude-haiku-4-5-20251001', 'claude-3-5-haiku-20241022'].map(minimumCacheableTokens),
+    [512, 512, 1024, 2048, 4096, 4096, 1024, 1024, 1024, 1024, 1024, 4096, 2048], 'the minimums of Anthropic\'s prompt-caching page')
+  const stub = await withStub(t, { promptCache: true })
+  const cached = { type: 'ephemeral' }
+  // About 2,000 tokens (characters / 4): above Sonnet 4.6's minimum, below Haiku 4.5's.
+  const system = [{ type: 'text', text: 'Short rules.', cache_control: cached }, { type: 'text', text: 'A long reference. '.repeat(450), cache_control: cached }]
+  const usage = async (model: string): Promise<Json> => (await call(stub, baseRequest({ model, system }))).body.usage
+  const sonnet = await usage('claude-sonnet-4-6')
+  t.ok((sonnet.cache_creation_input_tokens as number) > 1024, 'Sonnet 4.6 writes up to the long block\'s breakpoint')
+  t.equal(sonnet.cache_read_input_tokens, 0)
+  t.equal((await usage('claude-sonnet-4-6')).cache_read_input_tokens, sonnet.cache_creation_input_tokens, 'and reads it back')
+  const shortOnly = (await call(stub, baseRequest({ model: 'claude-sonnet-4-6', system: system.slice(0, 1) }))).body.usage
+  t.same([shortOnly.cache_creation_input_tokens, shortOnly.cache_read_input_tokens], [0, 0], 'the short block\'s own breakpoint was never written, and is not now')
+  for (let turn = 0; turn < 2; turn++) {
+    const haiku = await usage('claude-haiku-4-5-20251001')
+    t.same([haiku.cache_creation_input_tokens, haiku.cache_read_input_tokens], [0, 0], 'Haiku 4.5 writes and reads nothing, without an error')
+  }
 })
 
 test('applies the per-model thinking table and thinking constraints', async (t) => {

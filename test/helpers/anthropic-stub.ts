@@ -19,7 +19,10 @@ export interface StubOptions {
   eventDelayMs?: number
   pingEvery?: number
   models?: StubModel[]
-  /** Model prompt caches per key (as Anthropic keeps them per organisation): usage then reports cache reads and writes. */
+  /**
+   * Model prompt caches per key (as Anthropic keeps them per organisation): usage then reports
+   * cache reads and writes, and none for a prefix below the model's minimum cacheable length.
+   */
   promptCache?: boolean
   /** The day (YYYY-MM-DD) the stub answers on, for retirement; today unless set. */
   today?: string
@@ -1817,10 +1820,26 @@ class StubServer implements AnthropicStub {
 const CACHE_LOOKBACK_BLOCKS = 20
 
 /**
+ * Anthropic's minimum cacheable prompt length per model, as its prompt-caching page lists it
+ * (quoted in docs/testing.md), first match wins; a model the page does not name gets 1,024.
+ */
+const CACHE_MINIMUMS: ReadonlyArray<readonly [RegExp, number]> = [
+  [/fable-5|mythos-5|opus-5/, 512],
+  [/mythos-preview|opus-4-7|haiku-3-5|3-5-haiku/, 2048],
+  [/opus-4-6|opus-4-5|haiku-4-5/, 4096],
+  [/opus-4-8|sonnet-5|sonnet-4|opus-4/, 1024]
+]
+
+export function minimumCacheableTokens (model: string): number {
+  return CACHE_MINIMUMS.find(([pattern]) => pattern.test(model))?.[1] ?? 1024
+}
+
+/**
  * A prefix (tools, then system, then message blocks, in that order) is written to the cache at
  * each cache breakpoint, and read back when a later request with the same key repeats it: the
  * longest cached prefix found within the look-back window of a breakpoint is read, the rest up
- * to the last breakpoint is written. Tokens are counted as characters / 4.
+ * to the last breakpoint is written. A breakpoint whose prefix is shorter than the model's
+ * minimum is ignored, silently, as Anthropic ignores it. Tokens are counted as characters / 4.
  */
 class PromptCaches {
   /** Per key: each cached prefix's digest and when it expires. */
@@ -1841,7 +1860,8 @@ class PromptCaches {
       tokens.push(Math.ceil(chars / 4))
     }
     const total = Math.max(1, Math.ceil(chars / 4))
-    const breakpoints = pieces.flatMap((piece, index) => piece.breakpoint ? [index] : [])
+    const minimum = minimumCacheableTokens(typeof body.model === 'string' ? body.model : '')
+    const breakpoints = pieces.flatMap((piece, index) => piece.breakpoint && tokens[index] >= minimum ? [index] : [])
     const now = Date.now()
     const seen = this.byKey.get(key) ?? new Map<string, number>()
     this.byKey.set(key, seen)

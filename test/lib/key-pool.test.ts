@@ -86,6 +86,26 @@ test('a preferred key is handed out while usable; otherwise round-robin goes on'
   t.equal(pool.acquire(new Set([0]), preferred)?.index, 1)
 })
 
+test('by headroom a conversation leaves a key short of tokens and new ones go where most is left; without, the reported limits are ignored', async (t) => {
+  const time = { now: 0 }
+  const limitsOf = (remaining: number): { inputTokens: { limit: number; remaining: number; resetAt: number }; observedAt: number } => ({ inputTokens: { limit: 10000, remaining, resetAt: 60_000 }, observedAt: 0 })
+  const observed = (): KeyPool => {
+    const pool = poolAt(time, 3)
+    pool.all.forEach((key, index) => pool.observeLimits(key, limitsOf([500, 4000, 9000][index])))
+    return pool
+  }
+  const byHeadroom = observed()
+  t.same(byHeadroom.choose(new Set(), byHeadroom.all[0].id, 1000), { key: byHeadroom.all[2], moved: 'input_tokens' }, 'moved on purpose, to the most headroom')
+  t.equal(byHeadroom.all[2].limits?.inputTokens?.remaining, 8000, 'and counted against it at once')
+  t.same([1, 2, 3].map(() => byHeadroom.acquire(new Set(), undefined, 1000)?.index), [2, 2, 2], 'new conversations too, while it has the most left')
+
+  const ignoring = observed()
+  ignoring.byHeadroom = false
+  t.same(ignoring.choose(new Set(), ignoring.all[0].id, 1000), { key: ignoring.all[0] }, 'the conversation stays on its key')
+  t.same([1, 2, 3].map(() => ignoring.acquire(new Set(), undefined, 1000)?.index), [0, 1, 2], 'new conversations rotate')
+  t.same(ignoring.all.map((key) => key.limits?.inputTokens?.remaining), [500, 4000, 9000], 'nothing is reserved against limits that are not used')
+})
+
 test('merge: the newer state wins; an instance that knows something newer says so', async (t) => {
   const time = { now: 1000 }
   const here = poolAt(time, 1)

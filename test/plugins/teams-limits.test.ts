@@ -166,3 +166,30 @@ test('/metrics counts requests, tokens and cost per client by name, and holds no
   t.match(text, /claude2api_client_cost_nano_usd_total\{client="alice"\} 600000000/)
   t.notOk(text.includes(ALICE) || text.includes('metrics-reader-key'), 'no key in the metrics')
 })
+
+test('a pooled group budget starts from the ledger with the spend it was charged live: a member under a cap of its own is not in the pool', async (t) => {
+  const stub = await startAnthropicStub({ today: '2026-11-30' })
+  const dataDir = mkdtempSync(join(tmpdir(), 'c2a-teams-pool-'))
+  t.teardown(async () => {
+    await stub.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+  stub.respondWith(() => ({ content: [{ type: 'text', text: 'ok' }], usage: THIRTY_CENTS }))
+  const BOB = 'c2a-bob-key-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'
+  const config = {
+    CLIENTS: JSON.stringify([{ name: 'alice', key: ALICE, group: 'backend', spend: { daily: 1000 } }, { name: 'bob', key: BOB, group: 'backend' }]),
+    GROUPS: JSON.stringify([{ name: 'backend', spend: { daily: 1000, pooled: true } }]),
+    DATA_DIR: dataDir
+  }
+  const bobHeaders = { ...anthropicHeaders, 'x-api-key': BOB }
+  const first = await startGateway(stub.url, { config })
+  t.equal((await messages(first)).status, 200)
+  t.equal((await fetch(`${first.url}/v1/messages`, { method: 'POST', headers: bobHeaders, body: JSON.stringify({ model: MODEL, max_tokens: 8, messages: [{ role: 'user', content: 'x' }] }) })).status, 200)
+  await eventually(async () => (await first.app.teams.limiter.spent('c:bob')).daily === 30 * NANO_PER_CENT && (await first.app.teams.limiter.spent('c:alice')).daily === 30 * NANO_PER_CENT, 'both counted')
+  const live = (await first.app.teams.limiter.spent('g:backend')).daily
+  t.equal(live, 30 * NANO_PER_CENT, 'live, only bob (under the group budget) charges the pool')
+  await first.close()
+  const second = await startGateway(stub.url, { config })
+  t.teardown(async () => { await second.close() })
+  t.equal((await second.app.teams.limiter.spent('g:backend')).daily, live, 'after a restart the pool holds what it held live')
+})

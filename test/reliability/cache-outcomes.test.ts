@@ -7,22 +7,31 @@ import { parseMetrics, sample } from '../helpers/metrics.js'
 const MODEL = 'claude-sonnet-4-6'
 const LONG = 'You are a careful assistant for this project. '.repeat(120)
 
+interface Answer { status: number; cache: string | null; usage: { cache_creation_input_tokens: number; cache_read_input_tokens: number } }
+
+/** One Messages request in a Claude Code session (the session header keeps it on one key). */
+async function send (url: string, session: string, body: Record<string, unknown>): Promise<Answer> {
+  const answer = await fetch(`${url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'x-api-key': CLIENT_KEY, 'anthropic-version': '2023-06-01', 'content-type': 'application/json', 'x-claude-code-session-id': session },
+    body: JSON.stringify({ model: MODEL, max_tokens: 64, ...body })
+  })
+  const { usage } = await answer.json() as Pick<Answer, 'usage'>
+  return { status: answer.status, cache: answer.headers.get('x-claude2api-cache'), usage }
+}
+
+const user = (text: string): Record<string, unknown> => ({ role: 'user', content: [{ type: 'text', text, cache_control: { type: 'ephemeral' } }] })
+
 test('each cache outcome is named on the answer and counted', async (t) => {
   const stub = await startAnthropicStub({ promptCache: true })
   const gateway = await startGateway(stub.url, { config: { ANTHROPIC_API_KEYS: UPSTREAM_KEYS.join(',') } })
   t.teardown(async () => { await gateway.close(); await stub.close() })
   const ask = async (session: string, body: Record<string, unknown>): Promise<string | null> => {
-    const answer = await fetch(`${gateway.url}/v1/messages`, {
-      method: 'POST',
-      headers: { 'x-api-key': CLIENT_KEY, 'anthropic-version': '2023-06-01', 'content-type': 'application/json', 'x-claude-code-session-id': session },
-      body: JSON.stringify({ model: MODEL, max_tokens: 64, ...body })
-    })
+    const answer = await send(gateway.url, session, body)
     t.equal(answer.status, 200)
-    await answer.text()
-    return answer.headers.get('x-claude2api-cache')
+    return answer.cache
   }
   const system = [{ type: 'text', text: LONG, cache_control: { type: 'ephemeral' } }]
-  const user = (text: string): Record<string, unknown> => ({ role: 'user', content: [{ type: 'text', text, cache_control: { type: 'ephemeral' } }] })
   const turn1 = [user('first question')]
   // Only the messages carry breakpoints here, so an edit leaves nothing earlier to read.
   const plain = [{ type: 'text', text: `Session one. ${LONG}` }]
@@ -48,4 +57,27 @@ test('each cache outcome is named on the answer and counted', async (t) => {
   const counted = (outcome: string): number => metrics.get(sample('claude2api_cache_outcomes_total', { outcome })) ?? 0
   t.same({ hit: counted('hit'), first_write: counted('first_write'), miss_prefix_changed: counted('miss_prefix_changed'), not_cacheable: counted('not_cacheable'), miss_key_switch: counted('miss_key_switch') },
     { hit: 1, first_write: 3, miss_prefix_changed: 2, not_cacheable: 1, miss_key_switch: 1 })
+})
+
+test('a prompt below the model\'s minimum cacheable length is not_cacheable on every turn; a long one is written, then read', async (t) => {
+  const stub = await startAnthropicStub({ promptCache: true })
+  const gateway = await startGateway(stub.url, { config: { ANTHROPIC_API_KEYS: UPSTREAM_KEYS.join(',') } })
+  t.teardown(async () => { await gateway.close(); await stub.close() })
+  const twoTurns = async (session: string, system: string): Promise<Answer[]> => {
+    const turn1 = [user('What does this project do?')]
+    const turn2 = [...turn1, { role: 'assistant', content: 'It answers questions.' }, user('And how?')]
+    const system_ = [{ type: 'text', text: system, cache_control: { type: 'ephemeral' } }]
+    return [await send(gateway.url, session, { system: system_, messages: turn1 }), await send(gateway.url, session, { system: system_, messages: turn2 })]
+  }
+
+  // Well under Sonnet 4.6's 1,024 tokens: Anthropic neither writes nor reads it, and says nothing.
+  const short = await twoTurns('short', 'Be brief.')
+  t.same(short.map((answer) => answer.status), [200, 200])
+  t.same(short.map((answer) => answer.cache), ['not_cacheable', 'not_cacheable'], 'breakpoints on a short prompt cache nothing, turn after turn')
+  t.same(short.map((answer) => [answer.usage.cache_creation_input_tokens, answer.usage.cache_read_input_tokens]), [[0, 0], [0, 0]])
+
+  const long = await twoTurns('long', LONG)
+  t.same(long.map((answer) => answer.cache), ['first_write', 'hit'], 'the same conversation with a long system prompt')
+  t.ok(long[0].usage.cache_creation_input_tokens >= 1024, 'the first turn writes the prefix')
+  t.ok(long[1].usage.cache_read_input_tokens >= 1024, 'the second reads it')
 })

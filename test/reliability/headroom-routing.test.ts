@@ -79,6 +79,29 @@ test('a session keeps its key while it has headroom, then moves on purpose, coun
   t.equal(await rateLimitedAttempts(gateway), 0, 'no 429 anywhere')
 })
 
+test('KEY_ROUTING: headroom moves a session before its key runs short, affinity keeps it there until a 429, round-robin rotates every turn', async (t) => {
+  const seen: Record<string, { attempts: string[][]; rateLimited: number; moves: number }> = {}
+  for (const routing of ['headroom', 'affinity', 'round-robin']) {
+    const { stub, gateway } = await setup(t, { rateLimits: { [SMALL]: { inputTokens: 3000 }, [BIG]: { inputTokens: 100000 } } }, { KEY_ROUTING: routing })
+    const history: Array<{ role: string; content: string }> = []
+    const attempts: string[][] = []
+    for (const text of [`first ${PADDING}`, 'a short second turn', `third, long ${PADDING.repeat(5)}`]) {
+      history.push({ role: 'user', content: text })
+      const before = stub.requests.length
+      const answer = await postChat(gateway.url, { model: MODEL, messages: history }, { ...authHeaders, 'x-claude-code-session-id': `session-routing-${routing}` })
+      t.equal(answer.status, 200, `${routing}: every turn is answered`)
+      const body: any = await answer.json()
+      history.push({ role: 'assistant', content: body.choices[0].message.content })
+      attempts.push(stub.requests.slice(before).filter((request) => request.path === '/v1/messages').map((request) => request.key ?? ''))
+    }
+    seen[routing] = { attempts, rateLimited: await rateLimitedAttempts(gateway), moves: await metric(gateway, 'claude2api_affinity_moves_total', { reason: 'input_tokens' }) }
+  }
+  t.same(seen.headroom, { attempts: [[SMALL], [SMALL], [BIG]], rateLimited: 0, moves: 1 }, 'headroom: the long turn moves on purpose, no 429')
+  t.same(seen.affinity, { attempts: [[SMALL], [SMALL], [SMALL, BIG]], rateLimited: 1, moves: 0 }, 'affinity: the session stays until the upstream refuses it')
+  t.same(seen['round-robin'].attempts.slice(0, 2), [[SMALL], [BIG]], 'round-robin: the second turn already goes to the other key')
+  t.equal(seen['round-robin'].moves, 0, 'round-robin: nothing to move from')
+})
+
 test('a key back from a cooldown is checked with a models call before it serves a request', async (t) => {
   const { stub, gateway } = await setup(t, {})
   stub.keyBehaviour.set(SMALL, { kind: 'error', status: 429, type: 'rate_limit_error', message: 'Rate limited', headers: { 'retry-after': '1' } })

@@ -21,7 +21,8 @@ async function setup (t: Tap, config: Record<string, unknown> = {}): Promise<{ s
 test('the stub keeps prompt caches per key', async (t) => {
   const stub = await startAnthropicStub({ promptCache: true })
   t.teardown(() => stub.close())
-  const body = { model: 'claude-sonnet-4-6', max_tokens: 100, system: [{ type: 'text', text: 'x'.repeat(4000), cache_control: { type: 'ephemeral' } }], messages: [{ role: 'user', content: 'hi' }] }
+  // About 1,500 tokens (the stub counts characters / 4): above Sonnet 4.6's minimum cacheable length of 1,024.
+  const body = { model: 'claude-sonnet-4-6', max_tokens: 100, system: [{ type: 'text', text: 'x'.repeat(6000), cache_control: { type: 'ephemeral' } }], messages: [{ role: 'user', content: 'hi' }] }
   const ask = async (key: string): Promise<any> => await (await fetch(`${stub.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()
   const first = await ask(KEYS[0])
   t.equal(first.usage.cache_read_input_tokens, 0, 'first time: nothing to read')

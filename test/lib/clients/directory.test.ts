@@ -98,3 +98,102 @@ test('APIKEY keys are unnamed clients; rotated keys stop after their grace; conf
   t.equal(directory.lookup('carol-old-key-0001', now + 5 * 60000), undefined, 'after it')
   t.equal(directory.lookup('carol-new-key-0001', now + 5 * 60000)?.client.name, 'carol')
 })
+
+const key = (text: string, expiresAt: string | null = null, label = 'label'): ClientRecord['keys'][number] => ({ digest: keyDigest(text), label, createdAt: '', expiresAt })
+
+test('a client\'s identity carries its record\'s settings, its expiry as milliseconds and its source', async (t) => {
+  const directory = new ClientDirectory({
+    ...empty,
+    configClients: [{ ...stored('alice', [key('alice-key-000000', null, 'c2a-…0000')]), group: 'backend', models: ['claude-haiku-*'], expiresAt: '2027-01-01T00:00:00Z', disabled: true, limits: { rpm: 3 }, spend: { daily: 9 } }],
+    storedClients: [stored('bob', [key('bob-key-00000000')])]
+  })
+  const match = directory.lookup('alice-key-000000', 0)
+  t.same(match && { ...match.client, models: undefined }, { name: 'alice', source: 'config', group: 'backend', models: undefined, expiresAt: Date.parse('2027-01-01T00:00:00Z'), disabled: true, limits: { rpm: 3 }, spend: { daily: 9 } })
+  t.same(match && Object.keys(match), ['client', 'keyLabel'], 'no plaintext key for a named client')
+  t.equal(match?.keyLabel, 'c2a-…0000')
+  t.equal(match?.client.models.allows('claude-haiku-4-5'), true)
+  t.equal(match?.client.models.allows('claude-opus-4-1'), false)
+  t.equal(directory.lookup('bob-key-00000000', 0)?.client.source, 'admin')
+  t.equal(directory.lookup('bob-key-00000000', 0)?.client.expiresAt, null)
+  t.equal(directory.lookup('bob-key-00000000', 0)?.client.models.restricted, false)
+})
+
+test('an unreadable expiry date means no expiry (for a client and for a key)', async (t) => {
+  const directory = new ClientDirectory({ ...empty, storedClients: [{ ...stored('alice', [key('alice-key-000000', 'not a date')]), expiresAt: 'not a date either' }] })
+  const match = directory.lookup('alice-key-000000', Date.parse('2100-01-01T00:00:00Z'))
+  t.equal(match?.client.name, 'alice')
+  t.equal(match?.client.expiresAt, null)
+})
+
+test('a rotated-out key works until the millisecond before its expiry, not at it', async (t) => {
+  const until = '2026-12-02T12:05:00.000Z'
+  const directory = new ClientDirectory({ ...empty, storedClients: [stored('carol', [key('carol-old-key-0001', until)])] })
+  t.equal(directory.lookup('carol-old-key-0001', Date.parse(until) - 1)?.client.name, 'carol')
+  t.equal(directory.lookup('carol-old-key-0001', Date.parse(until)), undefined)
+  t.equal(directory.lookup('carol-old-key-0001'), undefined, 'by the clock, long past')
+  const future = new ClientDirectory({ ...empty, storedClients: [stored('carol', [key('carol-old-key-0001', '2999-01-01T00:00:00Z')])] })
+  t.equal(future.lookup('carol-old-key-0001')?.client.name, 'carol', 'by the clock, still to come')
+})
+
+test('APIKEY keys: unnamed, unlimited clients that keep their key; the first holder of a key keeps it', async (t) => {
+  const directory = new ClientDirectory({
+    ...empty,
+    apiKeys: ['legacy-key-0123456789', 'shared-key-000000'],
+    configClients: [stored('alice', [key('shared-key-000000'), key('alice-own-key-0000')])],
+    storedClients: [stored('bob', [key('alice-own-key-0000'), key('bob-own-key-00000')])]
+  })
+  const legacy = directory.lookup('legacy-key-0123456789')
+  t.same(legacy && { ...legacy, client: { ...legacy.client, models: legacy.client.models.restricted } }, {
+    client: { name: null, source: 'apikey', group: null, models: false, expiresAt: null, disabled: false, limits: {}, spend: {} },
+    keyLabel: '…6789',
+    apiKey: 'legacy-key-0123456789'
+  })
+  t.equal(directory.lookup('shared-key-000000')?.client.name, null, 'APIKEY came first')
+  t.equal(directory.lookup('alice-own-key-0000')?.client.name, 'alice', 'config.yaml before the store')
+  t.equal(directory.lookup('bob-own-key-00000')?.client.name, 'bob', 'bob keeps his other key')
+  t.same(directory.listClients().map(({ identity }) => identity.name), ['alice', 'bob'], 'APIKEY clients are not listed')
+})
+
+test('groups: config.yaml\'s win over stored ones of the same name; listed with their source', async (t) => {
+  const configGroup = { name: 'backend', limits: { rpm: 1 }, spend: {}, createdAt: '', updatedAt: '' }
+  const directory = new ClientDirectory({
+    ...empty,
+    configGroups: [configGroup],
+    storedGroups: [{ name: 'backend', limits: { rpm: 2 }, spend: {}, createdAt: 'x', updatedAt: 'x' }, { name: 'ops', limits: {}, spend: {}, createdAt: 'x', updatedAt: 'x' }]
+  })
+  t.same(directory.group('backend'), { record: configGroup, source: 'config' })
+  t.equal(directory.group('ops')?.source, 'admin')
+  t.equal(directory.group('nobody'), undefined)
+  t.same(directory.listGroups().map((entry) => [entry.record.name, entry.source, entry.record.limits.rpm]), [['backend', 'config', 1], ['ops', 'admin', undefined]])
+})
+
+test('organisation caps: the stored ones win per period, the config ones fill the rest', async (t) => {
+  const directory = new ClientDirectory({ ...empty, configOrganization: { daily: 100, weekly: 200 }, storedOrganization: { weekly: null, monthly: 900 } })
+  t.same(directory.organization, { daily: 100, weekly: null, monthly: 900 })
+  t.same(new ClientDirectory(empty).organization, {})
+})
+
+test('clients by name, in order; members of a group', async (t) => {
+  const directory = new ClientDirectory({
+    ...empty,
+    configClients: [{ ...stored('alice', [key('alice-key-000000')]), group: 'backend' }],
+    storedClients: [{ ...stored('bob', [key('bob-key-00000000')]), group: 'ops' }, { ...stored('carol', [key('carol-key-000000')]), group: 'backend' }, stored('dave', [key('dave-key-0000000')])]
+  })
+  t.equal(directory.client('carol')?.record.group, 'backend')
+  t.equal(directory.client('carol')?.identity.source, 'admin')
+  t.equal(directory.client('nobody'), undefined)
+  t.same(directory.listClients().map(({ identity }) => identity.name), ['alice', 'bob', 'carol', 'dave'])
+  t.same(directory.membersOf('backend'), ['alice', 'carol'])
+  t.same(directory.membersOf('ops'), ['bob'])
+  t.same(directory.membersOf('nobody'), [])
+})
+
+test('a shadowed stored client adds none of its keys, not even new ones', async (t) => {
+  const directory = new ClientDirectory({
+    ...empty,
+    configClients: [stored('alice', [key('alice-config-key-01')])],
+    storedClients: [stored('alice', [key('alice-stored-only-01')])]
+  })
+  t.equal(directory.lookup('alice-stored-only-01'), undefined)
+  t.equal(directory.listClients().length, 1)
+})

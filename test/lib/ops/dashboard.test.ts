@@ -29,7 +29,7 @@ test('the dashboard\'s figures: spend per day and client, standing against caps,
     row({ at: NOW - 40 * DAY, costNanoUsd: 999 }),
     row({ at: NOW - 2 * 3_600_000, costNanoUsd: null })
   ]
-  const data = dashboardData(rows, NOW, (client) => (client === 'alice' ? { daily: 10, monthly: null } : { daily: null, monthly: 500 }), false)
+  const data = dashboardData(rows, NOW, (client) => (client === 'alice' ? { daily: 10, monthly: null } : { daily: null, monthly: 500 }), false, [])
   t.equal(data.days.length, 30)
   t.equal(data.days.at(-1)!.byClient.get('alice'), 50_000_000, 'today\'s spend, an unpriced row adding nothing')
   t.equal(data.days.at(-4)!.byClient.get('alice'), 70_000_000)
@@ -49,11 +49,33 @@ test('the dashboard\'s figures: spend per day and client, standing against caps,
   t.match(html, /data-client="bob"><td>bob<\/td><td>\$0\.02 <span class="muted">\(no cap\)/)
   t.match(html, /<td id="error-rate-24h">33\.3 %<\/td>/)
   t.match(html, /data-series="alice" data-day="2026-11-20" data-nano="50000000"/)
+  t.match(html, /<tbody id="cache-misses"><tr><td colspan="3">no outcome other than a hit<\/td><\/tr><\/tbody>/)
+})
+
+test('each client\'s most frequent cache outcomes other than a hit stand next to its cache-read share', async (t) => {
+  const attribution = 'miss_prefix_changed; at=system[0] (Claude Code attribution block)'
+  const outcomes = [
+    { client: 'bob', outcome: 'not_cacheable', requests: 2 },
+    { client: 'alice', outcome: 'first_write', requests: 3 },
+    { client: 'alice', outcome: attribution, requests: 12 },
+    { client: null, outcome: 'miss_expired', requests: 1 }
+  ]
+  const data = dashboardData([row({}), row({ client: 'bob', cacheReadTokens: 0 })], NOW, () => ({ daily: null, monthly: null }), false, outcomes)
+  t.same(data.cacheMisses, [
+    { name: '(unnamed keys)', cacheReadShare: null, reasons: [{ outcome: 'miss_expired', requests: 1 }] },
+    { name: 'alice', cacheReadShare: 30 / 40, reasons: [{ outcome: attribution, requests: 12 }, { outcome: 'first_write', requests: 3 }] },
+    { name: 'bob', cacheReadShare: 0, reasons: [{ outcome: 'not_cacheable', requests: 2 }] }
+  ], 'by client name, the most frequent reason first, the share from the same days\' rows')
+  const html = renderDashboard(data)
+  t.match(html, '<tr data-client="alice"><td>alice</td><td>75 %</td><td><ul class="reasons"><li data-outcome="miss_prefix_changed; at=system[0] (Claude Code attribution block)" data-requests="12">miss_prefix_changed at system[0] (Claude Code attribution block) ×12</li><li data-outcome="first_write" data-requests="3">first_write ×3</li></ul></td></tr>')
+  t.match(html, '<tr data-client="bob"><td>bob</td><td>0 %</td><td><ul class="reasons"><li data-outcome="not_cacheable" data-requests="2">not_cacheable ×2</li></ul></td></tr>')
+  t.match(html, '<tr data-client="(unnamed keys)"><td>(unnamed keys)</td><td>–</td>')
 })
 
 test('names are escaped in the dashboard', async (t) => {
-  const html = renderDashboard(dashboardData([row({ upstreamModel: '<img src=x onerror=alert(1)>' })], NOW, () => ({ daily: null, monthly: null }), true))
+  const html = renderDashboard(dashboardData([row({ upstreamModel: '<img src=x onerror=alert(1)>' })], NOW, () => ({ daily: null, monthly: null }), true, [{ client: '<b>eve</b>', outcome: 'miss_prefix_changed; at=<img>', requests: 1 }]))
   t.notMatch(html, /<img/)
+  t.notMatch(html, /<b>eve/)
   t.match(html, /&lt;img/)
   t.match(html, /newest 1 ledger rows/)
 })

@@ -106,6 +106,13 @@ function storeSuite (t: Test, open: () => TeamsStore): void {
     t.equal((await store.ledgerRows({ from: 0, to: Date.UTC(2030, 0, 1) }, 1)).length, 1)
   })
 
+  t.test('a bounded read takes the oldest rows, or the newest when asked, and gives them in time order either way', async (t) => {
+    await store.insertLedgerRows([1, 2, 3, 4].map((hour) => ledgerRow({ requestId: `h${hour}`, at: Date.UTC(2026, 11, 2, hour) })))
+    const window = { from: 0, to: Date.UTC(2030, 0, 1) }
+    t.same((await store.ledgerRows(window, 2)).map((r) => r.requestId), ['h1', 'h2'])
+    t.same((await store.ledgerRows(window, 2, 'newest')).map((r) => r.requestId), ['h3', 'h4'])
+  })
+
   t.test('many rows go in one call, in chunks', async (t) => {
     const rows = Array.from({ length: 450 }, (_, i) => ledgerRow({ requestId: `bulk-${i}`, at: 1000 + i, costNanoUsd: i }))
     await store.insertLedgerRows(rows)
@@ -128,6 +135,36 @@ function storeSuite (t: Test, open: () => TeamsStore): void {
     const none = await store.usageTotals({ from: 0, to: 1, clients: ['nobody'] })
     t.equal(none.requests, 0)
     t.equal(none.costNanoUsd, 0)
+  })
+
+  t.test('each client\'s most frequent cache outcomes other than hits, at most so many per client', async (t) => {
+    const rows = (client: string | null, outcome: string | null, count: number, at = Date.UTC(2026, 11, 2, 10)): LedgerRow[] =>
+      Array.from({ length: count }, (_, i) => ledgerRow({ requestId: `${client}-${outcome}-${at}-${i}`, client, cacheOutcome: outcome, at }))
+    const attribution = 'miss_prefix_changed; at=system[0] (Claude Code attribution block)'
+    await store.insertLedgerRows([
+      ...rows('alice', 'hit', 9),
+      ...rows('alice', attribution, 5),
+      ...rows('alice', 'first_write', 3),
+      ...rows('alice', 'miss_expired', 2),
+      ...rows('alice', 'not_cacheable', 1),
+      ...rows('alice', null, 4),
+      ...rows('bob', 'miss_key_switch', 2),
+      ...rows('bob', 'first_write', 2),
+      ...rows('bob', 'miss_expired', 7, 50),
+      ...rows(null, 'not_cacheable', 1)
+    ])
+    const window = { from: 100, to: Date.UTC(2030, 0, 1) }
+    const byClient = (found: Array<{ client: string | null }>): Array<{ client: string | null }> => [...found].sort((a, b) => String(a.client).localeCompare(String(b.client)))
+    t.same(byClient(await store.cacheOutcomesByClient(window, 3)), [
+      { client: 'alice', outcome: attribution, requests: 5 },
+      { client: 'alice', outcome: 'first_write', requests: 3 },
+      { client: 'alice', outcome: 'miss_expired', requests: 2 },
+      { client: 'bob', outcome: 'first_write', requests: 2 },
+      { client: 'bob', outcome: 'miss_key_switch', requests: 2 },
+      { client: null, outcome: 'not_cacheable', requests: 1 }
+    ], 'hits, rows without an outcome, the fourth reason and rows before the window are left out; a tie goes by name')
+    t.same(await store.cacheOutcomesByClient({ ...window, clients: ['bob'] }, 1), [{ client: 'bob', outcome: 'first_write', requests: 2 }], 'the filter and the bound apply')
+    t.same(await store.cacheOutcomesByClient({ from: 0, to: 100, clients: ['bob'] }, 3), [{ client: 'bob', outcome: 'miss_expired', requests: 7 }])
   })
 
   t.test('pruning deletes only older rows', async (t) => {
