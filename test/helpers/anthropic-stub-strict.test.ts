@@ -188,3 +188,33 @@ test('the web search tool takes a use cap, one kind of domain list and an approx
   await refused(t, stub, search({ user_location: { type: 'approximate', approximate: { city: 'Lyon' } } }), /user_location\.approximate: Extra inputs/, 'chat\'s nested shape')
   await refused(t, stub, search({ max_uses: 0 }), /max_uses/, 'no uses')
 })
+
+test('defer_loading and tool_reference blocks pass as Anthropic\'s tool search docs describe them; all-deferred tools and unknown references are refused', async (t) => {
+  const stub = await withStub(t)
+  const searchTool = { type: 'tool_search_tool_regex_20251119', name: 'tool_search_tool_regex' }
+  const deferred = { ...WEATHER_TOOL, defer_loading: true }
+  const withBeta = { ...HEADERS, 'anthropic-beta': 'claude-code-20250219,advanced-tool-use-2025-11-20' }
+  await accepted(t, stub, request({ tools: [searchTool, deferred] }), 'a deferred tool with the beta header Claude Code sends', withBeta)
+  await accepted(t, stub, request({ tools: [searchTool, deferred] }), 'a deferred tool without a beta header (tool search is GA)')
+  await accepted(t, stub, request({ tools: [{ type: 'web_search_20250305', name: 'web_search', defer_loading: true }, { ...WEATHER_TOOL, defer_loading: false }] }), 'a deferred server tool beside a loaded one')
+  await refused(t, stub, request({ tools: [searchTool, { ...WEATHER_TOOL, defer_loading: 'yes' }] }), /^tools\.1\.custom\.defer_loading: Input should be a valid boolean$/, 'defer_loading not a boolean')
+  await refused(t, stub, request({ tools: [{ ...searchTool, defer_loading: true }, deferred] }), /^All tools have defer_loading set\. At least one tool must be non-deferred\.$/, 'every tool deferred, the search tool too')
+
+  // Claude Code's own ToolSearch is a custom tool whose result carries tool_reference blocks.
+  const finder = { name: 'ToolSearch', description: 'Finds tools', input_schema: { type: 'object', properties: { query: { type: 'string' } } } }
+  const afterSearch = (reference: Json): Json => request({
+    tools: [finder, deferred],
+    messages: [
+      { role: 'user', content: 'Weather in Paris?' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_find', name: 'ToolSearch', input: { query: 'weather' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_find', content: [reference] }] }
+    ]
+  })
+  await accepted(t, stub, afterSearch({ type: 'tool_reference', tool_name: 'get_weather' }), 'a tool_reference to a defined tool in a tool_result')
+  await refused(t, stub, afterSearch({ type: 'tool_reference', tool_name: 'unknown_tool' }), /^Tool reference 'unknown_tool' has no corresponding tool definition$/, 'a tool_reference to no tool')
+  await refused(t, stub, afterSearch({ type: 'tool_reference' }), /^messages\.2\.content\.0\.content\.0\.tool_name: Field required$/, 'a tool_reference without tool_name')
+  await refused(t, stub, request({ tools: [deferred, finder], messages: [{ role: 'user', content: [{ type: 'tool_reference', tool_name: 'get_weather' }] }] }), /^messages\.0\.content\.0\.type: `tool_reference` blocks are not allowed in `user` messages$/, 'a tool_reference outside a tool_result')
+
+  const count = await fetch(`${stub.url}/v1/messages/count_tokens`, { method: 'POST', headers: withBeta, body: JSON.stringify({ model: 'claude-haiku-4-5-20251001', messages: [{ role: 'user', content: 'Hi' }], tools: [searchTool, deferred] }) })
+  t.equal(count.status, 200, 'count_tokens takes a deferred tool too')
+})

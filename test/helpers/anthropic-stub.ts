@@ -347,12 +347,13 @@ const BLOCK_FIELDS: Record<string, readonly string[]> = {
   tool_result: ['type', 'tool_use_id', 'content', 'is_error', 'cache_control'],
   thinking: ['type', 'thinking', 'signature'],
   redacted_thinking: ['type', 'data'],
+  tool_reference: ['type', 'tool_name', 'cache_control'],
 }
 
 const BLOCKS_ALLOWED_IN: Record<Container, readonly string[]> = {
   user: ['text', 'image', 'document', 'tool_result'],
   assistant: ['text', 'tool_use', 'thinking', 'redacted_thinking'],
-  tool_result: ['text', 'image', 'document'],
+  tool_result: ['text', 'image', 'document', 'tool_reference'],
   document: ['text', 'image'],
   system: ['text'],
 }
@@ -373,6 +374,7 @@ const BLOCK_CHECKS: Record<string, (block: Json, path: string) => void> = {
   tool_result: checkToolResultBlock,
   thinking: checkThinkingBlock,
   redacted_thinking: (block, path) => expectString(required(block, 'data', path), `${path}.data`),
+  tool_reference: (block, path) => expectString(required(block, 'tool_name', path), `${path}.tool_name`),
 }
 
 function validateBlock (value: unknown, container: Container, path: string): Json {
@@ -563,6 +565,18 @@ function checkToolResults (turn: Turn, previous: Turn | undefined): void {
   })
 }
 
+/** Anthropic's tool search docs: every `tool_reference` in a tool result must name a tool the request defines. */
+function validateToolReferences (turns: Turn[], toolNames: string[]): void {
+  for (const result of turns.flatMap((turn) => blocksOfType(turn, 'tool_result'))) {
+    if (!Array.isArray(result.content)) continue
+    for (const block of result.content) {
+      if (isObject(block) && block.type === 'tool_reference' && !toolNames.includes(block.tool_name as string)) {
+        reject(`Tool reference '${String(block.tool_name)}' has no corresponding tool definition`)
+      }
+    }
+  }
+}
+
 function validateToolsPresentForToolBlocks (turns: Turn[], toolCount: number): void {
   const usesTools = turns.some((turn) => blocksOfType(turn, 'tool_use').length + blocksOfType(turn, 'tool_result').length > 0)
   if (usesTools && toolCount === 0) reject('Requests which include `tool_use` or `tool_result` blocks must define tools.')
@@ -701,8 +715,13 @@ function validateMiscFields (body: Json): void {
 /** Returns the names of the defined tools (what `tool_choice.name` may refer to). */
 function validateTools (value: unknown): string[] {
   if (value === undefined) return []
-  const names = expectArray(value, 'tools').map((tool, index) => validateTool(tool, `tools.${index}`))
+  const tools = expectArray(value, 'tools')
+  const names = tools.map((tool, index) => validateTool(tool, `tools.${index}`))
   if (new Set(names).size !== names.length) reject('tools: Tool names must be unique.')
+  // Anthropic's tool search docs: at least one tool must stay loaded (non-deferred).
+  if (tools.length > 0 && tools.every((tool) => isObject(tool) && tool.defer_loading === true)) {
+    reject('All tools have defer_loading set. At least one tool must be non-deferred.')
+  }
   return names
 }
 
@@ -710,13 +729,14 @@ function validateTool (value: unknown, path: string): string {
   const tool = expectObject(value, path)
   if (tool.type !== undefined && tool.type !== 'custom') return validateServerTool(tool, path)
   const customPath = `${path}.custom`
-  expectOnlyFields(tool, ['type', 'name', 'description', 'input_schema', 'cache_control', 'strict'], customPath)
+  expectOnlyFields(tool, ['type', 'name', 'description', 'input_schema', 'cache_control', 'strict', 'defer_loading'], customPath)
   const name = expectPattern(required(tool, 'name', customPath), TOOL_NAME_PATTERN, `${customPath}.name`)
   if (tool.description !== undefined) expectString(tool.description, `${customPath}.description`)
   const schema = expectObject(required(tool, 'input_schema', customPath), `${customPath}.input_schema`)
   expectEnum(required(schema, 'type', `${customPath}.input_schema`), ['object'], `${customPath}.input_schema.type`)
   if (tool.cache_control != null) validateCacheControl(tool.cache_control, `${customPath}.cache_control`)
   if (tool.strict !== undefined) expectBoolean(tool.strict, `${customPath}.strict`)
+  if (tool.defer_loading !== undefined) expectBoolean(tool.defer_loading, `${customPath}.defer_loading`)
   return name
 }
 
@@ -753,6 +773,7 @@ function validateServerTool (tool: Json, path: string): string {
   const typePath = `${path}.${type}`
   if (expectString(required(tool, 'name', typePath), `${typePath}.name`) !== name) reject(`${typePath}.name: Input should be '${name}'`)
   if (tool.cache_control != null) validateCacheControl(tool.cache_control, `${typePath}.cache_control`)
+  if (tool.defer_loading !== undefined) expectBoolean(tool.defer_loading, `${typePath}.defer_loading`)
   if (tool.input_schema !== undefined || tool.function !== undefined) {
     reject(`${typePath}.${tool.input_schema !== undefined ? 'input_schema' : 'function'}: Extra inputs are not permitted`)
   }
@@ -762,7 +783,7 @@ function validateServerTool (tool: Json, path: string): string {
 
 /** The web search tool's own settings: a use cap, domain lists (one kind at most) and an approximate location. */
 function validateWebSearchSettings (tool: Json, path: string): void {
-  expectOnlyFields(tool, ['type', 'name', 'max_uses', 'allowed_domains', 'blocked_domains', 'user_location', 'cache_control'], path)
+  expectOnlyFields(tool, ['type', 'name', 'max_uses', 'allowed_domains', 'blocked_domains', 'user_location', 'cache_control', 'defer_loading'], path)
   if (tool.max_uses !== undefined) expectInteger(tool.max_uses, `${path}.max_uses`, 1)
   for (const field of ['allowed_domains', 'blocked_domains']) {
     if (tool[field] !== undefined) expectArray(tool[field], `${path}.${field}`).forEach((domain, index) => expectString(domain, `${path}.${field}.${index}`))
@@ -1164,6 +1185,7 @@ function validateCreateRequest (raw: unknown, issued: IssuedThinking): CreatePar
   const output = validateOutputConfig(body.output_config)
   validateCacheBreakpoints(body, turns)
   validateToolPairing(turns)
+  validateToolReferences(turns, toolNames)
   validateToolsPresentForToolBlocks(turns, toolNames.length)
 
   const rules = rulesFor(model)
@@ -1193,6 +1215,7 @@ function validateCountRequest (raw: unknown): Json {
   validateOutputConfig(body.output_config)
   validateCacheBreakpoints(body, turns)
   validateToolPairing(turns)
+  validateToolReferences(turns, toolNames)
   validateToolsPresentForToolBlocks(turns, toolNames.length)
   return body
 }
