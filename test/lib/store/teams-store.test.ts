@@ -275,6 +275,8 @@ function storeSuite (t: Test, open: () => TeamsStore, ledgerIndexesSql: string):
     await store.insertLedgerRows([ledgerRow({ requestId: 'tie-2', at: 200 })])
     t.same(ids(await store.ledgerRows({ from: 0, to: FAR }, 10)), ['early', 'tie-1', 'tie-2', 'late'])
     t.same(ids(await store.ledgerRows({ from: 0, to: FAR }, 2.9)), ['early', 'tie-1'])
+    t.same(ids(await store.ledgerRows({ from: 0, to: FAR }, 2, 'newest')), ['tie-2', 'late'], 'the newest of tied rows is the last written')
+    t.same(await store.ledgerRows({ from: 0, to: FAR }, -1, 'newest'), [])
     t.same(await store.ledgerRows({ from: 0, to: FAR }, 0), [])
     t.same(await store.ledgerRows({ from: 0, to: FAR }, -5), [], 'a negative limit is no rows, not all of them')
   })
