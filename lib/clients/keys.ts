@@ -1,4 +1,5 @@
 import { hash, randomBytes } from 'node:crypto'
+import { MIN_LENGTH_FOR_SUFFIX } from '../pool/key-spec.js'
 
 /** Prefix of every key the gateway generates, so a leaked one is recognisable in a scan. */
 export const CLIENT_KEY_PREFIX = 'c2a-'
@@ -21,6 +22,7 @@ export function generateClientKey (): string {
 
 /** What logs and the admin API show of a key: enough to tell keys apart, not to use one. */
 export function clientKeyLabel (key: string): string {
+  if (key.length < MIN_LENGTH_FOR_SUFFIX) return digestLabel(keyDigest(key))
   const prefix = key.startsWith(CLIENT_KEY_PREFIX) ? CLIENT_KEY_PREFIX : ''
   return `${prefix}…${key.slice(-4)}`
 }

@@ -64,7 +64,7 @@ export function parseKeySpecs (entries: string[]): KeySpec[] {
 /** The public part of a Console key (`sk-ant-api03-`), or undefined for a key of another shape. */
 const CONSOLE_PREFIX = /^sk-ant-[a-z]+\d*-/
 /** Below this length the last four characters are too much of the key to show. */
-const MIN_LENGTH_FOR_SUFFIX = 24
+export const MIN_LENGTH_FOR_SUFFIX = 24
 
 /**
  * How logs, metrics and the status page name a key, the way Anthropic's Console does: its

@@ -14,7 +14,7 @@ function thrown (run: () => unknown): string {
 const HEX = keyDigest('some-key-0123456789')
 
 test('a client with only a name and a key gets every default', async (t) => {
-  t.same(clientsFromConfig([{ name: 'alice', key: 'alice-key-0123456789' }]), [{
+  t.same(clientsFromConfig([{ name: 'alice', key: 'alice-key-000000000123456789' }]), [{
     name: 'alice',
     group: null,
     models: null,
@@ -22,14 +22,14 @@ test('a client with only a name and a key gets every default', async (t) => {
     disabled: false,
     limits: {},
     spend: {},
-    keys: [{ digest: keyDigest('alice-key-0123456789'), label: '…6789', createdAt: '', expiresAt: null }],
+    keys: [{ digest: keyDigest('alice-key-000000000123456789'), label: '…6789', createdAt: '', expiresAt: null }],
     createdAt: '',
     updatedAt: ''
   }])
 })
 
 test('every field given is kept', async (t) => {
-  const [record] = clientsFromConfig([{ name: 'bob', key: 'c2a-bob-key-0123456789', group: 'backend', models: ['claude-*'], expires_at: '2027-01-01T00:00:00Z', disabled: true, limits: { rpm: 5 }, spend: { daily: 100, weekly: null } }])
+  const [record] = clientsFromConfig([{ name: 'bob', key: 'c2a-bob-key-000000000123456789', group: 'backend', models: ['claude-*'], expires_at: '2027-01-01T00:00:00Z', disabled: true, limits: { rpm: 5 }, spend: { daily: 100, weekly: null } }])
   t.same({ ...record, keys: record.keys.map((key) => key.label) }, {
     name: 'bob',
     group: 'backend',
@@ -47,8 +47,8 @@ test('every field given is kept', async (t) => {
 test('keys: key, then keys, then key_sha256; plaintext is hashed, sha256:<hex> is taken as the digest', async (t) => {
   const [record] = clientsFromConfig([{ name: 'carol', key_sha256: HEX, keys: ['second-key-0000', `sha256:${keyDigest('third-key-0000')}`], key: 'first-key-0000' }])
   t.same(record.keys, [
-    { digest: keyDigest('first-key-0000'), label: '…0000', createdAt: '', expiresAt: null },
-    { digest: keyDigest('second-key-0000'), label: '…0000', createdAt: '', expiresAt: null },
+    { digest: keyDigest('first-key-0000'), label: `sha256:${keyDigest('first-key-0000').slice(0, 8)}`, createdAt: '', expiresAt: null },
+    { digest: keyDigest('second-key-0000'), label: `sha256:${keyDigest('second-key-0000').slice(0, 8)}`, createdAt: '', expiresAt: null },
     { digest: keyDigest('third-key-0000'), label: `sha256:${keyDigest('third-key-0000').slice(0, 8)}`, createdAt: '', expiresAt: null },
     { digest: HEX, label: `sha256:${HEX.slice(0, 8)}`, createdAt: '', expiresAt: null }
   ])

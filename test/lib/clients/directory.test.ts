@@ -79,7 +79,7 @@ test('APIKEY keys are unnamed clients; rotated keys stop after their grace; conf
   const now = Date.parse('2026-12-02T12:00:00Z')
   const directory = new ClientDirectory({
     ...empty,
-    apiKeys: ['legacy-key-0123456789'],
+    apiKeys: ['legacy-key-000000000123456789'],
     configClients: clientsFromConfig([{ name: 'alice', key: 'alice-config-key-01' }]),
     storedClients: [
       stored('alice', [{ digest: keyDigest('alice-stored-key-01'), label: 'x', createdAt: '', expiresAt: null }]),
@@ -89,9 +89,9 @@ test('APIKEY keys are unnamed clients; rotated keys stop after their grace; conf
       ])
     ]
   })
-  const legacy = directory.lookup('legacy-key-0123456789')
+  const legacy = directory.lookup('legacy-key-000000000123456789')
   t.equal(legacy?.client.name, null)
-  t.equal(legacy?.apiKey, 'legacy-key-0123456789', 'an APIKEY client keeps its key for its state identity')
+  t.equal(legacy?.apiKey, 'legacy-key-000000000123456789', 'an APIKEY client keeps its key for its state identity')
   t.equal(directory.lookup('alice-stored-key-01'), undefined, 'the stored alice is shadowed by config.yaml\'s')
   t.equal(directory.client('alice')?.identity.source, 'config')
   t.equal(directory.lookup('carol-old-key-0001', now)?.client.name, 'carol', 'within the grace period')
@@ -138,15 +138,15 @@ test('a rotated-out key works until the millisecond before its expiry, not at it
 test('APIKEY keys: unnamed, unlimited clients that keep their key; the first holder of a key keeps it', async (t) => {
   const directory = new ClientDirectory({
     ...empty,
-    apiKeys: ['legacy-key-0123456789', 'shared-key-000000'],
+    apiKeys: ['legacy-key-000000000123456789', 'shared-key-000000'],
     configClients: [stored('alice', [key('shared-key-000000'), key('alice-own-key-0000')])],
     storedClients: [stored('bob', [key('alice-own-key-0000'), key('bob-own-key-00000')])]
   })
-  const legacy = directory.lookup('legacy-key-0123456789')
+  const legacy = directory.lookup('legacy-key-000000000123456789')
   t.same(legacy && { ...legacy, client: { ...legacy.client, models: legacy.client.models.restricted } }, {
     client: { name: null, source: 'apikey', group: null, models: false, expiresAt: null, disabled: false, limits: {}, spend: {} },
     keyLabel: '…6789',
-    apiKey: 'legacy-key-0123456789'
+    apiKey: 'legacy-key-000000000123456789'
   })
   t.equal(directory.lookup('shared-key-000000')?.client.name, null, 'APIKEY came first')
   t.equal(directory.lookup('alice-own-key-0000')?.client.name, 'alice', 'config.yaml before the store')

@@ -35,9 +35,15 @@ test('generated keys: the c2a- prefix and 43 base64url characters (256 bits), ne
 
 test('a key label shows the prefix (when it has ours) and the last four characters only', async (t) => {
   t.equal(clientKeyLabel('c2a-abcdefghijklmnopWXYZ'), 'c2a-…WXYZ')
-  t.equal(clientKeyLabel('sk-live-abcdefgh1234'), '…1234', 'a foreign prefix is not shown')
-  t.equal(clientKeyLabel('xc2a-abcdefgh9876'), '…9876', 'the prefix only counts at the start')
-  t.equal(clientKeyLabel('C2A-abcdefgh9876'), '…9876', 'the prefix is case-sensitive')
+  t.equal(clientKeyLabel('sk-live-abcdefghijklmnop1234'), '…1234', 'a foreign prefix is not shown')
+  t.equal(clientKeyLabel('xc2a-abcdefghijklmnop9876'), '…9876', 'the prefix only counts at the start')
+  t.equal(clientKeyLabel('C2A-abcdefghijklmnopq9876'), '…9876', 'the prefix is case-sensitive')
+})
+
+test('a key too short for its last four characters to be a small part of it is labelled by its digest', async (t) => {
+  t.equal(clientKeyLabel('short-key-1234'), digestLabel(keyDigest('short-key-1234')))
+  t.equal(clientKeyLabel('c2a-abcdefghijklmnopXYZ'), digestLabel(keyDigest('c2a-abcdefghijklmnopXYZ')), '23 characters')
+  t.equal(clientKeyLabel('c2a-abcdefghijklmnopWXYZ'), 'c2a-…WXYZ', '24 characters')
 })
 
 test('a digest label is sha256: and the first eight hex characters', async (t) => {
