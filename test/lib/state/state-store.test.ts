@@ -89,6 +89,14 @@ test('owner quota: a key written again counts once, so it pushes out none of the
   t.equal(store.ownerChars('o'), 90)
 })
 
+test('owner quota: an owner whose new entry pushes out all its older ones is still held to its quota', async (t) => {
+  const store = new MemoryStateStore({ maxChars: 10_000, ownerMaxChars: 100 })
+  for (let index = 0; index < 10; index++) await store.set(`k${index}`, 'v'.repeat(58), 60, 'o')
+  t.equal(store.ownerChars('o'), 60, 'only the newest entry is counted, and it is')
+  const kept = (await store.getMany(Array.from({ length: 10 }, (_, index) => `k${index}`))).filter((value) => value !== undefined)
+  t.equal(kept.length, 1, 'one 60-character entry at a time fits in 100')
+})
+
 test('entries without an owner count against no owner\'s quota', async (t) => {
   const store = new MemoryStateStore({ maxChars: 1000, ownerMaxChars: 10 })
   await store.set('free1', 'x'.repeat(50), 60)
