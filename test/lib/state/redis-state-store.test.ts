@@ -89,7 +89,7 @@ test('the Redis URL is logged without its password', async (t) => {
 
 const pause = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
 
-/** A store whose every report lands in `changes` and `attempts`; waits for nothing. */
+/** A store that records its changes of state in `changes`; it does not wait for Redis. */
 function openStore (url: string, options: Partial<RedisStateOptions> & { changes?: Array<[boolean, string]> } = {}): RedisStateStore {
   const { changes = [], ...rest } = options
   return new RedisStateStore({ url, prefix: 'test-prefix:', timeoutMs: 2000, localMaxChars: 1024 * 1024, onChange: (connected, reason) => changes.push([connected, reason]), ...rest })
@@ -236,19 +236,26 @@ test('each kind of command Redis does not answer in time marks it unreachable; t
   t.equal(await raw.exists('test-prefix:b'), 0, 'a value too large to share deleted the older one')
 })
 
-test('a frozen Redis: the outage is reported once with the timeout, the probe brings the store back, then stops', async (t) => {
+test('a frozen Redis: the outage is reported once with the timeout, the probe brings the store back, then stops (and stops on close)', async (t) => {
   const redis = await startRedis()
   t.teardown(redis.stop)
   const changes: Array<[boolean, string]> = []
   // commandTimeout is 2 s: the probe's pings wait past the resume instead of failing.
   const store = openStore(redis.url, { changes, timeoutMs: 400 })
+  // Closed during the outage, while its probe runs.
+  const closing = openStore(redis.url, { timeoutMs: 400 })
   const raw = new Redis(redis.url)
-  t.teardown(async () => { await store.close(); raw.disconnect() })
+  t.teardown(async () => { await store.close(); await closing.close(); raw.disconnect() })
   await store.waitUntilReady(60_000)
+  await closing.waitUntilReady(60_000)
   const pings = countPings(store)
+  const closingPings = countPings(closing)
 
   redis.pause()
-  t.same(await Promise.all([store.get('x'), store.get('y')]), [undefined, undefined], 'two reads time out together')
+  t.same(await Promise.all([store.get('x'), store.get('y'), closing.get('x')]), [undefined, undefined, undefined], 'reads time out together')
+  t.equal(closing.connected, false)
+  await closing.close()
+  const pingsAtClose = closingPings()
   await store.set('k', 'during', 60)
   // Long enough for the probe to send two pings; both are answered on resume.
   await pause(1300)
@@ -258,8 +265,10 @@ test('a frozen Redis: the outage is reported once with the timeout, the probe br
   t.equal(await raw.get('test-prefix:k'), 'during', 'the write made meanwhile is in Redis')
   const sent = pings()
   t.ok(sent >= 2, `the probe pinged (${sent})`)
-  await pause(1100)
+  // Longer than a probe interval: a probe still running would ping before this wait ends.
+  await pause(700)
   t.equal(pings(), sent, 'and pings no more once Redis answers')
+  t.equal(closingPings(), pingsAtClose, 'a store closed during the outage pings no more either')
 })
 
 test('an error on a ready connection: the local view until Redis is ready again, no attempt reported', async (t) => {
