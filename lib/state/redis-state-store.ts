@@ -22,7 +22,7 @@ const MAX_RECONNECT_DELAY_MS = 2000
 const COMMAND_TIMEOUT_FLOOR_MS = 250
 /** While Redis is marked unreachable but the socket is open, it is pinged this often. */
 const PROBE_INTERVAL_MS = 500
-/** A value larger than this is kept locally only: Redis is for small shared facts. */
+/** A value larger than this is kept locally only (and deletes the key in Redis): Redis is for small shared facts. */
 export const MAX_SHARED_VALUE_CHARS = 4 * 1024 * 1024
 /** Keys changed during an outage that are written to Redis once it is back; older changes beyond this stay local. */
 const MAX_PENDING_KEYS = 10000
@@ -106,8 +106,9 @@ export class RedisStateStore implements StateStore {
 
   async set (key: string, value: string, ttlSeconds: number, owner?: string): Promise<void> {
     await this.local.set(key, value, ttlSeconds, owner)
-    if (value.length > MAX_SHARED_VALUE_CHARS) return
-    await this.share(key, async () => await this.redis.set(key, value, 'PX', Math.max(1, Math.round(ttlSeconds * 1000))))
+    // Too large to share, it still replaces the older value: nobody may read that one from Redis.
+    const command = value.length <= MAX_SHARED_VALUE_CHARS ? async () => await this.redis.set(key, value, 'PX', Math.max(1, Math.round(ttlSeconds * 1000))) : async () => await this.redis.del(key)
+    await this.share(key, command)
   }
 
   async delete (key: string): Promise<void> {

@@ -71,7 +71,6 @@ export class MemoryStateStore implements StateStore {
     this.entries.delete(key)
     if (size > this.ownerMaxChars) return
     const usage = this.owners.get(owner) ?? { chars: 0, keys: new Set<string>() }
-    this.owners.set(owner, usage)
     // Oldest first (a Set keeps insertion order); each delete gives its space back through dispose.
     for (const oldest of usage.keys) {
       if (usage.chars + size <= this.ownerMaxChars) break
@@ -79,6 +78,8 @@ export class MemoryStateStore implements StateStore {
     }
     this.entries.set(key, value, { ttl: Math.max(1, Math.round(ttlSeconds * 1000)) })
     if (!this.entries.has(key)) return
+    // Set only now: making room may have emptied the owner's usage and dropped it from the map.
+    this.owners.set(owner, usage)
     usage.chars += size
     usage.keys.add(key)
     this.ownerOfKey.set(key, owner)
