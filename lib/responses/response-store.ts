@@ -48,7 +48,8 @@ export class ResponseStore {
   private readonly callerQuotaChars: number
 
   constructor (private readonly state: StateStore, private readonly ttlSeconds: number, options: ResponseStoreOptions = {}) {
-    this.maxResponseChars = options.maxResponseChars ?? MAX_STORED_RESPONSE_CHARS
+    // A response the state store cannot share (over 4 MiB on Redis) would be found by no instance.
+    this.maxResponseChars = Math.min(options.maxResponseChars ?? MAX_STORED_RESPONSE_CHARS, state.maxValueChars)
     this.callerQuotaChars = options.callerQuotaChars ?? CALLER_QUOTA_CHARS
   }
 

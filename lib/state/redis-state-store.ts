@@ -24,7 +24,7 @@ const COMMAND_TIMEOUT_FLOOR_MS = 250
 const PROBE_INTERVAL_MS = 500
 /** A value larger than this is kept locally only (and deletes the key in Redis): Redis is for small shared facts. */
 export const MAX_SHARED_VALUE_CHARS = 4 * 1024 * 1024
-/** Keys changed during an outage that are written to Redis once it is back; older changes beyond this stay local. */
+/** Keys changed during an outage that are written to Redis once it is back; keys changed after this many stay local. */
 const MAX_PENDING_KEYS = 10000
 
 /** Keys per MGET: a request's lookups go out together, each answer small enough for REDIS_TIMEOUT_MS. */
@@ -40,6 +40,7 @@ class RedisTimeout extends Error {}
  * Redis so the other instances see it too.
  */
 export class RedisStateStore implements StateStore {
+  readonly maxValueChars = MAX_SHARED_VALUE_CHARS
   readonly kind = 'redis' as const
   readonly redis: Redis
   private readonly local: MemoryStateStore

@@ -11,6 +11,8 @@ export interface StateStore {
   readonly kind: 'memory' | 'redis'
   /** False while a shared store cannot be reached and the instance runs on its local view. */
   readonly connected: boolean
+  /** The largest value every instance can read back; a larger one is not shared (see RedisStateStore). */
+  readonly maxValueChars: number
   get (key: string): Promise<string | undefined>
   /** Many values in one round trip, in the order asked (undefined where absent). */
   getMany (keys: readonly string[]): Promise<Array<string | undefined>>
@@ -37,6 +39,7 @@ function sizeOf (key: string, value: string): number {
 }
 
 export class MemoryStateStore implements StateStore {
+  readonly maxValueChars = Number.POSITIVE_INFINITY
   readonly kind = 'memory' as const
   readonly connected = true
   private readonly entries: LRUCache<string, string>

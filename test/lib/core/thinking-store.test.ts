@@ -64,7 +64,7 @@ test('a turn is found by any of its ids, even when the first one asked for is un
 test('a turn without tool-call ids stores nothing', async (t) => {
   const writes: string[] = []
   const state = new MemoryStateStore({ maxChars: 1_000_000 })
-  const recording = { kind: state.kind, connected: state.connected, get: async (key: string) => await state.get(key), getMany: async (keys: readonly string[]) => await state.getMany(keys), set: async (key: string, value: string, ttl: number) => { writes.push(key); await state.set(key, value, ttl) }, delete: async (key: string) => { await state.delete(key) }, close: async () => { await state.close() } }
+  const recording = { kind: state.kind, connected: state.connected, maxValueChars: state.maxValueChars, get: async (key: string) => await state.get(key), getMany: async (keys: readonly string[]) => await state.getMany(keys), set: async (key: string, value: string, ttl: number) => { writes.push(key); await state.set(key, value, ttl) }, delete: async (key: string) => { await state.delete(key) }, close: async () => { await state.close() } }
   await new ThinkingStore(recording, 600).save('o', [], BLOCKS)
   t.same(writes, [])
 })

@@ -89,3 +89,11 @@ test('input items get ids: msg_ for messages, item_ for the rest; given ids are 
   t.match(items[3], { type: 'reasoning', id: /^item_/ })
   t.not(items[0].id, withIds([{ role: 'user', content: 'hi' }])[0].id, 'fresh ids')
 })
+
+test('a response larger than the state store shares between instances is not stored, rather than stored where no instance can read it', async (t) => {
+  const state = Object.assign(new MemoryStateStore({ maxChars: 1_000_000 }), { maxValueChars: 2000 })
+  const store = new ResponseStore(state, 600)
+  t.equal(await store.save('alice', stored('resp_big', null, [message('msg_1', 'user', 'x'.repeat(2500))], [])), false, 'over the shared bound')
+  await t.rejects(store.conversation('alice', 'resp_big'), { code: 'previous_response_not_found' })
+  t.equal(await store.save('alice', stored('resp_small', null, [message('msg_2', 'user', 'x'.repeat(1000))], [])), true, 'under it')
+})
