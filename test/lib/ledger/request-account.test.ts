@@ -193,3 +193,10 @@ t.test('only POSTs to the three API routes write rows, under any prefix', async 
   t.equal(protocolOfRoute('POST', '/v1/responses/:id/cancel'), undefined)
   t.equal(protocolOfRoute('POST', '/v1/models'), undefined)
 })
+
+t.test('a request nobody named and nothing streamed is written as such: no client, no group, not streamed', async (t) => {
+  const acc = account()
+  acc.end(200, CLOCK + 5)
+  const row = acc.toRow(prices)
+  t.strictSame([row.client, row.group, row.streamed], [null, null, false])
+})
