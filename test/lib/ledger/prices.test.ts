@@ -234,3 +234,12 @@ t.test('usages add field by field', async (t) => {
   t.strictSame(addBilled(a, b), { uncachedInputTokens: 11, cacheWrite5mTokens: 22, cacheWrite1hTokens: 33, cacheReadTokens: 44, outputTokens: 55, webSearchRequests: 66 })
   t.strictSame(noUsage(), { uncachedInputTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0, outputTokens: 0, webSearchRequests: 0 })
 })
+
+t.test('a price with both plain and glob aliases matches only what one of them names', async (t) => {
+  const entry = { id: 'mixed', aliases: ['mixed-exact', 'mixed-*-v2'], input: 1, cacheWrite5m: 1, cacheWrite1h: 1, cacheRead: 1, output: 1, webSearchPer1000: 1, source: 's', date: '2026-01-01' }
+  const mixed = new PriceTable([entry])
+  t.equal(mixed.lookup('mixed-exact')?.id, 'mixed')
+  t.equal(mixed.lookup('mixed-large-v2')?.id, 'mixed')
+  t.equal(mixed.lookup('other-model'), undefined, 'the plain alias is no wildcard')
+  t.equal(mixed.lookup('mixed-exact-v3'), undefined)
+})
