@@ -42,12 +42,14 @@ async function until (check: () => boolean): Promise<void> {
 
 t.test('rows are written in batches without the caller waiting', async (t) => {
   const { store, written, batches } = fakeStore()
-  const writer = new LedgerWriter(store, options([], { maxPending: 100 }))
+  const events: string[] = []
+  const writer = new LedgerWriter(store, options(events, { maxPending: 100 }))
   for (let i = 0; i < 7; i++) writer.add(row(`r${i}`))
   t.equal(written.length, 0, 'add returns before anything is written')
   await until(() => written.length === 7)
   t.same(written, ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6'])
   t.ok(batches.every((size) => size <= 3), 'no batch larger than the batch size')
+  t.same(events, [], 'a store that never failed is never reported as recovered')
   await writer.close()
 })
 
