@@ -107,7 +107,9 @@ test('fixed cases: numbers, literals, escapes, depth, surroundings', async (t) =
   for (const text of [
     '{}', ' {"a":1} ', '{"a":-0.5e+10}', '{"a":01}', '{"a":1.}', '{"a":.5}', '{"a":-}', '{"a":1e}', '{"a":"\\u00e9\\n"}',
     '{"a":"\\x"}', '{"a":"\\u12g4"}', '{"a":"tab\there"}', '{"a":tru}', '{"a":nul}', '{"a":[1,]}', '{"a":1,}', '{,}',
-    '[]', '"x"', '1', 'null', '{"a":1}{}', '{"a" 1}', '\uFEFF{}', '{"a":[[[[{"b":[]}]]]]}', '{"a":{}}'
+    '[]', '"x"', '1', 'null', '{"a":1}{}', '{"a" 1}', '\uFEFF{}', '{"a":[[[[{"b":[]}]]]]}', '{"a":{}}',
+    '{"a":"\\u00A9\\u00FF\\uABCD\\uEf09"}', '{"a":"\\u00@0"}', '{"a":"\\u00G0"}', '{"a":"\\u00`0"}', '{"a":"\\u00g0"}',
+    '{"a":1E5}', '{"a":-2E-3}', '{"a":1E}'
   ]) t.equal(disagreement(text), null, JSON.stringify(text))
   const deep = '{"a":' + '['.repeat(100000) + ']'.repeat(100000) + '}'
   t.ok(scanTopLevel(Buffer.from(deep)).ok, 'deep nesting does not exhaust the stack')
@@ -126,4 +128,27 @@ test('readRequestHead reads model and stream; replaceString swaps only the model
   t.equal(readRequestHead(Buffer.from('{"model":5}')).model, undefined)
   t.throws(() => readRequestHead(Buffer.from('[1]')), { status: 400, message: /must be a JSON object/ })
   t.throws(() => readRequestHead(Buffer.from('')), { status: 400, message: /empty/ })
+})
+
+test('a refused body is refused where the fault lies: the bad value, or the end of the input', async (t) => {
+  const reasonOf = (text: string): string | undefined => {
+    const scan = scanTopLevel(Buffer.from(text))
+    return scan.ok ? undefined : scan.reason
+  }
+  for (const text of ['{"a":"x\u0001y"}', '{"a":"\\x"}', '{"a":"abc', '{"a":-}', '{"a":1.}', '{"a":1e}', '{"a":tru}', '{"a":x}']) {
+    t.equal(reasonOf(text), 'invalid value at byte 5', JSON.stringify(text))
+  }
+  for (const text of ['{"a":1', '{"a":[', '{"a"', '{"a":1,', '{']) t.equal(reasonOf(text), `unexpected end of input at byte ${text.length}`, JSON.stringify(text))
+})
+
+test('only the span of a non-empty array names its first element', async (t) => {
+  const scan = scanTopLevel(Buffer.from('{"s":"x","o":{"k":[1]},"e":[],"a":[{"n":1},2]}'))
+  if (!scan.ok) throw new Error(scan.reason)
+  for (const key of ['s', 'o', 'e']) t.same(Object.keys(scan.fields.get(key)!), ['start', 'end', 'kind'], key)
+  t.same(scan.fields.get('a')!.first, { start: 35, end: 42 }, 'the first element of a')
+})
+
+test('nesting is allowed up to maxDepth levels (the outer object is level 1); one more is refused as too deep', async (t) => {
+  t.ok(scanTopLevel(Buffer.from('{"a":[{"b":1}]}'), 3).ok, 'three levels with a limit of 3')
+  t.same(scanTopLevel(Buffer.from('{"a":[{"b":[]}]}'), 3), { ok: false, reason: 'objects or arrays nest deeper than 3 levels at byte 11', tooDeep: true })
 })

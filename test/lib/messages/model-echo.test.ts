@@ -43,3 +43,32 @@ test('past the first 64 KiB the model is no longer looked for', async (t) => {
   const late = `{"pad":"${filler}","model":"claude-upstream-1"}`
   t.equal(await echoed([late.slice(0, 70 * 1024), late.slice(70 * 1024)]), late)
 })
+
+async function echoedChunks (pieces: string[]): Promise<string[]> {
+  const out: string[] = []
+  for await (const chunk of echoRequestedModel(chunksOf(pieces), 'claude-upstream-1', 'my-alias')) out.push(chunk.toString())
+  return out
+}
+
+test('a model field that begins before 64 KiB and ends after it is still swapped', async (t) => {
+  const head = `{"pad":"${'x'.repeat(64 * 1024 - 20)}",`
+  const answer = `${head}"model":"claude-upstream-1"}`
+  const cut = 64 * 1024
+  t.ok(answer.indexOf('"model"') < cut && answer.indexOf('"model"') + 27 > cut, 'the field straddles the 64 KiB mark')
+  t.equal(await echoed([answer.slice(0, cut), answer.slice(cut)]), `${head}"model":"my-alias"}`)
+})
+
+test('only the bytes that could begin the model field are held back; the rest goes on at once', async (t) => {
+  const first = '{"id":"msg_1","type":"message","content":[],'
+  const out = await echoedChunks([first, '"model":"claude-upstream-1"}'])
+  const wanted = '"model":"claude-upstream-1"'
+  t.same(out, [first.slice(0, first.length - (wanted.length - 1)), first.slice(first.length - (wanted.length - 1)) + '"model":"my-alias"}'])
+})
+
+test('no empty chunk is passed on, and an empty answer yields nothing', async (t) => {
+  t.same(await echoedChunks([]), [])
+  t.same(await echoedChunks(['']), [])
+  const out = await echoedChunks([...'{"type":"message","model":"claude-upstream-1"}'])
+  t.equal(out.join(''), '{"type":"message","model":"my-alias"}')
+  t.ok(out.every((chunk) => chunk.length > 0), 'every chunk holds bytes')
+})

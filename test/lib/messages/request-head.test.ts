@@ -33,3 +33,26 @@ test('every turn of one conversation gets the same affinity; another first messa
   const other = conversationAffinity({}, startOf(body([{ role: 'user', content: 'What is 5+5?' }, { role: 'assistant', content: '10' }])))
   t.not(other, names[0], 'another conversation')
 })
+
+test('a missing or empty body is a 400 that says the body is empty', async (t) => {
+  for (const missing of [undefined, Buffer.alloc(0)]) {
+    t.throws(() => readRequestHead(missing), { status: 400, code: 'invalid_json', message: /^Request body is empty/ }, missing === undefined ? 'no body' : 'empty body')
+  }
+})
+
+test('a body nested too deep is a 400 that names the depth limit; other bad JSON names what is wrong', async (t) => {
+  const deep = Buffer.from(`{"model":"m","x":${'['.repeat(200)}${']'.repeat(200)}}`)
+  t.throws(() => readRequestHead(deep), { status: 400, code: 'invalid_json', message: /nests objects or arrays deeper than 128 levels/ })
+  t.throws(() => readRequestHead(Buffer.from('[1]')), { status: 400, code: 'invalid_json', message: /^Request body must be a JSON object: / })
+})
+
+test('the model is read when it is a string; without one, or with another kind, there is none to swap', async (t) => {
+  const head = readRequestHead(Buffer.from('{"model":"claude-alias","stream":true}'))
+  t.equal(head.model, 'claude-alias')
+  t.ok(head.modelSpan, 'its span')
+  t.equal(head.stream, true)
+  for (const text of ['{"max_tokens":1}', '{"model":7}', '{"model":null,"stream":"true"}']) {
+    const other = readRequestHead(Buffer.from(text))
+    t.same([other.model, other.modelSpan, other.stream], [undefined, undefined, false], text)
+  }
+})

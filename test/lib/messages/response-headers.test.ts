@@ -35,3 +35,7 @@ test('rate-limit, retry, request id and content type are kept; cookies, the orga
 test('a repeated kept header is joined into one value', async (t) => {
   t.same(keptResponseHeaders({ 'anthropic-ratelimit-x': ['1', '2'] }), { 'anthropic-ratelimit-x': '1, 2' })
 })
+
+test('a kept header without a value is left out, not set to undefined', async (t) => {
+  t.same(Object.keys(keptResponseHeaders({ 'retry-after': undefined, 'anthropic-ratelimit-requests-limit': undefined, 'request-id': 'req_1' })), ['request-id'])
+})
