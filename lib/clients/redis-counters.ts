@@ -27,9 +27,11 @@ for i = 1, #KEYS do answer[i + 1] = values[i] end
 return answer
 `
 
+// A slot whose counter expired during a long request has nothing to give back: DECR would
+// recreate it without a time to live.
 const RELEASE = `
 for i = 1, #KEYS do
-  if redis.call('DECR', KEYS[i]) < 0 then redis.call('SET', KEYS[i], 0, 'KEEPTTL') end
+  if redis.call('EXISTS', KEYS[i]) == 1 and redis.call('DECR', KEYS[i]) < 0 then redis.call('SET', KEYS[i], 0, 'KEEPTTL') end
 end
 return 0
 `
