@@ -107,11 +107,12 @@ test('a key back from a cooldown is checked with a models call before it serves 
   stub.keyBehaviour.set(SMALL, { kind: 'error', status: 429, type: 'rate_limit_error', message: 'Rate limited', headers: { 'retry-after': '1' } })
   t.equal((await postChat(gateway.url, { model: MODEL, messages: [{ role: 'user', content: 'first' }] })).status, 200, 'answered by the other key')
   stub.keyBehaviour.delete(SMALL)
-  const cooledAt = Date.now()
+  // Its cooldown began when the gateway read the 429, which is after the stub sent it.
+  const refusedAt = stub.requests.find((request) => request.key === SMALL && request.path !== '/v1/models')!.receivedAt
   const checks = (): number => stub.requests.filter((request) => request.key === SMALL && request.path === '/v1/models').length
   await eventually(() => checks() === 1, 'the key was checked once its cooldown ended')
   const check = stub.requests.find((request) => request.key === SMALL && request.path === '/v1/models')!
-  t.ok(check.receivedAt >= cooledAt + 900, 'not before its retry-after')
+  t.ok(check.receivedAt >= refusedAt + 1000, 'not before its retry-after')
   t.equal(messagesTo(stub, SMALL), 1, 'no user request was spent on it to find out')
   await eventually(() => gateway.app.keyPool.status().healthy === 2, 'and it is back')
   for (let round = 0; round < 2; round++) await postChat(gateway.url, { model: MODEL, messages: [{ role: 'user', content: `after ${round}` }] })
