@@ -108,11 +108,12 @@ const AREAS = {
     mutate: ['dist/lib/store/*.js'],
     tests: () => unitTests('store')
   },
-  // The WebSocket transport has no unit seam below the route: its route test starts the gateway.
+  // The session's unit test first, so most mutants die in milliseconds; the route test (it starts
+  // the gateway, ~25 s) covers how the plugin drives the session.
   websocket: {
     timeoutMS: 30000,
     mutate: ['dist/lib/responses/websocket-session.js'],
-    tests: ['dist/test/routes/responses-websocket.test.js']
+    tests: ['dist/test/lib/responses/websocket-session.test.js', 'dist/test/routes/responses-websocket.test.js']
   }
 }
 
