@@ -1,7 +1,7 @@
 // Reasoning items given back in the input become Claude's thinking blocks again.
 import { test } from 'tap'
 import type { ReasoningBlock } from '../../../lib/anthropic/types.js'
-import { convertInput, inputItems, toolCallIdsOf, type InputContext, type InputItem } from '../../../lib/responses/translate-input.js'
+import { additionalTools, convertInput, inputItems, toolCallIdsOf, type InputContext, type InputItem } from '../../../lib/responses/translate-input.js'
 
 const STORED: ReasoningBlock[] = [{ type: 'thinking', thinking: 'stored thought', signature: 'sig-stored' }]
 const SEALED: ReasoningBlock[] = [{ type: 'thinking', thinking: 'sealed thought', signature: 'sig-sealed' }]
@@ -133,7 +133,63 @@ test('tool turns without their thinking get it back from the thinking store', as
 
 test('the tool-call ids of the input, as they are sent upstream', async (t) => {
   t.same(toolCallIdsOf([USER, CALL, { type: 'custom_tool_call', call_id: 'x.y', name: 'n', input: '' }, { type: 'function_call', call_id: '' }, { type: 'function_call_output', call_id: 'call_1' }]), ['call_1', 'x_y'])
+  t.same(toolCallIdsOf([{ type: 'function_call', name: 'f', arguments: '{}' }, { type: 'custom_tool_call', call_id: 7, name: 'g', input: '' }]), [], 'a call without a string call_id is left to the translation to refuse')
   t.same(inputItems('hi'), [{ type: 'message', role: 'user', content: 'hi' }])
   t.same(inputItems(undefined), [])
   t.same(inputItems([USER]), [USER])
+})
+
+test('a compaction item becomes a user turn holding the summary it seals, at its place in the input', async (t) => {
+  const opened: string[] = []
+  const uncompact = (blob: string, param: string): string => { opened.push(`${blob} at ${param}`); return 'We fixed the parser.' }
+  const converted = convert([{ type: 'compaction', id: 'cmp_1', encrypted_content: 'sealed-summary' }, USER], { uncompact })
+  t.same(converted.messages, [{ role: 'user', content: [
+    { type: 'text', text: 'Summary of the earlier conversation, which it replaces:\n\nWe fixed the parser.' },
+    { type: 'text', text: 'go' }
+  ] }])
+  t.same(opened, ['sealed-summary at input[0].encrypted_content'])
+  t.throws(() => convert([{ type: 'compaction', encrypted_content: 'sealed-summary' }, USER]), { status: 400, param: 'input[0].type', code: 'unsupported_item_type', message: /compaction/ }, 'refused where no summary can be opened')
+})
+
+test('items that add nothing to the conversation: a past web search and additional_tools', async (t) => {
+  const converted = convert([USER, { type: 'web_search_call', id: 'ws_1', status: 'completed' }, { type: 'additional_tools', tools: [{ type: 'function', name: 'f' }] }, { role: 'user', content: 'more' }])
+  t.same(converted.messages, [{ role: 'user', content: [{ type: 'text', text: 'go' }, { type: 'text', text: 'more' }] }])
+})
+
+test('tool search and compaction_trigger items are refused, each saying what to do instead', async (t) => {
+  t.throws(() => convert([USER, { type: 'tool_search_call', id: 'ts_1' }]), { status: 400, param: 'input[1].type', code: 'unsupported_item_type', message: /tool search/ })
+  t.throws(() => convert([USER, { type: 'tool_search_output', id: 'ts_1' }]), { status: 400, param: 'input[1].type', code: 'unsupported_item_type', message: /tool search/ })
+  t.throws(() => convert([USER, { type: 'compaction_trigger' }]), { status: 400, param: 'input[1].type', code: 'unsupported_item_type', message: /responses\/compact/ })
+  t.throws(() => convert([{ role: 'user', content: [{ type: 'input_audio' }] }]), { status: 400, message: /audio input is not supported/ })
+})
+
+test('additional_tools items give their tools in order, each named by where it sits in the input', async (t) => {
+  const read = { type: 'function', name: 'read' }
+  const patch = { type: 'custom', name: 'apply_patch' }
+  const params = ['input[0]', 'input[1]', 'input[2]']
+  t.same(additionalTools([USER, { type: 'additional_tools', tools: [read, patch] }, { type: 'additional_tools', tools: [] }], params), [
+    { tool: read, param: 'input[1].tools[0]' },
+    { tool: patch, param: 'input[1].tools[1]' }
+  ])
+  t.same(additionalTools([USER], params), [])
+  t.throws(() => additionalTools([USER, { type: 'additional_tools' }], params), { status: 400, param: 'input[1].tools', message: /./ })
+  t.throws(() => additionalTools([USER, { type: 'additional_tools', tools: [read, null] }], params), { status: 400, param: 'input[1].tools[1]', message: /object/ })
+  t.throws(() => additionalTools([USER, { type: 'additional_tools', tools: ['read'] }], params), { status: 400, param: 'input[1].tools[0]', message: /object/ })
+})
+
+test('a message whose parts are all blank is no turn at all', async (t) => {
+  t.throws(() => convert([{ role: 'user', content: '   ' }]), { status: 400, param: 'input', message: /at least one/ })
+  t.same(convert([USER, { role: 'assistant', content: [{ type: 'output_text', text: ' ' }] }, { role: 'user', content: 'more' }]).messages, [{ role: 'user', content: [{ type: 'text', text: 'go' }, { type: 'text', text: 'more' }] }], 'the user turns around it merge')
+})
+
+test('a namespace or filename that is not a string is ignored', async (t) => {
+  const converted = convert([
+    { role: 'user', content: [{ type: 'input_file', filename: 5, file_url: 'https://example.com/c.pdf' }] },
+    { type: 'function_call', call_id: 'call_1', name: 'read', namespace: 7, arguments: '{}' },
+    { type: 'custom_tool_call', call_id: 'call_2', name: 'write', namespace: ['tools'], input: 'x' },
+    { type: 'custom_tool_call', call_id: 'call_3', name: 'patch', namespace: 'files', input: 'y' }
+  ])
+  t.same(converted.messages[0].content, [{ type: 'document', source: { type: 'url', url: 'https://example.com/c.pdf' } }])
+  t.same(converted.messages[1].content.map((block) => block.type === 'tool_use' ? block.name : block.type), ['read', 'write', 'files__patch'])
+  t.same([...converted.historyToolNames], ['read', 'write', 'files__patch'])
 })

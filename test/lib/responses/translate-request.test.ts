@@ -143,3 +143,104 @@ test('a JSON text format is carried out', async (t) => {
   t.same(plan.body.output_config, { format: { type: 'json_schema', schema: { type: 'object', properties: { n: { type: 'number' } } } } })
   t.equal(translateWith({ text: { format: { type: 'text' } } } as Partial<ResponsesRequest>).jsonTool, null)
 })
+
+function translateOn (model: string, fields: Partial<ResponsesRequest>, options: Partial<ResponsesTranslateOptions> = {}): ReturnType<typeof translateResponsesRequest> {
+  return translateWith({ model, ...fields }, options)
+}
+
+test('a retired model is answered with a 404 naming its replacement', async (t) => {
+  t.throws(() => translateOn('claude-3-5-sonnet-20241022', {}), { status: 404, param: 'model', code: 'model_retired', message: /claude-sonnet-4-6/ })
+})
+
+test('the conversation Claude gets: opened by a user turn, called tools declared when none are offered', async (t) => {
+  const opened = translateWith({ input: [{ role: 'assistant', content: 'Hello!' }, { role: 'user', content: 'hi' }] } as Partial<ResponsesRequest>)
+  t.same(opened.body.messages[0], { role: 'user', content: [{ type: 'text', text: '(start of conversation)' }] })
+  const called = translateWith({ input: [{ role: 'user', content: 'go' }, { type: 'function_call', call_id: 'call_1', name: 'lookup', arguments: '{}' }, { type: 'function_call_output', call_id: 'call_1', output: 'found' }] } as Partial<ResponsesRequest>)
+  t.same(called.body.tools, [{ name: 'lookup', input_schema: { type: 'object' } }])
+  t.same(called.body.tool_choice, { type: 'none' })
+})
+
+test('reasoning: effort turns thinking on, summaries make it readable, a model that cannot think drops it', async (t) => {
+  const effort = translateWith({ reasoning: { effort: 'high' } } as Partial<ResponsesRequest>)
+  t.same([effort.thinking, effort.body.thinking, effort.body.output_config], [true, { type: 'adaptive' }, { effort: 'high' }])
+  t.same(translateWith({ reasoning: { effort: 'high', summary: 'auto' } } as Partial<ResponsesRequest>).body.thinking, { type: 'adaptive', display: 'summarized' })
+  const cannot = translateOn('claude-3-5-haiku-20241022', { reasoning: { effort: 'low' } } as Partial<ResponsesRequest>)
+  t.same([cannot.thinking, cannot.body.thinking, cannot.dropped], [false, undefined, ['reasoning.effort']])
+})
+
+test('temperature and top_p are sent', async (t) => {
+  const plan = translateWith({ temperature: 0.5, top_p: 0.9 })
+  t.same([plan.body.temperature, plan.body.top_p], [0.5, 0.9])
+})
+
+test('a forced tool with budget thinking is refused', async (t) => {
+  t.throws(() => translateOn('claude-opus-4-1', { reasoning: { effort: 'low' }, tools: [{ type: 'function', name: 'f' }], tool_choice: 'required' } as Partial<ResponsesRequest>), { status: 400, param: 'tool_choice', code: 'thinking_with_forced_tool', message: /./ })
+})
+
+test('a prefill the model refuses is a 400 naming the last input item', async (t) => {
+  const input = [{ role: 'user', content: 'q' }, { role: 'user', content: 'r' }, { role: 'assistant', content: 'Sure,' }]
+  t.throws(() => translateWith({ input } as Partial<ResponsesRequest>), { status: 400, param: 'input[2]', code: 'prefill_not_supported', message: /prefill/ })
+  t.throws(() => translateResponsesRequest({ model: 'claude-sonnet-4-6', input: '  ' } as ResponsesRequest, [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'Sure,' }], CONTEXT, OPTIONS), { status: 400, param: /^input$/, code: 'prefill_not_supported', message: /prefill/ }, 'a string input is named input, not input[0]')
+})
+
+test('automatic caching marks the prompt when enabled', async (t) => {
+  t.match(translateWith({ instructions: 'Be brief.' }, { autoCache: true }).body.system, [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } }])
+})
+
+test('fields given as null or undefined count as absent', async (t) => {
+  t.equal(translateWith({ frobnicate: undefined } as Partial<ResponsesRequest>).body.model, 'claude-sonnet-4-6', 'an unknown field left undefined is not refused')
+  t.equal(translateWith({ conversation: null } as Partial<ResponsesRequest>).body.model, 'claude-sonnet-4-6')
+  const plan = translateWith({ tools: [{ type: 'function', name: 'f' }], tool_choice: null } as Partial<ResponsesRequest>)
+  t.same([plan.body.tools?.map((tool) => tool.name), plan.body.tool_choice], [['f'], undefined])
+})
+
+test('tool descriptions: only a string description, a grammar only with its definition', async (t) => {
+  const plan = translateWith({ tools: [
+    { type: 'function', name: 'f', description: 42 },
+    { type: 'custom', name: 'g', description: 'Free text', format: { type: 'grammar', syntax: 'lark' } }
+  ] } as Partial<ResponsesRequest>)
+  t.same(plan.body.tools?.map((tool) => tool.description), [undefined, 'Free text'])
+})
+
+test('a namespace entry that is not an object is refused with a 400', async (t) => {
+  t.throws(() => translateWith({ tools: [{ type: 'namespace', name: 'ns', tools: [null] }] } as Partial<ResponsesRequest>), { status: 400, param: 'tools[0].tools[0].type', code: 'unsupported_tool', message: /./ })
+})
+
+test('web_search settings carry over; those Claude lacks are named as dropped', async (t) => {
+  const plan = translateWith({ tools: [{ type: 'web_search', external_web_access: true, user_location: { type: 'approximate', city: 'Paris' }, filters: { allowed_domains: ['example.com'] }, search_context_size: 'high' }] } as Partial<ResponsesRequest>, { webSearch: true })
+  t.same(plan.body.tools, [{ type: 'web_search_20250305', name: 'web_search', allowed_domains: ['example.com'], user_location: { type: 'approximate', city: 'Paris' } }])
+  t.same(plan.body.tool_choice, { type: 'auto' })
+  t.same(plan.dropped, ['tools[0].search_context_size'], 'external_web_access: true asks for the default')
+})
+
+test('tool_choice names a tool by the name and namespace the client gave it', async (t) => {
+  const plan = translateWith({ tools: [{ type: 'function', name: 'my.tool' }], tool_choice: { type: 'function', name: 'my.tool', namespace: null } } as Partial<ResponsesRequest>)
+  t.same(plan.body.tool_choice, { type: 'tool', name: 'my_tool' }, 'a name Claude cannot take is matched to its offered form; a null namespace is none')
+})
+
+test('allowed_tools entries: each must be an object with a name, and keeps the tool as the client knows it', async (t) => {
+  t.throws(() => translateWith({ tools: [{ type: 'function', name: 'a' }], tool_choice: { type: 'allowed_tools', mode: 'auto', tools: [null] } } as Partial<ResponsesRequest>), { status: 400, param: 'tool_choice.tools[0].name', message: /./ })
+  const plan = translateWith({
+    tools: [{ type: 'function', name: 'a' }, { type: 'custom', name: 'b' }],
+    tool_choice: { type: 'allowed_tools', mode: 'auto', tools: [{ type: 'function', name: 'a', namespace: null }, { type: 'custom', name: 'b' }] }
+  } as Partial<ResponsesRequest>)
+  t.strictSame(plan.tools.lookup('a'), { kind: 'function', name: 'a', namespace: undefined })
+  t.strictSame(plan.tools.lookup('b'), { kind: 'custom', name: 'b', namespace: undefined })
+})
+
+test('JSON output through a tool: forced when the client offers no callable tools, else asked for in the system prompt', async (t) => {
+  const json = { text: { format: { type: 'json_object' } } }
+  const alone = translateWith(json as Partial<ResponsesRequest>)
+  t.same([alone.jsonTool, alone.body.tool_choice, alone.body.system], ['json_response', { type: 'tool', name: 'json_response' }, undefined])
+  const withTools = translateWith({ ...json, tools: [{ type: 'function', name: 'f' }] } as Partial<ResponsesRequest>)
+  t.same(withTools.body.tool_choice, { type: 'auto' })
+  t.match(withTools.body.system, [{ text: /json_response/ }])
+  const toolsOff = translateWith({ ...json, tools: [{ type: 'function', name: 'f' }], tool_choice: 'none' } as Partial<ResponsesRequest>)
+  t.same(toolsOff.body.tool_choice, { type: 'tool', name: 'json_response' }, "tool_choice 'none': the client's tools are not callable")
+})
+
+test('a json_schema format on a model without native structured output: the tool takes the format\'s name', async (t) => {
+  const schema = { type: 'object', properties: { n: { type: 'number' } } }
+  t.equal(translateOn('claude-opus-4-1', { text: { format: { type: 'json_schema', name: 'answer', schema } } } as Partial<ResponsesRequest>).jsonTool, 'answer')
+  t.equal(translateOn('claude-opus-4-1', { text: { format: { type: 'json_schema', name: 42, schema } } } as Partial<ResponsesRequest>).jsonTool, 'json_response', 'a name that is not a string is none')
+})
