@@ -12,7 +12,7 @@ import { webSearchTool } from '../core/web-search.js'
 import { clientText, invalidRequest } from '../errors.js'
 import type { ResponsesRequest } from '../../schemas/responses.js'
 import { additionalTools, convertInput, inputItems, type InputContext, type InputItem } from './translate-input.js'
-import { ToolNames } from './tool-names.js'
+import { ToolNames, upstreamName } from './tool-names.js'
 
 export interface ResponsesTranslateOptions {
   capabilities: CapabilityTable
@@ -161,7 +161,7 @@ function applyTools (body: AnthropicRequest, request: ResponsesRequest, extra: A
       else if (!dropped.includes('tools.web_search')) dropped.push('tools.web_search')
     } else throw invalidRequest(`${param}: built-in tool '${clientText(type)}' is not supported on Claude; use function or custom tools`, `${param}.type`, 'unsupported_tool')
   }
-  const allowed = allowedTools(request.tool_choice, names)
+  const allowed = allowedTools(request.tool_choice)
   const offered = allowed ? tools.filter((tool) => allowed.has(tool.name)) : tools
   if (offered.length > 0) body.tools = offered
   const choice = mapToolChoice(wantedToolChoice(request.tool_choice, names, offered), offered, request.parallel_tool_calls === false || request.max_tool_calls === 1)
@@ -249,7 +249,7 @@ function wantedToolChoice (choice: ResponsesRequest['tool_choice'], names: ToolN
 }
 
 /** `allowed_tools` narrows what Claude is offered to the listed tools. */
-function allowedTools (choice: ResponsesRequest['tool_choice'], names: ToolNames): Set<string> | undefined {
+function allowedTools (choice: ResponsesRequest['tool_choice']): Set<string> | undefined {
   if (typeof choice !== 'object' || choice === null || choice.type !== 'allowed_tools') return undefined
   if (!Array.isArray(choice.tools)) throw invalidRequest('tool_choice.tools must be a list of tools', 'tool_choice.tools')
   if (choice.mode !== 'auto' && choice.mode !== 'required') throw invalidRequest("tool_choice.mode must be 'auto' or 'required'", 'tool_choice.mode')
@@ -257,8 +257,8 @@ function allowedTools (choice: ResponsesRequest['tool_choice'], names: ToolNames
   for (const [index, entry] of (choice.tools as ToolSpec[]).entries()) {
     if (typeof entry?.name !== 'string') throw invalidRequest(`tool_choice.tools[${index}].name must be a string`, `tool_choice.tools[${index}].name`)
     const namespace = typeof entry.namespace === 'string' ? entry.namespace : undefined
-    const upstream = names.add({ kind: entry.type === 'custom' ? 'custom' : 'function', name: entry.name, namespace })
-    allowed.add(upstream)
+    // The entry only names a tool: the tool's own definition (registered in applyTools) says what kind it is.
+    allowed.add(upstreamName(entry.name, namespace))
   }
   return allowed
 }

@@ -125,6 +125,8 @@ test('tool_choice: none, auto, required, a named tool (namespace included) and a
   t.same(allowed.body.tools?.map((tool) => tool.name), ['b', 'ns__a'])
   t.same(allowed.body.tool_choice, { type: 'any' })
   t.same(translateWith({ tools, tool_choice: { type: 'allowed_tools', mode: 'auto', tools: [{ type: 'custom', name: 'a' }] } } as Partial<ResponsesRequest>).body.tool_choice, { type: 'auto' })
+  const mislabelled = translateWith({ tools: [{ type: 'custom', name: 'apply_patch' }], tool_choice: { type: 'allowed_tools', mode: 'auto', tools: [{ type: 'function', name: 'apply_patch' }] } } as Partial<ResponsesRequest>)
+  t.same(mislabelled.tools.lookup('apply_patch'), { kind: 'custom', name: 'apply_patch', namespace: undefined }, 'an allowed_tools entry names a tool; the tool\'s own definition says what kind its calls are')
   const refused: Array<[unknown, string]> = [
     ['sometimes', 'tool_choice'],
     [{ type: 'function', name: 5 }, 'tool_choice.name'],
