@@ -246,3 +246,9 @@ test('a json_schema format on a model without native structured output: the tool
   t.equal(translateOn('claude-opus-4-1', { text: { format: { type: 'json_schema', name: 'answer', schema } } } as Partial<ResponsesRequest>).jsonTool, 'answer')
   t.equal(translateOn('claude-opus-4-1', { text: { format: { type: 'json_schema', name: 42, schema } } } as Partial<ResponsesRequest>).jsonTool, 'json_response', 'a name that is not a string is none')
 })
+
+test('a namespace needs a name that is a non-empty string', async (t) => {
+  for (const name of [5, '', undefined]) {
+    t.throws(() => translateWith({ tools: [{ type: 'namespace', name, tools: [{ type: 'function', name: 'a' }] }] } as unknown as Partial<ResponsesRequest>), { status: 400, param: 'tools[0].name', message: 'tools[0].name must be a non-empty string' }, `name ${String(name)}`)
+  }
+})
