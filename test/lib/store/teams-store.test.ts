@@ -368,8 +368,9 @@ function storeSuite (t: Test, open: () => TeamsStore, ledgerIndexesSql: string):
     t.equal(await store.revision(), 5)
   })
 
-  t.test('closing twice is harmless', async (t) => {
+  t.test('a closed store lets its connection go and refuses queries; closing twice is harmless', async (t) => {
     await store.close()
+    await t.rejects(store.listClients(), 'the connection is gone')
     await store.close()
   })
 
