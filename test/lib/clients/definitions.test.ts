@@ -1,15 +1,7 @@
 import { test } from 'tap'
 import { clientsFromConfig, groupsFromConfig } from '../../../lib/clients/definitions.js'
 import { keyDigest } from '../../../lib/clients/keys.js'
-
-function thrown (run: () => unknown): string {
-  try {
-    run()
-  } catch (error) {
-    return (error as Error).message
-  }
-  return 'nothing thrown'
-}
+import { thrown } from '../../helpers/thrown.js'
 
 const HEX = keyDigest('some-key-0123456789')
 

@@ -5,17 +5,9 @@ import { clientKeyLabel, generateClientKey, keyDigest } from '../../../lib/clien
 import { ModelAccess } from '../../../lib/clients/model-access.js'
 import { parseTeamsConfig } from '../../../lib/clients/teams-config.js'
 import type { ClientRecord } from '../../../lib/store/teams-store.js'
+import { thrown } from '../../helpers/thrown.js'
 
 const empty: DirectorySources = { apiKeys: [], configClients: [], configGroups: [], configOrganization: {}, storedClients: [], storedGroups: [], storedOrganization: {} }
-
-function thrown (run: () => unknown): string {
-  try {
-    run()
-  } catch (error) {
-    return (error as Error).message
-  }
-  return 'nothing thrown'
-}
 
 function stored (name: string, keys: ClientRecord['keys']): ClientRecord {
   return { name, group: null, models: null, expiresAt: null, disabled: false, limits: {}, spend: {}, keys, createdAt: '2026-12-01T00:00:00Z', updatedAt: '2026-12-01T00:00:00Z' }

@@ -1,17 +1,9 @@
 import { test } from 'tap'
 import { keyDigest } from '../../../lib/clients/keys.js'
 import { parseTeamsConfig, type RawTeamsSettings } from '../../../lib/clients/teams-config.js'
+import { thrown } from '../../helpers/thrown.js'
 
 const base: RawTeamsSettings = { clients: undefined, groups: undefined, organization: undefined, adminKeys: [], adminReadKeys: [], enforcement: 'open' }
-
-function thrown (run: () => unknown): string {
-  try {
-    run()
-  } catch (error) {
-    return (error as Error).message
-  }
-  return 'nothing thrown'
-}
 
 test('nothing set: no clients, no groups, no organisation caps; admin keys and enforcement passed through', async (t) => {
   t.same(parseTeamsConfig({ ...base, adminKeys: ['admin-key-1'], adminReadKeys: ['read-key-1'], enforcement: 'closed' }), {

@@ -1,18 +1,9 @@
 import t from 'tap'
 import { parsePriceOverrides } from '../../../lib/ledger/price-overrides.js'
+import { thrown } from '../../helpers/thrown.js'
 
 const rates = { input: 1, cache_write_5m: 2, cache_write_1h: 3, cache_read: 4, output: 5 }
 const parse = (entries: unknown): ReturnType<typeof parsePriceOverrides> => parsePriceOverrides(JSON.stringify(entries), '2026-12-02')
-
-/** The whole message of the refusal (t.throws would accept any message containing the expected one). */
-function refusal (parseIt: () => unknown): string {
-  try {
-    parseIt()
-  } catch (error) {
-    return (error as Error).message
-  }
-  return 'accepted'
-}
 
 t.test('no setting, an empty one or only blanks mean no overrides', async (t) => {
   t.same(parsePriceOverrides(undefined), [])
@@ -84,8 +75,8 @@ t.test("the date defaults to today's UTC date", async (t) => {
 })
 
 t.test('text that is not JSON is refused with what is expected', async (t) => {
-  t.equal(refusal(() => parsePriceOverrides('- id: m')), 'must be a JSON (or YAML) list of price entries')
-  t.equal(refusal(() => parsePriceOverrides('[{"id": "m",')), 'must be a JSON (or YAML) list of price entries')
+  t.equal(thrown(() => parsePriceOverrides('- id: m')), 'must be a JSON (or YAML) list of price entries')
+  t.equal(thrown(() => parsePriceOverrides('[{"id": "m",')), 'must be a JSON (or YAML) list of price entries')
 })
 
 t.test('each invalid entry is refused by its path and what is wrong with it', async (t) => {
@@ -107,5 +98,5 @@ t.test('each invalid entry is refused by its path and what is wrong with it', as
     ['a band without rates', [{ id: 'm', ...rates, long_prompt: { threshold_tokens: 5 } }], '/0/long_prompt must have required properties input, cache_write_5m, cache_write_1h, cache_read, output'],
     ['the second entry', [{ id: 'ok', ...rates }, { id: 'm', ...rates, input: -2 }], '/1/input must be >= 0']
   ]
-  for (const [name, value, message] of refusals) t.equal(refusal(() => parse(value)), message, name)
+  for (const [name, value, message] of refusals) t.equal(thrown(() => parse(value)), message, name)
 })
