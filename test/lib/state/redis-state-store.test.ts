@@ -311,3 +311,12 @@ test('close: disconnected, detached from the client, and a late error from the c
   t.same(changes, [[true, 'connected']], 'closing is not an outage')
   t.equal(await store.get('k'), undefined, 'the local view is emptied')
 })
+
+test('start-up waits for Redis only as long as it is told to, and goes on with the local view', async (t) => {
+  const store = storeFor(`redis://127.0.0.1:${await freePort()}`)
+  t.teardown(async () => { await store.close() })
+  await store.waitUntilReady(50)
+  t.equal(store.connected, false, 'nobody answered; the wait ended anyway')
+  await store.set('k', 'v', 60)
+  t.equal(await store.get('k'), 'v', 'served from the local view')
+})
