@@ -59,7 +59,8 @@ function add (map: Map<string, number>, key: string, value: number): void {
   map.set(key, (map.get(key) ?? 0) + value)
 }
 
-const clientName = (row: LedgerRow): string => row.client ?? '(unnamed keys)'
+const displayName = (client: string | null): string => client ?? '(unnamed keys)'
+const clientName = (row: LedgerRow): string => displayName(row.client)
 const isError = (row: LedgerRow): boolean => row.status >= 500 || row.errorType !== null
 
 /**
@@ -119,11 +120,12 @@ function cacheMissesOf (outcomes: readonly CacheOutcomeCount[], clients: readonl
   const shares = new Map(clients.map((client) => [client.name, client.cacheReadShare]))
   const byName = new Map<string, ClientCacheMisses>()
   for (const count of outcomes) {
-    const name = count.client ?? '(unnamed keys)'
+    const name = displayName(count.client)
     const entry = byName.get(name) ?? { name, cacheReadShare: shares.get(name) ?? null, reasons: [] }
     entry.reasons.push({ outcome: count.outcome, requests: count.requests })
     byName.set(name, entry)
   }
+  // Sorted here too: the two databases order ties of text (and where null falls) differently.
   for (const entry of byName.values()) entry.reasons.sort((a, b) => b.requests - a.requests || a.outcome.localeCompare(b.outcome))
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name))
 }
